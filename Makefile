@@ -1,0 +1,88 @@
+# Two commands do everything: `make run` serves the dashboard, `make test` runs the whole suite.
+# Both install what is missing (Debian packages when root, the virtualenv, requirements) and are
+# fast the second time.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+
+# WeasyPrint needs pango and a font (it crashes with none); kaleido and the browser tests need
+# chromium; poppler-utils gives pdftotext; gettext compiles the translations.
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	fonts-noto-core poppler-utils chromium gettext postgresql-client
+# Only the test suite needs the servers.
+DEBIAN_TEST_PACKAGES := postgresql redis-server
+
+# The suite runs on PostgreSQL and Redis; pytest-django creates and drops test_<name> itself.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bhxh
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.PHONY: run test lint system-deps system-test-deps services venv setup demo worker beat \
+	bench backup restore clean
+
+run: system-deps venv
+	$(MANAGE) compilemessages --ignore=.venv -v0
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) load_admin_units
+	$(MANAGE) load_demo --if-empty
+	@echo "Dashboard: http://127.0.0.1:8000  (demo users in README.md)"
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: system-deps system-test-deps venv services
+	$(MANAGE) compilemessages --ignore=.venv -v0
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(MANAGE) makemigrations --check --dry-run
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Install only what is missing, so a second run costs a dpkg query and no network.
+system-deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian packages: $$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else echo "Missing Debian packages (install them as root): $$missing"; fi; \
+	fi
+
+system-test-deps:
+	@missing=$$(for p in $(DEBIAN_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+# Start PostgreSQL and Redis when they are not answering.
+services:
+	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect \
+		$$(ls /etc/postgresql | sort -n | tail -1) main start
+	@for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 0.5; done
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes \
+		--bind 127.0.0.1 --port 6379 --save "" --appendonly no
+	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.2; done
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Background processes for a PostgreSQL + Redis setup (see README).
+worker: venv
+	$(BIN)/celery -A bhxh_dashboard worker -l info -c 2
+
+beat: venv
+	$(BIN)/celery -A bhxh_dashboard beat -l info
+
+demo: venv
+	$(MANAGE) load_demo
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache

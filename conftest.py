@@ -1,0 +1,142 @@
+"""Fixtures shared by every app's tests: the real Bắc Giang subtree with its demo figures."""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# around it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+BAC_GIANG, LANG_SON = 24, 20
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings):
+    """Tasks run in-process in ordinary tests; tests marked `worker` use a real worker instead."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from bhxh_dashboard.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+def load_tree(*province_codes: int):
+    from provinces.loader import load_admin_units, read_package_tree
+
+    wanted = set(province_codes)
+    return load_admin_units([p for p in read_package_tree() if p["code"] in wanted])
+
+
+@pytest.fixture
+def demo(db):
+    """Bắc Giang and Lạng Sơn from the real tree, the seeded demo figures and the demo users.
+
+    Returns the units and users tests need by name: bac_giang, luc_nam (the demo district),
+    another_district (of Bắc Giang), lang_son (another province), and the users national,
+    officer, clerk (district staff of Lục Nam), manager, other_officer and other_clerk
+    (of Lạng Sơn), and nobody (signed in, no role).
+    """
+    from django.contrib.auth import get_user_model
+
+    from provinces.models import Level, Profile, Role, Unit
+    from targets.demo import load_demo
+
+    load_tree(BAC_GIANG, LANG_SON)
+    load_demo()
+    User = get_user_model()
+    users = {u.username: u for u in User.objects.all()}
+    lang_son = Unit.objects.get(level=Level.PROVINCE, code="20")
+    other_district = lang_son.children.order_by("code").first()
+
+    def make_user(username, role, unit):
+        user = User.objects.create_user(username=username, password="pw-" + username)
+        Profile.objects.create(user=user, role=role, unit=unit)
+        return user
+
+    luc_nam = Unit.objects.get(level=Level.DISTRICT, code="218")
+    return SimpleNamespace(
+        nation=Unit.objects.get(level=Level.NATION),
+        bac_giang=Unit.objects.get(level=Level.PROVINCE, code="24"),
+        luc_nam=luc_nam,
+        another_district=Unit.objects.get(level=Level.DISTRICT, code="213"),
+        lang_son=lang_son,
+        lang_son_district=other_district,
+        national=users["quocgia"],
+        officer=users["bacgiang"],
+        clerk=users["lucnam"],
+        manager=users["lanhdao"],
+        other_officer=make_user("langson", Role.PROVINCIAL_OFFICER, lang_son),
+        other_clerk=make_user("langson_huyen", Role.DISTRICT_STAFF, other_district),
+        neighbour_clerk=make_user(
+            "tpbacgiang", Role.DISTRICT_STAFF, Unit.objects.get(level=Level.DISTRICT, code="213")
+        ),
+        nobody=User.objects.create_user(username="nobody", password="pw-nobody"),
+        password="bhxh-demo-2023",
+    )
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings):
+    """A real `celery worker` process on the test database and the test Redis.
+
+    Yields the Celery app with eager mode off, so `.delay()` goes through Redis to the worker.
+    """
+    import subprocess
+    import sys
+    import time
+
+    from django.db import connection
+
+    from bhxh_dashboard.celery import app
+
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set: `make test` sets it")
+    db = connection.settings_dict
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        REDIS_URL=settings.REDIS_URL,
+    )
+    app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.control.purge()
+    hostname = f"test-{os.getpid()}@%h"
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "bhxh_dashboard",
+            "worker",
+            "-P",
+            "solo",
+            "-l",
+            "warning",
+            "-n",
+            hostname,
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if app.control.ping(timeout=0.5):
+                break
+            if worker.poll() is not None:
+                pytest.fail("the Celery worker exited at start")
+        else:
+            pytest.fail("the Celery worker did not answer within 30 s")
+        yield app
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        app.conf.task_always_eager = True

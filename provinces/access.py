@@ -1,0 +1,144 @@
+"""Who may see and change what: the one place every view asks.
+
+A user's scope is a unit (the nation for national viewers and superusers); they may read that
+unit's whole subtree. Writes are narrower: district staff enter the counts of their district's
+communes, provincial officers set targets below their province and reopen its closed months.
+"""
+
+from django.http import Http404
+
+from provinces.models import Level, Profile, Role, Unit
+
+URL_PREFIX_LEVEL = {
+    "vn": Level.NATION,
+    "p": Level.PROVINCE,
+    "d": Level.DISTRICT,
+    "c": Level.COMMUNE,
+}
+
+
+def _profile(user) -> Profile | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.profile
+    except Profile.DoesNotExist:
+        return None
+
+
+def role_of(user) -> str | None:
+    if getattr(user, "is_superuser", False):
+        return Role.NATIONAL_VIEWER
+    profile = _profile(user)
+    return profile.role if profile else None
+
+
+def scope_unit(user) -> Unit | None:
+    """The root of what the user may read, or None for no access at all."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Unit.objects.get(level=Level.NATION)
+    profile = _profile(user)
+    return profile.unit if profile else None
+
+
+def is_within(unit: Unit, root: Unit) -> bool:
+    """Is `unit` in the subtree of `root` (itself included)? No query: units carry their parents."""
+    if root.level == Level.NATION:
+        return True
+    if root.level == Level.PROVINCE:
+        return unit.province_id == root.pk
+    if root.level == Level.DISTRICT:
+        return unit.district_id == root.pk
+    return unit.pk == root.pk
+
+
+def can_view(user, unit: Unit) -> bool:
+    root = scope_unit(user)
+    return root is not None and is_within(unit, root)
+
+
+def visible_units(user):
+    root = scope_unit(user)
+    if root is None:
+        return Unit.objects.none()
+    return Unit.objects.within(root)
+
+
+def can_enter_counts(user, district: Unit) -> bool:
+    """District staff enter the counts of their own district's communes; superusers may too."""
+    if district.level != Level.DISTRICT or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    profile = _profile(user)
+    return (
+        profile is not None
+        and profile.role == Role.DISTRICT_STAFF
+        and profile.unit_id == district.pk
+    )
+
+
+def can_set_targets(user, unit: Unit) -> bool:
+    """Provincial officers set the targets of the districts and communes of their province.
+
+    The province's own target is assigned from above: superusers set it (in admin or the grid).
+    """
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return unit.level >= Level.PROVINCE
+    profile = _profile(user)
+    return (
+        profile is not None
+        and profile.role == Role.PROVINCIAL_OFFICER
+        and unit.level in (Level.DISTRICT, Level.COMMUNE)
+        and unit.province_id == profile.unit_id
+    )
+
+
+def can_reopen_month(user, province: Unit) -> bool:
+    if province.level != Level.PROVINCE or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    profile = _profile(user)
+    return (
+        profile is not None
+        and profile.role == Role.PROVINCIAL_OFFICER
+        and profile.unit_id == province.pk
+    )
+
+
+def can_download_reports(user, unit: Unit) -> bool:
+    """Managers download summaries of their scope; officers and national viewers may too."""
+    return can_view(user, unit)
+
+
+def parse_url_code(url_code: str) -> tuple[int, str]:
+    """ "p24" -> (PROVINCE, "24"); raises Http404 for anything else."""
+    for prefix in ("vn", "p", "d", "c"):
+        if url_code.startswith(prefix):
+            code = url_code[len(prefix) :]
+            level = URL_PREFIX_LEVEL[prefix]
+            if level == Level.NATION:
+                return level, "VN"
+            if code.isdigit():
+                return level, code
+    raise Http404("Unknown unit")
+
+
+def get_visible_unit_or_404(user, url_code: str) -> Unit:
+    """The unit named in a URL, or 404 when it does not exist or is outside the user's scope.
+
+    404 rather than 403, so that a URL does not even confirm what exists outside one's scope.
+    """
+    level, code = parse_url_code(url_code)
+    try:
+        unit = Unit.objects.get(level=level, code=code)
+    except Unit.DoesNotExist:
+        raise Http404("Unknown unit") from None
+    if not can_view(user, unit):
+        raise Http404("Unknown unit")
+    return unit

@@ -1,0 +1,40 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from targets.demo import DEMO_PASSWORD, demo_loaded, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the seeded demo (Bắc Giang 2023 and a few provinces) and the demo users."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the demo users exist already (keeps data entered since).",
+        )
+
+    def handle(self, *args, **options):
+        started = time.perf_counter()
+        if options["if_empty"] and demo_loaded():
+            self.stdout.write("demo already loaded; kept as it is")
+            return
+        result = load_demo()
+        self.stdout.write(f"monthly counts {result.counts}, targets {result.targets}")
+        recompute = _recompute_function()
+        if recompute:
+            recompute()
+            self.stdout.write("progress figures recomputed")
+        for username, role in result.users:
+            self.stdout.write(f"user {username:10} password {DEMO_PASSWORD}  ({role})")
+        self.stdout.write(f"done in {time.perf_counter() - started:.1f} s")
+
+
+def _recompute_function():
+    """The progress engine's full recompute, once it exists."""
+    try:
+        from progress.services import recompute_all
+    except ImportError:
+        return None
+    return recompute_all

@@ -140,3 +140,64 @@ def celery_worker_process(transactional_db, settings):
         except subprocess.TimeoutExpired:
             worker.kill()
         app.conf.task_always_eager = True
+
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download: executable_path)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page; fails the test on console errors or failed requests of our server."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on(
+        "requestfailed",
+        lambda r: r.url.startswith(live_server.url) and problems.append(f"failed: {r.url}"),
+    )
+    page.live_server = live_server
+    page.problems = problems
+    yield page
+    context.close()
+    assert not problems, problems
+
+
+def login(page, username, password):
+    """Sign in through the real login form, as a person would."""
+    page.goto(page.live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form [type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+SCREENSHOTS = os.environ.get("SCREENSHOT_DIR", "/tmp/bhxh-screenshots")
+
+
+def screenshot(page, name):
+    """Keep a screenshot of what the test saw, to look at by eye (SCREENSHOT_DIR)."""
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)

@@ -26,7 +26,12 @@ def test_demo_reproduces_bac_giang_figures_of_domain_md(demo):
 
 @pytest.mark.django_db
 def test_demo_users_sign_in_and_land_on_their_scope(client, demo):
-    landing = {"quocgia": "/u/vn/", "bacgiang": "/u/p24/", "lucnam": "/u/d218/", "lanhdao": "/u/p24/"}
+    landing = {
+        "quocgia": "/u/vn/",
+        "bacgiang": "/u/p24/",
+        "lucnam": "/u/d218/",
+        "lanhdao": "/u/p24/",
+    }
     for username, page in landing.items():
         client.logout()
         response = client.post(

@@ -1,0 +1,44 @@
+"""Numbers and dates the way the active language writes them: 52.139 / 84,65% / 05/2023 in
+Vietnamese, 52,139 / 84.65% in English. Templates use the `figures` tags; charts and PDFs call
+these functions directly."""
+
+from decimal import Decimal
+
+from django.utils import formats, translation
+
+DASH = "–"
+
+
+def number(value, decimals: int = 0) -> str:
+    if value is None:
+        return DASH
+    if decimals:
+        value = round(Decimal(value), decimals)
+    return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def signed(value, decimals: int = 0) -> str:
+    """+4.934 / −1.225 / 0: the sign a reader needs on a change."""
+    if value is None:
+        return DASH
+    text = number(abs(value), decimals)
+    if value > 0:
+        return "+" + text
+    if value < 0:
+        return "−" + text
+    return text
+
+
+def percent(value, decimals: int = 2) -> str:
+    if value is None:
+        return DASH
+    return number(value, decimals) + "%"
+
+
+def month_label(year: int, month: int) -> str:
+    return f"{month:02d}/{year}"
+
+
+def plotly_separators() -> str:
+    """Plotly's `separators` layout value: decimal mark then thousands mark."""
+    return ",." if translation.get_language() == "vi" else ".,"

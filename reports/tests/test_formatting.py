@@ -1,0 +1,24 @@
+from decimal import Decimal
+
+from django.utils import translation
+
+from reports import formatting
+
+
+def test_vietnamese_numbers_use_dots_for_thousands_and_commas_for_decimals():
+    with translation.override("vi"):
+        assert formatting.number(52139) == "52.139"
+        assert formatting.percent(Decimal("84.65")) == "84,65%"
+        assert formatting.signed(4934) == "+4.934"
+        assert formatting.signed(-1225) == "−1.225"
+        assert formatting.number(None) == "–"
+
+
+def test_english_numbers_use_commas_for_thousands():
+    with translation.override("en"):
+        assert formatting.number(52139) == "52,139"
+        assert formatting.percent(Decimal("84.65")) == "84.65%"
+
+
+def test_periods_are_month_slash_year():
+    assert formatting.month_label(2023, 5) == "05/2023"

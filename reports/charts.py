@@ -1,0 +1,243 @@
+"""The dashboard's charts, built once in Python from progress figures.
+
+The web pages send `fig.to_json()` to static/js/charts.js (local plotly.min.js); the PDF summaries
+render the same Figure objects to images. Numbers in labels and hover text are formatted here with
+reports.formatting (52.139 / 84,65% / 05/2023) so both outputs read the same in either language;
+`layout.separators` makes the axis ticks agree.
+
+Rows may be progress.models.Progress instances (with `unit` loaded) or plain mappings with the same
+field names plus `name` (see `_field`).
+
+Traffic-light rule of the ranking (`traffic_light`): a unit is
+- green when its completion % is at or above the expected completion for the month,
+- amber when it is below that by at most 10 percentage points,
+- red when it is further behind, and grey when it has no target or no figures.
+The expected completion is the straight line from the participants at the end of last year
+(participants − change vs end of last year) to the target at the deadline month the province set:
+  expected = start + (target − start) × min(month / deadline_month, 1), as a % of the target.
+When last year's end is unknown the line starts from zero.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import plotly.graph_objects as go
+from django.utils.translation import gettext as _
+
+from reports.formatting import month_label, number, percent, plotly_separators, signed
+
+GREEN, AMBER, RED, GREY = "#1e8e3e", "#e0a000", "#c5221f", "#9aa6b2"
+BLUE, INK, MUTED = "#0b4f8a", "#1d2733", "#5b6776"
+AMBER_BAND = Decimal(10)  # percentage points behind the expected completion still shown amber
+TRAFFIC_COLOURS = {"green": GREEN, "amber": AMBER, "red": RED, None: GREY}
+
+FONT = {"family": "Noto Sans, DejaVu Sans, system-ui, sans-serif", "size": 13, "color": INK}
+
+
+def _field(row: Any, key: str) -> Any:
+    """A figure from a mapping or an object; `name` falls back to row.unit.name."""
+    if isinstance(row, Mapping):
+        if key == "name" and "name" not in row and "unit" in row:
+            return row["unit"].name
+        return row.get(key)
+    if key == "name" and not hasattr(row, "name"):
+        return row.unit.name
+    return getattr(row, key, None)
+
+
+def expected_completion_pct(row: Any) -> Decimal | None:
+    """Completion % the unit should have reached by the row's month on a straight path to target."""
+    target = _field(row, "target")
+    participants = _field(row, "participants")
+    month = _field(row, "month")
+    if not target or participants is None or not month:
+        return None
+    deadline = _field(row, "deadline_month") or 12
+    since_year_end = _field(row, "change_vs_prev_year_end")
+    start = participants - since_year_end if since_year_end is not None else 0
+    share = min(Decimal(month) / Decimal(deadline), Decimal(1))
+    expected = Decimal(start) + (Decimal(target) - Decimal(start)) * share
+    return (100 * expected / Decimal(target)).quantize(Decimal("0.01"))
+
+
+def traffic_light(row: Any) -> str | None:
+    """ "green", "amber", "red" by the module's rule, or None when there is nothing to judge."""
+    completion = _field(row, "completion_pct")
+    expected = expected_completion_pct(row)
+    if completion is None or expected is None:
+        return None
+    completion = Decimal(completion)
+    if completion >= expected:
+        return "green"
+    if expected - completion <= AMBER_BAND:
+        return "amber"
+    return "red"
+
+
+def _base_layout(title: str | None, **extra) -> dict:
+    return dict(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}} if title else None,
+        separators=plotly_separators(),
+        template="plotly_white",
+        font=FONT,
+        hoverlabel={"font": {"family": FONT["family"]}},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "xanchor": "left"},
+        **extra,
+    )
+
+
+def trend_figure(
+    rows: Iterable[Any],
+    *,
+    target: int | None,
+    deadline_month: int | None,
+    year: int,
+    title: str | None = None,
+) -> go.Figure:
+    """Monthly participants of one unit (bars) against its target (line) for `year`, and the
+    required-pace line from the last reported month to the target at the deadline month.
+
+    `rows`: the unit's progress rows (year, month, participants); rows of other years are ignored.
+    """
+    by_month = {
+        _field(r, "month"): _field(r, "participants")
+        for r in rows
+        if _field(r, "year") == year and _field(r, "participants") is not None
+    }
+    deadline = deadline_month or 12
+    months = list(range(1, 13))
+    labels = [month_label(year, m) for m in months]
+    reported = sorted(by_month)
+
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            name=_("Số người tham gia"),
+            x=[month_label(year, m) for m in reported],
+            y=[by_month[m] for m in reported],
+            marker_color=BLUE,
+            customdata=[number(by_month[m]) for m in reported],
+            hovertemplate="%{x}: <b>%{customdata}</b><extra></extra>",
+        )
+    )
+    if target:
+        fig.add_trace(
+            go.Scatter(
+                name=_("Kế hoạch {value}").format(value=number(target)),
+                x=labels,
+                y=[target] * len(labels),
+                mode="lines",
+                line={"color": RED, "width": 2},
+                hovertemplate=_("Kế hoạch") + ": <b>" + number(target) + "</b><extra></extra>",
+            )
+        )
+    if target and reported:
+        last = reported[-1]
+        start = by_month[last]
+        gap = target - start
+        if gap > 0 and last < deadline:
+            steps = deadline - last
+            pace = [start + round(gap * (m - last) / steps) for m in range(last, deadline + 1)]
+            per_month = -(-gap // steps)  # rounded up: the pace that reaches the target
+            fig.add_trace(
+                go.Scatter(
+                    name=_("Tiến độ cần đạt: {value}/tháng").format(value=number(per_month)),
+                    x=[month_label(year, m) for m in range(last, deadline + 1)],
+                    y=pace,
+                    mode="lines+markers",
+                    line={"color": AMBER, "width": 2, "dash": "dash"},
+                    marker={"size": 6},
+                    customdata=[number(v) for v in pace],
+                    hovertemplate=_("Cần đạt") + " %{x}: <b>%{customdata}</b><extra></extra>",
+                )
+            )
+    top = max([target or 0, *by_month.values(), 1])
+    fig.update_layout(
+        **_base_layout(
+            title,
+            margin={"l": 60, "r": 16, "t": 48 if title else 16, "b": 40},
+            height=360,
+            bargap=0.25,
+            xaxis={
+                "type": "category",
+                "categoryorder": "array",
+                "categoryarray": labels,
+                "tickangle": -45,
+                "fixedrange": True,
+            },
+            yaxis={
+                "range": [0, top * 1.08],
+                "tickformat": ",d",
+                "rangemode": "tozero",
+                "fixedrange": True,
+            },
+        )
+    )
+    return fig
+
+
+def ranking_figure(rows: Sequence[Any], *, title: str | None = None) -> go.Figure:
+    """Units ranked by completion % as horizontal bars, coloured by `traffic_light`.
+
+    `rows`: progress rows of sibling units (name, completion_pct, participants, target,
+    change_vs_prev_year_end, month, deadline_month). Units without a completion % go last, grey.
+    """
+    ranked = sorted(
+        rows,
+        key=lambda r: (
+            _field(r, "completion_pct") is None,
+            -(_field(r, "completion_pct") or 0),
+            _field(r, "name"),
+        ),
+    )
+    # Plotly draws the first category at the bottom; reverse so the best is on top.
+    ranked.reverse()
+    names = [_field(r, "name") for r in ranked]
+    values = [float(_field(r, "completion_pct") or 0) for r in ranked]
+    lights = [traffic_light(r) for r in ranked]
+    hover = [
+        "<b>{name}</b><br>{completion}: {pct}<br>{participants}: {p} / {target}<br>{expected}: {e}"
+        "<br>{gap}: {g}".format(
+            name=_field(r, "name"),
+            completion=_("Hoàn thành"),
+            pct=percent(_field(r, "completion_pct")),
+            participants=_("Tham gia / kế hoạch"),
+            p=number(_field(r, "participants")),
+            target=number(_field(r, "target")),
+            expected=_("Cần đạt theo tiến độ"),
+            e=percent(expected_completion_pct(r)),
+            gap=_("Còn phải phát triển") if (_field(r, "gap") or 0) > 0 else _("Vượt kế hoạch"),
+            g=number(_field(r, "gap"))
+            if (_field(r, "gap") or 0) > 0
+            else signed(_field(r, "over_target") or 0),
+        )
+        for r in ranked
+    ]
+    fig = go.Figure(
+        go.Bar(
+            orientation="h",
+            x=values,
+            y=names,
+            marker_color=[TRAFFIC_COLOURS[light] for light in lights],
+            text=[percent(_field(r, "completion_pct")) for r in ranked],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    top = max([*values, 100.0])
+    fig.add_vline(x=100, line={"color": INK, "width": 1, "dash": "dot"})
+    fig.update_layout(
+        **_base_layout(
+            title,
+            height=max(220, 26 * len(ranked) + (90 if title else 60)),
+            margin={"l": 8, "r": 56, "t": 48 if title else 16, "b": 36},
+            bargap=0.2,
+            xaxis={"range": [0, top * 1.12], "ticksuffix": "%", "fixedrange": True},
+            yaxis={"type": "category", "automargin": True, "fixedrange": True},
+        )
+    )
+    return fig

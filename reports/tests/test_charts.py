@@ -1,0 +1,105 @@
+"""The chart functions shared by the pages and the PDF summaries."""
+
+from decimal import Decimal
+
+from django.utils import translation
+
+from reports.charts import (
+    AMBER,
+    GREEN,
+    RED,
+    expected_completion_pct,
+    ranking_figure,
+    traffic_light,
+    trend_figure,
+)
+
+BAC_GIANG_2023 = [
+    {"year": 2023, "month": m, "participants": p}
+    for m, p in [(1, 39_873), (2, 39_421), (3, 38_964), (4, 39_200), (5, 44_134)]
+]
+
+
+def _district(name, participants, target, since_year_end, month=5, deadline=10):
+    return {
+        "name": name,
+        "participants": participants,
+        "target": target,
+        "completion_pct": (Decimal(100) * participants / target).quantize(Decimal("0.01")),
+        "change_vs_prev_year_end": since_year_end,
+        "month": month,
+        "deadline_month": deadline,
+        "gap": max(target - participants, 0),
+        "over_target": max(participants - target, 0) or None,
+    }
+
+
+def test_trend_shows_months_target_and_required_pace_to_the_deadline():
+    with translation.override("vi"):
+        fig = trend_figure(BAC_GIANG_2023, target=52_139, deadline_month=10, year=2023)
+    bars, target, pace = fig.data
+    assert list(bars.x) == ["01/2023", "02/2023", "03/2023", "04/2023", "05/2023"]
+    assert list(bars.y)[-1] == 44_134
+    assert bars.customdata[-1] == "44.134"
+    assert set(target.y) == {52_139}
+    assert "52.139" in target.name
+    # From May (44.134) to October (52.139): 8.005 over five months, 1.601 a month.
+    assert list(pace.x) == ["05/2023", "06/2023", "07/2023", "08/2023", "09/2023", "10/2023"]
+    assert pace.y[0] == 44_134 and pace.y[-1] == 52_139
+    assert "1.601" in pace.name
+    assert fig.layout.separators == ",."
+    assert list(fig.layout.xaxis.categoryarray)[0] == "01/2023"
+
+
+def test_trend_has_no_pace_line_once_the_target_is_reached():
+    rows = [{"year": 2023, "month": 5, "participants": 60_000}]
+    fig = trend_figure(rows, target=52_139, deadline_month=10, year=2023)
+    assert len(fig.data) == 2
+
+
+def test_trend_ignores_other_years_and_works_without_a_target():
+    rows = [*BAC_GIANG_2023, {"year": 2022, "month": 12, "participants": 41_098}]
+    fig = trend_figure(rows, target=None, deadline_month=None, year=2023)
+    assert len(fig.data) == 1
+    assert "12/2022" not in fig.data[0].x
+
+
+def test_english_separators():
+    with translation.override("en"):
+        fig = trend_figure(BAC_GIANG_2023, target=52_139, deadline_month=10, year=2023)
+    assert fig.layout.separators == ".,"
+    assert fig.data[0].customdata[-1] == "44,134"
+
+
+def test_expected_completion_is_the_straight_path_from_last_year_end_to_the_deadline():
+    # Bắc Giang: 41.098 at Dec 2022, 52.139 by October; in May halfway: 46.618,5 = 89,41%.
+    row = _district("Bắc Giang", 44_134, 52_139, 3_036)
+    assert expected_completion_pct(row) == Decimal("89.41")
+    assert traffic_light(row) == "amber"
+
+
+def test_traffic_lights_green_amber_red():
+    ahead = _district("A", 50_000, 52_139, 8_000)
+    behind = _district("B", 30_000, 52_139, -2_000)
+    assert traffic_light(ahead) == "green"
+    assert traffic_light(behind) == "red"
+    assert traffic_light({"name": "C", "completion_pct": None}) is None
+
+
+def test_ranking_puts_the_best_on_top_with_traffic_colours():
+    rows = [
+        _district("Giữa", 44_134, 52_139, 3_036),
+        _district("Cuối", 30_000, 52_139, -2_000),
+        _district("Đầu", 50_000, 52_139, 8_000),
+    ]
+    with translation.override("vi"):
+        fig = ranking_figure(rows, title="Xếp hạng")
+    bars = fig.data[0]
+    assert bars.orientation == "h"
+    # Plotly draws the first category at the bottom.
+    assert list(bars.y) == ["Cuối", "Giữa", "Đầu"]
+    assert list(bars.marker.color) == [RED, AMBER, GREEN]
+    assert bars.text[1] == "84,65%"
+    assert "8.005" in bars.customdata[1]
+    assert fig.layout.title.text == "Xếp hạng"
+    assert fig.to_json()

@@ -80,6 +80,20 @@ def can_enter_counts(user, district: Unit) -> bool:
     )
 
 
+def can_enter_commune_counts(user, commune: Unit) -> bool:
+    """can_enter_counts for one commune, without loading its district (the commune carries it)."""
+    if commune.level != Level.COMMUNE or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    profile = _profile(user)
+    return (
+        profile is not None
+        and profile.role == Role.DISTRICT_STAFF
+        and profile.unit_id == commune.district_id
+    )
+
+
 def can_set_targets(user, unit: Unit) -> bool:
     """Provincial officers set the targets of the districts and communes of their province.
 

@@ -1,0 +1,313 @@
+"""Reads for data entry: the month window, the entry grid, target allocation, change history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from provinces.models import Level, Unit
+from targets.models import ChangeLog, MonthlyCount, MonthReopening, Target, TargetKind
+
+# ---------------------------------------------------------------------------------------------
+# The month window
+# ---------------------------------------------------------------------------------------------
+
+
+class WindowState(StrEnum):
+    NOT_YET = "not_yet"  # before the cut-off day: the month cannot be reported yet
+    OPEN = "open"  # from the cut-off day until MONTH_CLOSE_AFTER_DAYS days after it
+    REOPENED = "reopened"  # closed, but a provincial officer reopened it and it is still open
+    CLOSED = "closed"
+
+
+def cutoff_date(year: int, month: int) -> dt.date:
+    """Counts are cut off on the 25th; December closes the year on the 31st (DOMAIN.md)."""
+    return dt.date(year, 12, 31) if month == 12 else dt.date(year, month, 25)
+
+
+def previous_month(year: int, month: int) -> tuple[int, int]:
+    return (year - 1, 12) if month == 1 else (year, month - 1)
+
+
+def next_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+@dataclass(frozen=True)
+class MonthWindow:
+    """When a month can be entered. `closes_on` is the last day of the normal window, inclusive."""
+
+    year: int
+    month: int
+    cutoff: dt.date
+    closes_on: dt.date
+    state: WindowState
+    reopened_until: dt.datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (WindowState.OPEN, WindowState.REOPENED)
+
+
+def open_reopening(province_id: int, year: int, month: int, now: dt.datetime | None = None):
+    """The reopening of that month for that province that is still running, if any."""
+    now = now or timezone.now()
+    return (
+        MonthReopening.objects.filter(
+            province_id=province_id, year=year, month=month, open_until__gt=now
+        )
+        .order_by("-open_until")
+        .first()
+    )
+
+
+def month_window(
+    *,
+    province_id: int,
+    year: int,
+    month: int,
+    today: dt.date | None = None,
+    reopening: MonthReopening | None | bool = False,
+) -> MonthWindow:
+    """The window of one month for one province.
+
+    Open on the cut-off day itself; the last open day is cut-off + MONTH_CLOSE_AFTER_DAYS. After
+    that only a running MonthReopening of the province opens it. `reopening` lets a caller that
+    already looked it up pass it (or None for "none"); False means "look it up" (one query, and
+    only when the normal window is closed).
+    """
+    today = today or timezone.localdate()
+    cutoff = cutoff_date(year, month)
+    closes_on = cutoff + dt.timedelta(days=settings.MONTH_CLOSE_AFTER_DAYS)
+    if today < cutoff:
+        return MonthWindow(year, month, cutoff, closes_on, WindowState.NOT_YET)
+    if today <= closes_on:
+        return MonthWindow(year, month, cutoff, closes_on, WindowState.OPEN)
+    if reopening is False:
+        reopening = open_reopening(province_id, year, month)
+    if reopening:
+        return MonthWindow(
+            year, month, cutoff, closes_on, WindowState.REOPENED, reopening.open_until
+        )
+    return MonthWindow(year, month, cutoff, closes_on, WindowState.CLOSED)
+
+
+def latest_reportable_month(today: dt.date | None = None) -> tuple[int, int]:
+    """The most recent month whose cut-off day has come."""
+    today = today or timezone.localdate()
+    year, month = today.year, today.month
+    if today < cutoff_date(year, month):
+        year, month = previous_month(year, month)
+    return year, month
+
+
+def entry_months(
+    *, province_id: int, today: dt.date | None = None, count: int = 12
+) -> list[MonthWindow]:
+    """The months offered in the month picker: the latest reportable months plus every month the
+    province has reopened and is still open, newest first. Two queries at most."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    reopenings = {
+        (r.year, r.month): r
+        for r in MonthReopening.objects.filter(
+            province_id=province_id, open_until__gt=now
+        ).order_by("open_until")
+    }
+    months: list[tuple[int, int]] = []
+    year, month = latest_reportable_month(today)
+    for _ in range(count):
+        months.append((year, month))
+        year, month = previous_month(year, month)
+    months = sorted(set(months) | set(reopenings), reverse=True)
+    return [
+        month_window(
+            province_id=province_id,
+            year=y,
+            month=m,
+            today=today,
+            reopening=reopenings.get((y, m)),
+        )
+        for y, m in months
+    ]
+
+
+def default_entry_month(windows: list[MonthWindow]) -> tuple[int, int]:
+    """The latest open month, else the latest reportable one."""
+    for window in windows:
+        if window.is_open:
+            return window.year, window.month
+    return windows[0].year, windows[0].month
+
+
+# ---------------------------------------------------------------------------------------------
+# The entry grid
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class GridRow:
+    commune: Unit
+    participants: int | None = None
+    new_participants: int | None = None
+    version: int = 0  # 0: no row yet
+    updated_by: str = ""
+    updated_at: dt.datetime | None = None
+    prev_participants: int | None = None
+    prev_new_participants: int | None = None
+
+
+@dataclass
+class EntryGrid:
+    district: Unit
+    year: int
+    month: int
+    rows: list[GridRow]
+    total_participants: int = 0
+    total_new: int = 0
+    total_prev_participants: int = 0
+    total_prev_new: int = 0
+    reported: int = 0
+
+    @property
+    def change(self) -> int:
+        return self.total_participants - self.total_prev_participants
+
+
+def _user_label(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def entry_grid(*, district: Unit, year: int, month: int) -> EntryGrid:
+    """Every commune of the district with this month's and last month's figures: two queries."""
+    communes = list(Unit.objects.communes().filter(district_id=district.pk).order_by("code"))
+    pyear, pmonth = previous_month(year, month)
+    counts = MonthlyCount.objects.filter(commune__district_id=district.pk).filter(
+        Q(year=year, month=month) | Q(year=pyear, month=pmonth)
+    )
+    current, previous = {}, {}
+    for count in counts.select_related("updated_by"):
+        (current if (count.year, count.month) == (year, month) else previous)[count.commune_id] = (
+            count
+        )
+    rows = []
+    for commune in communes:
+        row = GridRow(commune=commune)
+        if (c := current.get(commune.pk)) is not None:
+            row.participants, row.new_participants = c.participants, c.new_participants
+            row.version, row.updated_at = c.version, c.updated_at
+            row.updated_by = _user_label(c.updated_by)
+        if (p := previous.get(commune.pk)) is not None:
+            row.prev_participants, row.prev_new_participants = p.participants, p.new_participants
+        rows.append(row)
+    grid = EntryGrid(district=district, year=year, month=month, rows=rows)
+    grid.total_participants = sum(r.participants or 0 for r in rows)
+    grid.total_new = sum(r.new_participants or 0 for r in rows)
+    grid.total_prev_participants = sum(r.prev_participants or 0 for r in rows)
+    grid.total_prev_new = sum(r.prev_new_participants or 0 for r in rows)
+    grid.reported = sum(1 for r in rows if r.version)
+    return grid
+
+
+# ---------------------------------------------------------------------------------------------
+# Target allocation
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AllocationRow:
+    unit: Unit
+    participants: int | None = None
+    new_participants: int | None = None
+    deadline_month: int | None = None
+    children_participants: int | None = None  # what this unit's own children add up to
+    children_new: int | None = None
+
+
+@dataclass
+class TargetAllocation:
+    """A parent's targets against what its children's targets add up to."""
+
+    parent: Unit
+    year: int
+    parent_row: AllocationRow
+    rows: list[AllocationRow] = field(default_factory=list)
+
+    @property
+    def allocated_participants(self) -> int:
+        return sum(r.participants or 0 for r in self.rows)
+
+    @property
+    def allocated_new(self) -> int:
+        return sum(r.new_participants or 0 for r in self.rows)
+
+    @property
+    def unallocated_participants(self) -> int | None:
+        """Positive: under-allocated; negative: over-allocated; None: the parent has no target."""
+        if self.parent_row.participants is None:
+            return None
+        return self.parent_row.participants - self.allocated_participants
+
+    @property
+    def unallocated_new(self) -> int | None:
+        if self.parent_row.new_participants is None:
+            return None
+        return self.parent_row.new_participants - self.allocated_new
+
+
+def target_allocation(*, parent: Unit, year: int) -> TargetAllocation:
+    """The parent (province or district), its children and their targets: three queries."""
+    children = list(parent.children.order_by("code"))
+    ids = [parent.pk] + [c.pk for c in children]
+    rows = {uid: AllocationRow(unit=None) for uid in ids}
+    for target in Target.objects.filter(unit_id__in=ids, year=year):
+        row = rows[target.unit_id]
+        if target.kind == TargetKind.PARTICIPANTS:
+            row.participants = target.value
+            row.deadline_month = target.deadline_month
+        else:
+            row.new_participants = target.value
+            if row.deadline_month is None:
+                row.deadline_month = target.deadline_month
+    # What each child's own children add up to (districts' communes), in one grouped query.
+    if parent.level < Level.DISTRICT:
+        sums = (
+            Target.objects.filter(unit__parent_id__in=[c.pk for c in children], year=year)
+            .values("unit__parent_id", "kind")
+            .annotate(total=Sum("value"))
+        )
+        for s in sums:
+            row = rows[s["unit__parent_id"]]
+            if s["kind"] == TargetKind.PARTICIPANTS:
+                row.children_participants = s["total"]
+            else:
+                row.children_new = s["total"]
+    parent_row = rows[parent.pk]
+    parent_row.unit = parent
+    for child in children:
+        rows[child.pk].unit = child
+    return TargetAllocation(
+        parent=parent, year=year, parent_row=parent_row, rows=[rows[c.pk] for c in children]
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Change history
+# ---------------------------------------------------------------------------------------------
+
+
+def unit_changes(*, unit: Unit, limit: int | None = 100) -> QuerySet[ChangeLog]:
+    """The audit history of one unit, newest first, with who made each change (one query)."""
+    qs = (
+        ChangeLog.objects.filter(unit=unit)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-id")
+    )
+    return qs[:limit] if limit else qs

@@ -1,0 +1,638 @@
+"""Writes for data entry: monthly counts, targets and month reopenings, each with its audit.
+
+Public API (the CSV/Excel import builds on it):
+
+    counts_save(*, user, year, month, entries, expected_versions=None, confirm_warnings=False,
+                source="form") -> SaveResult
+    targets_save(*, user, year, entries, source="form") -> TargetSaveResult
+    month_reopen(*, user, province, year, month, days, reason) -> MonthReopening
+
+Every function checks access itself (provinces.access), so no caller can skip it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from progress.services import request_recompute
+from provinces.access import can_enter_commune_counts, can_reopen_month, can_set_targets
+from provinces.models import Level, Unit
+from reports.formatting import number
+from targets.models import (
+    ChangeField,
+    ChangeLog,
+    MonthlyCount,
+    MonthReopening,
+    Target,
+    TargetKind,
+)
+from targets.selectors import WindowState, month_window, open_reopening, previous_month
+
+# Warning thresholds against last month's participants (see count_warnings).
+FALL_WARNING_RATIO = 0.20
+RISE_WARNING_RATIO = 0.50
+MAX_REOPEN_DAYS = 60
+MAX_COUNT = 10_000_000  # far above any commune; catches a pasted phone number or a typo
+
+COUNT_FIELDS = ("participants", "new_participants")
+ROW_ERRORS = "__all__"
+
+
+@dataclass(frozen=True)
+class CountEntry:
+    """One commune's figures for the month as the user typed them.
+
+    Values may be ints or strings ("1.234" and "1,234" read as 1234); None or "" means missing.
+    """
+
+    commune_id: int
+    participants: int | str | None
+    new_participants: int | str | None = 0
+
+
+@dataclass(frozen=True)
+class CountWarning:
+    commune_id: int
+    field: str
+    code: str  # "fall", "rise", "new_below_rise", "new_above_participants"
+    message: str
+
+
+@dataclass(frozen=True)
+class CountConflict:
+    """A row someone else changed after the user loaded it: what it holds now, who, when."""
+
+    commune_id: int
+    commune_name: str
+    participants: int | None
+    new_participants: int | None
+    version: int
+    updated_by: str
+    updated_at: dt.datetime | None
+    # What the user tried to save, to show side by side and re-apply.
+    wanted_participants: int | None
+    wanted_new_participants: int | None
+
+
+class SaveStatus(StrEnum):
+    SAVED = "saved"
+    INVALID = "invalid"  # values or access or month window: fix and resubmit
+    CONFLICT = "conflict"  # someone saved in between: nothing saved, see conflicts
+    NEEDS_CONFIRMATION = "needs_confirmation"  # warnings: resubmit with confirm_warnings
+
+
+@dataclass
+class SaveResult:
+    status: SaveStatus
+    # commune_id -> field ("participants", "new_participants" or "__all__") -> messages
+    errors: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    general_errors: list[str] = field(default_factory=list)
+    warnings: list[CountWarning] = field(default_factory=list)
+    conflicts: list[CountConflict] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    # commune_id -> version now stored, so a page can keep editing without reloading.
+    versions: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def saved(self) -> bool:
+        return self.status == SaveStatus.SAVED
+
+    @property
+    def warnings_token(self) -> str:
+        return warnings_token(self.warnings)
+
+    def add_error(self, commune_id: int, field_name: str, message: str) -> None:
+        self.errors.setdefault(commune_id, {}).setdefault(field_name, []).append(message)
+
+
+def warnings_token(warnings: Iterable[CountWarning]) -> str:
+    """A short fingerprint of a set of warnings, so a confirmation covers exactly what was shown."""
+    text = "|".join(sorted(f"{w.commune_id}:{w.code}:{w.message}" for w in warnings))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
+
+
+def parse_count(value) -> int | None:
+    """A whole number >= 0 from what a person typed; None when blank. Raises ValueError."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(_("Phải là số nguyên."))
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(_("Phải là số nguyên."))
+        number = int(value)
+    else:
+        text = str(value).strip().replace("\u00a0", " ")
+        if not text:
+            return None
+        if text.startswith("-") and text[1:].strip().replace(".", "").isdigit():
+            raise ValueError(_("Không được là số âm."))
+        if _GROUPED.match(text):
+            # 1.234 (Vietnamese) and 1,234 (English) are both thousands; a count is never a fraction.
+            text = re.sub(r"[.,\s]", "", text)
+        if not text.isdigit():
+            raise ValueError(_("Phải là số nguyên."))
+        number = int(text)
+    if number < 0:
+        raise ValueError(_("Không được là số âm."))
+    if number > MAX_COUNT:
+        raise ValueError(_("Số quá lớn."))
+    return number
+
+
+def count_warnings(
+    *, commune_id: int, participants: int, new_participants: int, previous: MonthlyCount | None
+) -> list[CountWarning]:
+    """Figures that are possible but suspicious; the user confirms them before saving.
+
+    Against last month's participants P (when reported) and this month's participants N with n
+    new sign-ups:
+    - fall: N < P x 0.8 (more than 20% stopped paying);
+    - rise: N > P x 1.5;
+    - new_below_rise: n < N - P. The stock can only grow through sign-ups, so a rise of R needs at
+      least R new participants;
+    - new_above_participants: n > N. Sign-ups minus the rise are the people who stopped paying,
+      which cannot exceed last month's P; so n may be at most P + (N - P) = N. This one is checked
+      even without last month (people who signed up this month are in this month's stock).
+    """
+    found = []
+    if previous is not None and previous.participants:
+        before = previous.participants
+        if participants < before * (1 - FALL_WARNING_RATIO):
+            found.append(
+                CountWarning(
+                    commune_id,
+                    "participants",
+                    "fall",
+                    _("Số người tham gia giảm %(pct)s%% so với tháng trước (%(before)s → %(now)s).")
+                    % {
+                        "pct": round(100 * (before - participants) / before),
+                        "before": number(before),
+                        "now": number(participants),
+                    },
+                )
+            )
+        elif participants > before * (1 + RISE_WARNING_RATIO):
+            found.append(
+                CountWarning(
+                    commune_id,
+                    "participants",
+                    "rise",
+                    _("Số người tham gia tăng %(pct)s%% so với tháng trước (%(before)s → %(now)s).")
+                    % {
+                        "pct": round(100 * (participants - before) / before),
+                        "before": number(before),
+                        "now": number(participants),
+                    },
+                )
+            )
+    if previous is not None:
+        rise = participants - previous.participants
+        if rise > 0 and new_participants < rise:
+            found.append(
+                CountWarning(
+                    commune_id,
+                    "new_participants",
+                    "new_below_rise",
+                    _(
+                        "Tăng %(rise)s người so với tháng trước nhưng chỉ có %(new)s người phát "
+                        "triển mới (cần ít nhất %(rise)s)."
+                    )
+                    % {"rise": number(rise), "new": number(new_participants)},
+                )
+            )
+    if new_participants > participants:
+        found.append(
+            CountWarning(
+                commune_id,
+                "new_participants",
+                "new_above_participants",
+                _("Số phát triển mới (%(new)s) lớn hơn số người tham gia (%(now)s).")
+                % {"new": number(new_participants), "now": number(participants)},
+            )
+        )
+    return found
+
+
+def _user_label(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def counts_save(
+    *,
+    user,
+    year: int,
+    month: int,
+    entries: list[CountEntry],
+    expected_versions: Mapping[int, int] | None = None,
+    confirm_warnings: bool | str = False,
+    source: str = "form",
+) -> SaveResult:
+    """Save many communes' counts for one month, all or nothing.
+
+    - Every value must be a whole number >= 0 and the user must be allowed to enter counts for
+      every commune (provinces.access.can_enter_commune_counts); else INVALID, nothing saved.
+    - The month must be open for each commune's province (selectors.month_window).
+    - expected_versions maps commune_id -> MonthlyCount.version the user loaded (0: no row then).
+      A row whose version moved and whose stored values differ from the entry is a CONFLICT:
+      nothing is saved and each conflict says what is stored now, by whom and when. Communes
+      missing from the mapping (or expected_versions=None, e.g. an import) are not checked.
+    - Warnings (count_warnings) on rows that change stop the save (NEEDS_CONFIRMATION) unless
+      confirm_warnings is True, or is the warnings_token of exactly the warnings found now.
+    - Only changed rows are written, with one ChangeLog row per changed field; the progress
+      recompute of each affected province is requested inside the transaction.
+    A constant handful of queries whatever the number of communes.
+    """
+    result = SaveResult(status=SaveStatus.INVALID)
+    parsed: dict[int, tuple[int, int]] = {}
+    seen: set[int] = set()
+    for entry in entries:
+        if entry.commune_id in seen:
+            result.add_error(entry.commune_id, ROW_ERRORS, _("Xã bị nhập hai lần."))
+            continue
+        seen.add(entry.commune_id)
+        values = {}
+        for name in COUNT_FIELDS:
+            try:
+                values[name] = parse_count(getattr(entry, name))
+            except ValueError as exc:
+                result.add_error(entry.commune_id, name, str(exc))
+                continue
+        if "participants" in values and values["participants"] is None:
+            result.add_error(entry.commune_id, "participants", _("Chưa nhập số người tham gia."))
+        if entry.commune_id not in result.errors:
+            parsed[entry.commune_id] = (values["participants"], values["new_participants"] or 0)
+    if not 1 <= month <= 12:
+        result.general_errors.append(_("Tháng phải từ 1 đến 12."))
+        return result
+    if not seen:
+        result.general_errors.append(_("Không có số liệu nào để lưu."))
+        return result
+
+    with transaction.atomic():
+        # Locking the communes serialises two saves of the same communes (and their inserts),
+        # without blocking readers; it also loads what the access check needs.
+        communes = {
+            c.pk: c
+            for c in Unit.objects.select_for_update(no_key=True)
+            .filter(pk__in=seen)
+            .only("id", "level", "name", "district_id", "province_id")
+        }
+        for commune_id in seen:
+            commune = communes.get(commune_id)
+            if commune is None or commune.level != Level.COMMUNE:
+                result.add_error(commune_id, ROW_ERRORS, _("Không tìm thấy xã."))
+            elif not can_enter_commune_counts(user, commune):
+                result.add_error(
+                    commune_id, ROW_ERRORS, _("Bạn không được nhập số liệu của xã này.")
+                )
+        province_ids = {c.province_id for c in communes.values()}
+        today = timezone.localdate()
+        for province_id in sorted(province_ids):
+            window = month_window(province_id=province_id, year=year, month=month, today=today)
+            if window.state == WindowState.NOT_YET:
+                result.general_errors.append(
+                    _("Chưa đến ngày chốt số liệu tháng %(m)02d/%(y)s (%(d)s).")
+                    % {"m": month, "y": year, "d": window.cutoff.strftime("%d/%m/%Y")}
+                )
+            elif window.state == WindowState.CLOSED:
+                result.general_errors.append(
+                    _(
+                        "Tháng %(m)02d/%(y)s đã khoá sổ ngày %(d)s. Đề nghị cán bộ BHXH tỉnh mở "
+                        "lại tháng để sửa số liệu."
+                    )
+                    % {"m": month, "y": year, "d": window.closes_on.strftime("%d/%m/%Y")}
+                )
+        if result.errors or result.general_errors:
+            return result
+
+        pyear, pmonth = previous_month(year, month)
+        current: dict[int, MonthlyCount] = {}
+        previous: dict[int, MonthlyCount] = {}
+        rows = (
+            MonthlyCount.objects.filter(commune_id__in=seen, year__in={year, pyear})
+            .filter(month__in={month, pmonth})
+            .select_related("updated_by")
+        )
+        for row in rows:
+            if (row.year, row.month) == (year, month):
+                current[row.commune_id] = row
+            elif (row.year, row.month) == (pyear, pmonth):
+                previous[row.commune_id] = row
+
+        to_create, to_update, logs = [], [], []
+        now = timezone.now()
+        for commune_id, (participants, new) in parsed.items():
+            row = current.get(commune_id)
+            if row is not None and (row.participants, row.new_participants) == (participants, new):
+                result.unchanged += 1
+                result.versions[commune_id] = row.version
+                continue
+            if expected_versions is not None and commune_id in expected_versions:
+                stored_version = row.version if row is not None else 0
+                if stored_version != expected_versions[commune_id]:
+                    result.conflicts.append(
+                        CountConflict(
+                            commune_id=commune_id,
+                            commune_name=communes[commune_id].name,
+                            participants=row.participants if row else None,
+                            new_participants=row.new_participants if row else None,
+                            version=stored_version,
+                            updated_by=_user_label(row.updated_by) if row else "",
+                            updated_at=row.updated_at if row else None,
+                            wanted_participants=participants,
+                            wanted_new_participants=new,
+                        )
+                    )
+                    continue
+            result.warnings += count_warnings(
+                commune_id=commune_id,
+                participants=participants,
+                new_participants=new,
+                previous=previous.get(commune_id),
+            )
+            if row is None:
+                to_create.append(
+                    MonthlyCount(
+                        commune_id=commune_id,
+                        year=year,
+                        month=month,
+                        participants=participants,
+                        new_participants=new,
+                        version=1,
+                        updated_by=user,
+                    )
+                )
+                old = {"participants": None, "new_participants": None}
+            else:
+                old = {"participants": row.participants, "new_participants": row.new_participants}
+                row.participants, row.new_participants = participants, new
+                row.version += 1
+                row.updated_by, row.updated_at = user, now
+                to_update.append(row)
+            for name, value in (("participants", participants), ("new_participants", new)):
+                if old[name] != value:
+                    logs.append(
+                        ChangeLog(
+                            unit_id=commune_id,
+                            year=year,
+                            month=month,
+                            field=ChangeField(name),
+                            old_value=old[name],
+                            new_value=value,
+                            changed_by=user,
+                            source=source,
+                        )
+                    )
+
+        if result.conflicts:
+            result.status = SaveStatus.CONFLICT
+            return result
+        if result.warnings and not (
+            confirm_warnings is True or confirm_warnings == warnings_token(result.warnings)
+        ):
+            result.status = SaveStatus.NEEDS_CONFIRMATION
+            return result
+
+        if to_create:
+            MonthlyCount.objects.bulk_create(to_create)
+        if to_update:
+            MonthlyCount.objects.bulk_update(
+                to_update,
+                ["participants", "new_participants", "version", "updated_by", "updated_at"],
+            )
+        if logs:
+            ChangeLog.objects.bulk_create(logs)
+        for row in to_create + to_update:
+            result.versions[row.commune_id] = row.version
+        result.created, result.updated = len(to_create), len(to_update)
+        if to_create or to_update:
+            for province_id in sorted(
+                {communes[r.commune_id].province_id for r in to_create + to_update}
+            ):
+                request_recompute(province_id=province_id, year=year)
+        result.status = SaveStatus.SAVED
+        return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetEntry:
+    """A unit's targets for the year as typed. None or "" for a value means "no target" (an
+    existing one is removed); deadline_month None keeps the current one (default December)."""
+
+    unit_id: int
+    participants: int | str | None = None
+    new_participants: int | str | None = None
+    deadline_month: int | str | None = None
+
+
+@dataclass
+class TargetSaveResult:
+    saved: bool = False
+    errors: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    general_errors: list[str] = field(default_factory=list)
+    changed: int = 0
+
+    def add_error(self, unit_id: int, field_name: str, message: str) -> None:
+        self.errors.setdefault(unit_id, {}).setdefault(field_name, []).append(message)
+
+
+TARGET_KINDS = (
+    ("participants", TargetKind.PARTICIPANTS, ChangeField.TARGET_PARTICIPANTS),
+    ("new_participants", TargetKind.NEW_PARTICIPANTS, ChangeField.TARGET_NEW),
+)
+
+
+def targets_save(
+    *, user, year: int, entries: list[TargetEntry], source: str = "form"
+) -> TargetSaveResult:
+    """Set the targets of many units for one year, all or nothing, with the audit.
+
+    Provincial officers set their districts' and communes' targets, superusers the province's
+    too (provinces.access.can_set_targets). The deadline month applies to both kinds of a unit.
+    """
+    result = TargetSaveResult()
+    if not 2000 <= year <= 2100:
+        result.general_errors.append(_("Năm không hợp lệ."))
+        return result
+    parsed: dict[int, dict] = {}
+    for entry in entries:
+        if entry.unit_id in parsed:
+            result.add_error(entry.unit_id, ROW_ERRORS, _("Đơn vị bị nhập hai lần."))
+            continue
+        values = {}
+        for name in ("participants", "new_participants"):
+            try:
+                values[name] = parse_count(getattr(entry, name))
+            except ValueError as exc:
+                result.add_error(entry.unit_id, name, str(exc))
+        deadline = entry.deadline_month
+        if deadline in (None, ""):
+            values["deadline_month"] = None
+        else:
+            try:
+                values["deadline_month"] = int(str(deadline).strip())
+                if not 1 <= values["deadline_month"] <= 12:
+                    raise ValueError
+            except ValueError:
+                result.add_error(
+                    entry.unit_id, "deadline_month", _("Tháng hoàn thành phải từ 1 đến 12.")
+                )
+        parsed[entry.unit_id] = values
+    if not parsed:
+        result.general_errors.append(_("Không có chỉ tiêu nào để lưu."))
+        return result
+
+    with transaction.atomic():
+        units = {u.pk: u for u in Unit.objects.select_for_update(no_key=True).filter(pk__in=parsed)}
+        for unit_id in parsed:
+            unit = units.get(unit_id)
+            if unit is None:
+                result.add_error(unit_id, ROW_ERRORS, _("Không tìm thấy đơn vị."))
+            elif not can_set_targets(user, unit):
+                result.add_error(
+                    unit_id, ROW_ERRORS, _("Bạn không được giao chỉ tiêu cho đơn vị này.")
+                )
+        if result.errors:
+            return result
+
+        existing = {
+            (t.unit_id, t.kind): t for t in Target.objects.filter(unit_id__in=parsed, year=year)
+        }
+        to_create, to_update, to_delete, logs = [], [], [], []
+        now = timezone.now()
+
+        def log(unit_id, change_field, old, new):
+            logs.append(
+                ChangeLog(
+                    unit_id=unit_id,
+                    year=year,
+                    month=None,
+                    field=change_field,
+                    old_value=old,
+                    new_value=new,
+                    changed_by=user,
+                    source=source,
+                )
+            )
+
+        touched_provinces = set()
+        for unit_id, values in parsed.items():
+            deadline = values["deadline_month"]
+            deadline_logged = False
+            for name, kind, change_field in TARGET_KINDS:
+                target = existing.get((unit_id, kind))
+                value = values[name]
+                if value is None:
+                    if target is not None:
+                        to_delete.append(target.pk)
+                        log(unit_id, change_field, target.value, None)
+                        touched_provinces.add(units[unit_id].province_id)
+                    continue
+                if target is None:
+                    target = Target(
+                        unit_id=unit_id,
+                        year=year,
+                        kind=kind,
+                        value=value,
+                        deadline_month=deadline or 12,
+                        updated_by=user,
+                    )
+                    to_create.append(target)
+                    log(unit_id, change_field, None, value)
+                    touched_provinces.add(units[unit_id].province_id)
+                    continue
+                changed = False
+                if target.value != value:
+                    log(unit_id, change_field, target.value, value)
+                    target.value, changed = value, True
+                if deadline is not None and target.deadline_month != deadline:
+                    if not deadline_logged:
+                        log(unit_id, ChangeField.DEADLINE_MONTH, target.deadline_month, deadline)
+                        deadline_logged = True
+                    target.deadline_month, changed = deadline, True
+                if changed:
+                    target.updated_by, target.updated_at = user, now
+                    to_update.append(target)
+                    touched_provinces.add(units[unit_id].province_id)
+
+        if to_delete:
+            Target.objects.filter(pk__in=to_delete).delete()
+        if to_create:
+            Target.objects.bulk_create(to_create)
+        if to_update:
+            Target.objects.bulk_update(
+                to_update, ["value", "deadline_month", "updated_by", "updated_at"]
+            )
+        if logs:
+            ChangeLog.objects.bulk_create(logs)
+        for province_id in sorted(touched_provinces):
+            request_recompute(province_id=province_id, year=year)
+        result.changed = len(to_create) + len(to_update) + len(to_delete)
+        result.saved = True
+        return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Month reopening
+# ---------------------------------------------------------------------------------------------
+
+
+def month_reopen(
+    *, user, province: Unit, year: int, month: int, days: int, reason: str
+) -> MonthReopening:
+    """Reopen a closed month of a province for `days` days, recording who, when and why.
+
+    Raises PermissionDenied for anyone but the province's officers (and superusers), and
+    ValidationError for a month not yet reportable, a month still open, or a bad duration.
+    """
+    if not can_reopen_month(user, province):
+        raise PermissionDenied
+    if not 1 <= month <= 12:
+        raise ValidationError(_("Tháng phải từ 1 đến 12."))
+    if not 1 <= days <= MAX_REOPEN_DAYS:
+        raise ValidationError(_("Số ngày mở lại phải từ 1 đến %(max)s.") % {"max": MAX_REOPEN_DAYS})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Cần ghi lý do mở lại tháng."))
+    window = month_window(province_id=province.pk, year=year, month=month, reopening=None)
+    if window.state == WindowState.NOT_YET:
+        raise ValidationError(_("Tháng này chưa đến ngày chốt số liệu."))
+    if window.state == WindowState.OPEN:
+        raise ValidationError(_("Tháng này đang mở, không cần mở lại."))
+    current = open_reopening(province.pk, year, month)
+    open_until = timezone.now() + dt.timedelta(days=days)
+    if current is not None and current.open_until > open_until:
+        open_until = current.open_until  # reopening again never shortens a running reopening
+    return MonthReopening.objects.create(
+        province=province,
+        year=year,
+        month=month,
+        open_until=open_until,
+        reason=reason[:300],
+        reopened_by=user,
+    )

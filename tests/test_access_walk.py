@@ -7,6 +7,7 @@ that name out-of-scope units. A parameter name the table does not know fails the
 kind of URL cannot silently escape the walk.
 """
 
+import contextlib
 import io
 import json
 import re
@@ -64,10 +65,8 @@ def body_text(response) -> str:
         )
     text = content.decode("utf-8-sig", errors="replace")
     if "json" in kind:
-        try:
+        with contextlib.suppress(ValueError):
             text = json.dumps(json.loads(text), ensure_ascii=False)
-        except ValueError:
-            pass
     return text
 
 

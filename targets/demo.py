@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from provinces.models import Level, Profile, Role, Unit
-from targets.models import MonthlyCount, Target, TargetKind
+from targets.models import MonthlyCount, MonthReopening, Target, TargetKind
 
 SEED = 2023
 DEMO_PASSWORD = "bhxh-demo-2023"
@@ -40,6 +40,10 @@ BAC_GIANG_TARGET_2022 = 42_000
 BAC_GIANG_NEW_TARGET_2023 = 14_500
 BAC_GIANG_DEADLINE_2023 = 10  # the province asked to finish by the end of October 2023
 DEMO_DISTRICT = "218"  # Huyện Lục Nam, 24 communes
+# All demo months are long closed; June 2023 (the month after the DOMAIN.md figures) is reopened
+# for Bắc Giang until this date so the district staff can try entry right after `make run`.
+DEMO_REOPENED_MONTH = (2023, 6)
+DEMO_REOPENED_UNTIL = (2099, 12, 31)
 
 # Other provinces: (code, participants at Dec 2021, monthly growth, 2023 target).
 OTHER_PROVINCES = [
@@ -200,7 +204,27 @@ def load_demo() -> DemoResult:
     MonthlyCount.objects.bulk_create(counts, batch_size=5000)
     Target.objects.bulk_create(targets, batch_size=2000)
     users = _demo_users()
+    _demo_reopening(bg)
     return DemoResult(counts=len(counts), targets=len(targets), users=users)
+
+
+def _demo_reopening(province: Unit) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    year, month = DEMO_REOPENED_MONTH
+    MonthReopening.objects.filter(province=province, year=year, month=month).delete()
+    MonthReopening.objects.create(
+        province=province,
+        year=year,
+        month=month,
+        open_until=dt.datetime(
+            *DEMO_REOPENED_UNTIL, 23, 59, tzinfo=timezone.get_current_timezone()
+        ),
+        reason="Demo: tháng 06/2023 mở để thử nhập liệu.",
+        reopened_by=get_user_model().objects.get(username="bacgiang"),
+    )
 
 
 def demo_loaded() -> bool:

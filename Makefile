@@ -84,5 +84,12 @@ beat: venv
 demo: venv
 	$(MANAGE) load_demo
 
+# PostgreSQL backups (DATABASE_URL names the database): make backup; make restore FILE=...
+backup:
+	scripts/backup.sh $(FILE)
+
+restore:
+	scripts/restore.sh $(FILE)
+
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache

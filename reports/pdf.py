@@ -1,0 +1,439 @@
+"""PDF summaries for managers: what they show, the charts as SVG, WeasyPrint, and the cache.
+
+A summary is one unit (nation, province or district) for one month: the headline figures, its
+children's table, the children that lag most with the pace they need, and the trend and ranking
+charts drawn by reports.charts (the same figures as the web pages) exported to vector SVG.
+
+Generated PDFs are cached in SummaryPdf by unit, period, language and data version; the version is
+the province's RecomputeState.data_version (the sum over provinces for the nation, which grows on
+every recompute), so a recompute makes a new PDF and a cached one never shows old figures.
+Province and district summaries are built in the request; the national one by a Celery task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import base64
+import calendar
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from progress.models import Progress, RecomputeState
+from provinces.models import Level, Unit
+from reports import charts
+from reports.formatting import month_label
+from reports.models import PdfStatus, SummaryPdf
+
+logger = logging.getLogger("bhxh.reports.pdf")
+
+LAGGARDS = {Level.NATION: 10, Level.PROVINCE: 5, Level.DISTRICT: 5}
+CHART_WIDTH = 760  # px; the PDF scales the SVG to the text width (180 mm)
+TREND_HEIGHT = 330
+KALEIDO_START_TIMEOUT = 60  # s; a cold Chromium start takes about 3 s
+KALEIDO_RENDER_TIMEOUT = 30  # s for one figure; a warm one takes about 0.2 s
+
+
+# --- Charts: one warm Chromium (kaleido) per process -------------------------------------------
+
+
+class ChartRenderer:
+    """Plotly figures to SVG through one kaleido browser kept open for the life of the process.
+
+    kaleido's own start_sync_server() blocks forever when its browser dies (its queue is joined
+    without a timeout) and mixes up answers between threads; this keeps the same idea, one browser
+    on an event loop in a daemon thread, with a lock, timeouts and a restart after a failure.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._kaleido: Any = None
+        self._atexit = False
+
+    @property
+    def running(self) -> bool:
+        return self._kaleido is not None
+
+    def start(self) -> None:
+        with self._lock:
+            self._start_locked()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop_locked()
+
+    def svg(self, fig, *, width: int, height: int) -> str:
+        opts = {"format": "svg", "width": width, "height": height}
+        with self._lock:
+            self._start_locked()
+            future = asyncio.run_coroutine_threadsafe(
+                self._kaleido.calc_fig(fig, opts=opts), self._loop
+            )
+            try:
+                data = future.result(KALEIDO_RENDER_TIMEOUT + 5)
+            except BaseException:
+                future.cancel()
+                self._stop_locked()  # the next figure starts a fresh browser
+                raise
+        return data.decode() if isinstance(data, bytes) else data
+
+    def _start_locked(self) -> None:
+        if self._kaleido is not None:
+            return
+        import kaleido
+
+        async def open_browser():
+            # mathjax=False: kaleido would fetch MathJax from a CDN; plotly.js comes from the
+            # plotly package, so nothing is downloaded.
+            browser = kaleido.Kaleido(n=1, timeout=KALEIDO_RENDER_TIMEOUT, mathjax=False)
+            await browser.open()
+            return browser
+
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="kaleido", daemon=True)
+        thread.start()
+        started = time.monotonic()
+        try:
+            browser = asyncio.run_coroutine_threadsafe(open_browser(), loop).result(
+                KALEIDO_START_TIMEOUT
+            )
+        except BaseException:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(5)
+            raise
+        self._loop, self._thread, self._kaleido = loop, thread, browser
+        logger.info("kaleido started in %.1f s", time.monotonic() - started)
+        if not self._atexit:
+            atexit.register(self.stop)
+            self._atexit = True
+
+    def _stop_locked(self) -> None:
+        if self._kaleido is None:
+            return
+        loop, thread, browser = self._loop, self._thread, self._kaleido
+        self._loop = self._thread = self._kaleido = None
+        try:
+            asyncio.run_coroutine_threadsafe(browser.close(), loop).result(10)
+        except Exception:  # noqa: BLE001 - a dead browser is what we are cleaning up after
+            logger.warning("kaleido did not close cleanly", exc_info=True)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+
+
+renderer = ChartRenderer()
+
+
+def figure_svg(fig, *, width: int = CHART_WIDTH, height: int | None = None) -> str:
+    """The figure as an SVG document, at its layout height unless given."""
+    return renderer.svg(fig, width=width, height=height or fig.layout.height or TREND_HEIGHT)
+
+
+def svg_data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+# --- What a summary shows (reads) --------------------------------------------------------------
+
+
+@dataclass
+class DataState:
+    """The version and freshness of the figures a summary of `unit` reads."""
+
+    version: int
+    computed_at: datetime | None
+    pending: bool
+
+
+def data_state(*, unit: Unit, year: int) -> DataState:
+    """RecomputeState of the unit's province, or all provinces combined for the nation."""
+    if unit.level == Level.NATION:
+        states = list(RecomputeState.objects.filter(year=year))
+        computed = [s.computed_at for s in states if s.computed_at]
+        return DataState(
+            # Versions only grow, so their sum grows whenever any province is recomputed.
+            version=sum(s.data_version for s in states),
+            computed_at=max(computed) if computed else None,
+            pending=any(s.pending for s in states),
+        )
+    state = RecomputeState.objects.filter(province_id=unit.province_id, year=year).first()
+    if state is None:
+        return DataState(0, None, False)
+    return DataState(state.data_version, state.computed_at, state.pending)
+
+
+@dataclass
+class Summary:
+    """Everything a summary page prints, read in a handful of queries."""
+
+    unit: Unit
+    year: int
+    month: int
+    state: DataState
+    row: Progress | None
+    trend_rows: list[Progress]
+    children: list[Progress]
+    laggards: list[Progress] = field(default_factory=list)
+
+    @property
+    def has_data(self) -> bool:
+        return self.row is not None and self.row.participants is not None
+
+    @property
+    def cut_off(self) -> date:
+        """Figures of a month are stated at its last day ("at 31/05/2023"), as letters do."""
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def children_with_data(self) -> list[Progress]:
+        return [c for c in self.children if c.participants is not None]
+
+
+def summary_data(*, unit: Unit, year: int, month: int) -> Summary:
+    """The unit's progress for the month, its year's trend, its children and the laggards."""
+    state = data_state(unit=unit, year=year)
+    trend_rows = list(Progress.objects.filter(unit=unit, year=year).order_by("month"))
+    row = next((r for r in trend_rows if r.month == month), None)
+    children = list(
+        Progress.objects.filter(parent=unit, year=year, month=month)
+        .select_related("unit")
+        .order_by("unit__code")
+    )
+    lagging = sorted(
+        (c for c in children if c.completion_pct is not None and (c.gap or 0) > 0),
+        key=lambda c: (c.completion_pct, c.unit.code),
+    )
+    for c in lagging:
+        # What the unit gained a month on average since January, beside the pace it needs.
+        since = c.change_vs_prev_year_end
+        c.pace_so_far = round(since / month) if since is not None else None
+    return Summary(
+        unit=unit,
+        year=year,
+        month=month,
+        state=state,
+        row=row,
+        trend_rows=trend_rows,
+        children=children,
+        laggards=lagging[: LAGGARDS.get(unit.level, 5)],
+    )
+
+
+# --- Rendering ---------------------------------------------------------------------------------
+
+
+def child_level_label(unit: Unit) -> str:
+    return {
+        Level.NATION: _("tỉnh, thành phố"),
+        Level.PROVINCE: _("huyện, thị xã, thành phố"),
+        Level.DISTRICT: _("xã, phường, thị trấn"),
+    }.get(unit.level, "")
+
+
+def summary_charts(summary: Summary) -> list[dict[str, str]]:
+    """The trend of the unit and the ranking of its children, as SVG data URIs with titles."""
+    out = []
+    if not summary.has_data:
+        return out
+    row = summary.row
+    title = _("Số người tham gia theo tháng, năm {year}").format(year=summary.year)
+    fig = charts.trend_figure(
+        summary.trend_rows,
+        target=row.target,
+        deadline_month=row.deadline_month,
+        year=summary.year,
+        title=title,
+    )
+    # Print has room for upright month labels; the legend goes below them.
+    fig.update_layout(
+        xaxis={"tickangle": 0, "tickfont": {"size": 11}},
+        legend={"y": -0.14},
+        margin={"b": 70},
+    )
+    out.append({"title": title, "src": svg_data_uri(figure_svg(fig, height=TREND_HEIGHT))})
+    ranked = summary.children_with_data
+    if ranked:
+        title = _("Xếp hạng tỷ lệ hoàn thành kế hoạch — các {level}").format(
+            level=child_level_label(summary.unit)
+        )
+        fig = charts.ranking_figure(ranked, title=title)
+        # A4 holds about 1.000 px of chart at this width: 63 provinces get thinner bars.
+        bar = 26 if len(ranked) <= 30 else 14
+        height = min(max(220, bar * len(ranked) + 90), 1000)
+        if len(ranked) > 30:
+            fig.update_layout(font={"size": 11}, bargap=0.15)
+        fig.update_layout(height=height)
+        out.append({"title": title, "src": svg_data_uri(figure_svg(fig, height=height))})
+    return out
+
+
+@cache
+def _stylesheet_path() -> str:
+    return finders.find("css/pdf.css")
+
+
+def summary_html(summary: Summary, *, generated_at: datetime, generated_by: str) -> str:
+    context = {
+        "s": summary,
+        "unit": summary.unit,
+        "row": summary.row,
+        "charts": summary_charts(summary),
+        "child_level": child_level_label(summary.unit),
+        "period": month_label(summary.year, summary.month),
+        # Years as text: the number filters would group them ("2.023").
+        "year": str(summary.year),
+        "last_year": str(summary.year - 1),
+        "generated_at": timezone.localtime(generated_at),
+        "generated_by": generated_by,
+        "as_of": timezone.localtime(summary.state.computed_at)
+        if summary.state.computed_at
+        else None,
+    }
+    return render_to_string("reports/pdf/summary.html", context)
+
+
+def html_to_pdf(html: str) -> bytes:
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    css = CSS(filename=_stylesheet_path(), font_config=fonts)
+    return HTML(string=html, base_url=".").write_pdf(stylesheets=[css], font_config=fonts)
+
+
+def user_label(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def render_summary_pdf(*, unit: Unit, year: int, month: int, language: str, user=None) -> bytes:
+    """The summary PDF of `unit` for a month, in `language`, generated now by `user`."""
+    with translation.override(language):
+        summary = summary_data(unit=unit, year=year, month=month)
+        html = summary_html(summary, generated_at=timezone.now(), generated_by=user_label(user))
+    return html_to_pdf(html)
+
+
+# --- The cache (writes) ------------------------------------------------------------------------
+
+
+def builds_in_background(unit: Unit) -> bool:
+    """The national summary (63 provinces) is built by the worker; smaller ones in the request."""
+    return unit.level == Level.NATION
+
+
+def summary_pdf_current(*, unit: Unit, year: int, month: int, language: str) -> SummaryPdf | None:
+    """The cached summary for the current data version, whatever its status; no content loaded."""
+    version = data_state(unit=unit, year=year).version
+    return (
+        SummaryPdf.objects.defer("content")
+        .filter(unit=unit, year=year, month=month, language=language, data_version=version)
+        .first()
+    )
+
+
+def summary_pdf_get_or_build(
+    *, unit: Unit, year: int, month: int, language: str, user
+) -> SummaryPdf:
+    """The cached summary of the current figures, built now if there is none (or it failed)."""
+    version = data_state(unit=unit, year=year).version
+    key = {
+        "unit": unit,
+        "year": year,
+        "month": month,
+        "language": language,
+        "data_version": version,
+    }
+    pdf = SummaryPdf.objects.filter(**key, status=PdfStatus.READY).first()
+    if pdf is not None:
+        return pdf
+    started = time.monotonic()
+    content = render_summary_pdf(unit=unit, year=year, month=month, language=language, user=user)
+    values = {
+        "content": content,
+        "status": PdfStatus.READY,
+        "error": "",
+        "created_by": user,
+        "generated_at": timezone.now(),
+        "render_ms": round(1000 * (time.monotonic() - started)),
+    }
+    try:
+        with transaction.atomic():
+            pdf, _created = SummaryPdf.objects.update_or_create(**key, defaults=values)
+    except IntegrityError:
+        # Two requests built the same summary at once: keep the one stored first.
+        pdf = SummaryPdf.objects.get(**key)
+    return pdf
+
+
+def summary_pdf_request(*, unit: Unit, year: int, month: int, language: str, user) -> SummaryPdf:
+    """Ask the worker to build the summary of the current figures; returns the (cached) row.
+
+    A ready or queued summary is returned as is; a failed one is queued again.
+    """
+    from reports.tasks import build_summary_pdf
+
+    version = data_state(unit=unit, year=year).version
+    key = {
+        "unit": unit,
+        "year": year,
+        "month": month,
+        "language": language,
+        "data_version": version,
+    }
+    with transaction.atomic():
+        pdf, created = SummaryPdf.objects.defer("content").get_or_create(
+            **key, defaults={"created_by": user}
+        )
+        if not created and pdf.status != PdfStatus.FAILED:
+            return pdf
+        if not created:
+            pdf.status, pdf.error, pdf.created_by = PdfStatus.PENDING, "", user
+            pdf.save(update_fields=["status", "error", "created_by"])
+        transaction.on_commit(lambda: build_summary_pdf.delay(pdf.pk))
+    return pdf
+
+
+def summary_pdf_build(*, pdf_id: int) -> SummaryPdf | None:
+    """Build a queued summary (the Celery task's body); idempotent when run twice."""
+    pdf = SummaryPdf.objects.defer("content").select_related("unit", "created_by").get(pk=pdf_id)
+    if pdf.status == PdfStatus.READY:
+        return pdf
+    SummaryPdf.objects.filter(pk=pdf.pk).update(status=PdfStatus.RUNNING)
+    started = time.monotonic()
+    try:
+        content = render_summary_pdf(
+            unit=pdf.unit,
+            year=pdf.year,
+            month=pdf.month,
+            language=pdf.language,
+            user=pdf.created_by,
+        )
+    except Exception as exc:
+        logger.exception("summary PDF %s failed", pdf.pk)
+        SummaryPdf.objects.filter(pk=pdf.pk).update(
+            status=PdfStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    SummaryPdf.objects.filter(pk=pdf.pk).update(
+        status=PdfStatus.READY,
+        content=content,
+        error="",
+        generated_at=timezone.now(),
+        render_ms=round(1000 * (time.monotonic() - started)),
+    )
+    pdf.refresh_from_db()
+    return pdf

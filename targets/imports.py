@@ -1,0 +1,748 @@
+"""Bulk import of monthly counts and targets from CSV or Excel files: reading, checking, preview.
+
+Reading turns the bytes people really send (UTF-8 with or without BOM, `;` or `,`, "1.234",
+codes that lost their leading zeros, Excel cells typed as numbers or text, trailing empty rows)
+into rows of text. Checking marks each row fine / warning / error with a reason a user can act on,
+using a handful of set-wise queries whatever the file's length. Nothing here writes: committing a
+checked preview goes through the entry services (`targets.io_services`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from provinces import access
+from provinces.models import Level, Unit
+from provinces.search import search_key
+from targets.models import MonthlyCount, MonthReopening, Target, TargetKind
+from targets.selectors import WindowState, month_window, previous_month
+from targets.services import (
+    CountEntry,
+    TargetEntry,
+    count_warnings,
+    counts_save,
+    month_reopen,
+    targets_save,
+)
+
+CODE_WIDTH = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}
+XLSX_MAGIC = b"PK\x03\x04"
+
+# Rows kept in a preview past this are refused: a whole country-year is about 127,000.
+MAX_ROWS = 200_000
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read: one clear message, no per-row detail."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: object  # lazy translation: the header the export writes in the active language
+    aliases: tuple[str, ...]  # search keys also accepted (Vietnamese and English)
+    required: bool = True
+
+    def keys(self) -> set[str]:
+        return {search_key(str(self.label)), *self.aliases}
+
+
+COUNT_COLUMNS = (
+    Column("code", gettext_lazy("Mã xã"), ("ma xa", "ma", "ma don vi", "commune code", "code")),
+    Column(
+        "name",
+        gettext_lazy("Tên xã"),
+        ("ten xa", "ten", "ten don vi", "commune", "commune name", "name"),
+        required=False,
+    ),
+    Column("year", gettext_lazy("Năm"), ("nam", "year")),
+    Column("month", gettext_lazy("Tháng"), ("thang", "month")),
+    Column(
+        "participants",
+        gettext_lazy("Số người tham gia"),
+        ("so nguoi tham gia", "participants", "so nguoi tham gia cuoi ky"),
+    ),
+    Column(
+        "new_participants",
+        gettext_lazy("Phát triển mới"),
+        ("phat trien moi", "new participants", "new"),
+        required=False,
+    ),
+)
+
+TARGET_COLUMNS = (
+    Column("level", gettext_lazy("Cấp"), ("cap", "level")),
+    Column("code", gettext_lazy("Mã đơn vị"), ("ma don vi", "ma", "unit code", "code")),
+    Column(
+        "name",
+        gettext_lazy("Tên đơn vị"),
+        ("ten don vi", "ten", "unit", "unit name", "name"),
+        required=False,
+    ),
+    Column("year", gettext_lazy("Năm"), ("nam", "year")),
+    Column(
+        "participants",
+        gettext_lazy("Chỉ tiêu số người tham gia"),
+        ("chi tieu so nguoi tham gia", "participants target", "target participants"),
+        required=False,
+    ),
+    Column(
+        "new_participants",
+        gettext_lazy("Chỉ tiêu phát triển mới"),
+        ("chi tieu phat trien moi", "new participants target", "target new participants"),
+        required=False,
+    ),
+    Column(
+        "deadline_month",
+        gettext_lazy("Tháng hoàn thành"),
+        ("thang hoan thanh", "deadline month", "deadline"),
+        required=False,
+    ),
+)
+
+# The "Cấp" column: what the export writes (first) and what else people type.
+LEVEL_WORDS = {
+    Level.PROVINCE: ("tinh", "1", "province", "tinh/thanh pho", "thanh pho"),
+    Level.DISTRICT: ("huyen", "2", "district", "quan/huyen", "quan", "thi xa"),
+    Level.COMMUNE: ("xa", "3", "commune", "xa/phuong", "phuong", "thi tran"),
+}
+LEVEL_LABEL = {
+    Level.PROVINCE: gettext_lazy("Tỉnh"),
+    Level.DISTRICT: gettext_lazy("Huyện"),
+    Level.COMMUNE: gettext_lazy("Xã"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files
+
+
+def read_table(data: bytes, filename: str = "") -> list[list[str]]:
+    """The file's rows as lists of text cells, blank rows dropped; the header is the first row."""
+    is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == XLSX_MAGIC
+    rows = _read_xlsx(data) if is_xlsx else _read_csv(data)
+    rows = [[cell.strip() for cell in row] for row in rows]
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        raise ImportFileError(_("Tệp không có dữ liệu."))
+    return rows
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _(
+                "Tệp không được mã hóa UTF-8. Hãy lưu lại tệp dưới dạng “CSV UTF-8” "
+                "hoặc Excel (.xlsx) rồi tải lên lại."
+            )
+        ) from None
+    if "\x00" in text:
+        raise ImportFileError(_("Tệp không phải CSV hay Excel (.xlsx)."))
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    # The header has no numbers in it, so counting separators there is reliable even when
+    # figures are written "1.234" or "1,5".
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    if first_line.count("\t") > max(first_line.count(";"), first_line.count(",")):
+        delimiter = "\t"
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError) as exc:
+        raise ImportFileError(
+            _("Tệp Excel bị hỏng hoặc không phải tệp .xlsx; hãy mở và lưu lại rồi tải lên lại.")
+        ) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    except Exception as exc:  # a zip that opens but whose sheet XML is damaged
+        raise ImportFileError(
+            _("Tệp Excel bị hỏng hoặc không phải tệp .xlsx; hãy mở và lưu lại rồi tải lên lại.")
+        ) from exc
+    finally:
+        workbook.close()
+
+
+def _cell_text(value) -> str:
+    """Excel numbers come back as int or float (1234.0): write them as the digits one would type."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells
+
+_GROUPED = re.compile(r"^\d{1,3}([.,\s\u00a0]\d{3})+$")
+_PLAIN = re.compile(r"^\d+$")
+
+
+class NumberError(ValueError):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def parse_whole_number(text: str) -> int | None:
+    """ "1.234", "1 234", "1,234" and "1234" are 1234; blank is None; others raise NumberError."""
+    text = text.strip().replace("\u00a0", " ")
+    if not text:
+        return None
+    negative = text[0] in "-−"
+    digits = text[1:].strip() if negative else text
+    if _PLAIN.match(digits):
+        value = int(digits)
+    elif _GROUPED.match(digits):
+        value = int(re.sub(r"\D", "", digits))
+    elif re.match(r"^\d+([.,]0+)$", digits):  # "12.0" from a spreadsheet
+        value = int(re.split(r"[.,]", digits)[0])
+    else:
+        raise NumberError(_("“%(value)s” không phải số nguyên.") % {"value": text})
+    if negative and value:
+        raise NumberError(_("“%(value)s” là số âm.") % {"value": text})
+    return value
+
+
+def normalize_code(text: str, level: int) -> str | None:
+    """ "4", "04", "00004" and "4.0" all name commune "00004"; None when it is not a code."""
+    text = text.strip()
+    if re.match(r"^\d+\.0+$", text):
+        text = text.split(".")[0]
+    if not text.isdigit():
+        return None
+    width = CODE_WIDTH[level]
+    return text.zfill(width) if len(text) <= width else None
+
+
+def parse_level(text: str) -> int | None:
+    key = search_key(text)
+    for level, words in LEVEL_WORDS.items():
+        if key in words or key == search_key(str(LEVEL_LABEL[level])):
+            return level
+    return None
+
+
+def name_matches(text: str, unit: Unit) -> bool:
+    """Blank, the short name or the full name, with or without diacritics."""
+    key = search_key(text)
+    return not key or key in (search_key(unit.name), search_key(unit.full_name), unit.search_key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows and previews
+
+
+@dataclass
+class Row:
+    """One line of the file after checking. `line` is the line number a spreadsheet shows."""
+
+    line: int
+    cells: dict[str, str]
+    unit: Unit | None = None
+    year: int | None = None
+    month: int | None = None
+    values: dict[str, int | None] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unchanged: bool = False
+    empty: bool = False  # a template line left blank: not an error, nothing to write
+
+    @property
+    def status(self) -> str:
+        if self.errors:
+            return "error"
+        if self.empty:
+            return "empty"
+        if self.warnings:
+            return "warning"
+        if self.unchanged:
+            return "unchanged"
+        return "ok"
+
+    @property
+    def messages(self) -> list[str]:
+        return self.errors + self.warnings
+
+
+@dataclass
+class Preview:
+    kind: str  # "counts" or "targets"
+    rows: list[Row]
+    columns: tuple[Column, ...]
+
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(row.errors for row in self.rows)
+
+    @property
+    def rows_to_write(self) -> list[Row]:
+        return [row for row in self.rows if row.status in ("ok", "warning")]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {s: self.count(s) for s in ("ok", "warning", "error", "unchanged", "empty")}
+
+
+def _map_header(header: list[str], columns: Iterable[Column]) -> dict[str, int]:
+    """Column key -> index in the file; unknown columns are ignored, missing required ones fail."""
+    keys = [search_key(h) for h in header]
+    found = {}
+    for column in columns:
+        accepted = column.keys()
+        for i, key in enumerate(keys):
+            if key in accepted:
+                found[column.key] = i
+                break
+    missing = [str(c.label) for c in columns if c.required and c.key not in found]
+    if missing:
+        raise ImportFileError(
+            _("Tệp thiếu cột: %(columns)s. Hãy dùng tệp mẫu tải từ trang này.")
+            % {"columns": ", ".join(missing)}
+        )
+    return found
+
+
+def _rows(table: list[list[str]], columns: tuple[Column, ...]) -> list[Row]:
+    index = _map_header(table[0], columns)
+    if len(table) - 1 > MAX_ROWS:
+        raise ImportFileError(_("Tệp quá lớn: tối đa %(n)s dòng.") % {"n": MAX_ROWS})
+    rows = []
+    # Line numbers as a spreadsheet shows them: blank lines were dropped, so count from the file.
+    for line, cells in enumerate(table[1:], start=2):
+        rows.append(
+            Row(
+                line=line,
+                cells={key: (cells[i] if i < len(cells) else "") for key, i in index.items()},
+            )
+        )
+    return rows
+
+
+def _read_int(row: Row, key: str, label) -> int | None:
+    try:
+        return parse_whole_number(row.cells.get(key, ""))
+    except NumberError as exc:
+        row.errors.append(f"{label}: {exc.message}")
+        return None
+
+
+def _read_period(row: Row, *, with_month: bool) -> None:
+    before = len(row.errors)
+    row.year = _read_int(row, "year", _("Năm"))
+    if row.year is None and len(row.errors) == before:
+        row.errors.append(_("Thiếu năm."))
+    elif row.year is not None and not 2000 <= row.year <= 2100:
+        row.errors.append(_("Năm %(year)s không hợp lệ.") % {"year": row.year})
+        row.year = None
+    if with_month:
+        before = len(row.errors)
+        row.month = _read_int(row, "month", _("Tháng"))
+        if row.month is None and len(row.errors) == before:
+            row.errors.append(_("Thiếu tháng."))
+        elif row.month is not None and not 1 <= row.month <= 12:
+            row.errors.append(_("Tháng %(month)s không hợp lệ.") % {"month": row.month})
+            row.month = None
+
+
+def _check_unit(row: Row, unit: Unit | None, code_text: str, allowed) -> None:
+    if unit is None:
+        row.errors.append(_("Không có đơn vị mã “%(code)s”.") % {"code": code_text})
+        return
+    row.unit = unit
+    if not allowed(unit):
+        row.errors.append(
+            _("%(unit)s (mã %(code)s) ngoài phạm vi bạn được nhập.")
+            % {"unit": unit.full_name, "code": unit.code}
+        )
+    elif not name_matches(row.cells.get("name", ""), unit):
+        row.errors.append(
+            _("Tên “%(name)s” không khớp với mã %(code)s (%(unit)s).")
+            % {"name": row.cells["name"], "code": unit.code, "unit": unit.full_name}
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Monthly counts
+
+
+def preview_counts(data: bytes, filename: str, *, user, today: date | None = None) -> Preview:
+    """Read and check a file of monthly counts for `user`; raises ImportFileError for the file."""
+    table = read_table(data, filename)
+    rows = _rows(table, COUNT_COLUMNS)
+    codes = {}
+    for row in rows:
+        if not (row.cells.get("participants") or row.cells.get("new_participants")):
+            # The template lists every commune; a line left blank is simply not filled in.
+            row.empty = True
+            continue
+        code = normalize_code(row.cells.get("code", ""), Level.COMMUNE)
+        if code is None:
+            row.errors.append(
+                _("Mã xã “%(code)s” không hợp lệ.") % {"code": row.cells.get("code", "")}
+            )
+        codes[row.line] = code
+    units = {
+        u.code: u for u in Unit.objects.communes().filter(code__in={c for c in codes.values() if c})
+    }
+    enterable = _enterable_districts(user, units.values())
+
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        if row.empty:
+            continue
+        if codes.get(row.line):
+            _check_unit(
+                row,
+                units.get(codes[row.line]),
+                row.cells.get("code", ""),
+                lambda u: u.district_id in enterable,
+            )
+        _read_period(row, with_month=True)
+        participants = _read_int(row, "participants", _("Số người tham gia"))
+        new = _read_int(row, "new_participants", _("Phát triển mới"))
+        if participants is None and not row.errors:
+            row.errors.append(_("Thiếu số người tham gia."))
+        row.values = {"participants": participants, "new_participants": new or 0}
+        if row.unit and row.year and row.month:
+            key = (row.unit.pk, row.year, row.month)
+            if key in seen:
+                row.errors.append(
+                    _("Trùng với dòng %(line)s (cùng xã, cùng tháng).") % {"line": seen[key]}
+                )
+            else:
+                seen[key] = row.line
+
+    checkable = [r for r in rows if not r.errors and not r.empty]
+    _mark_unchanged_counts(checkable)
+    _check_months_and_warnings([r for r in checkable if not r.unchanged], today=today)
+    return Preview("counts", rows, COUNT_COLUMNS)
+
+
+def _enterable_districts(user, units: Iterable[Unit]) -> set[int]:
+    """Districts among the units' whose counts this user may enter; one access check each."""
+    by_district = {u.district_id: u for u in units}
+    return {pk for pk, u in by_district.items() if access.can_enter_commune_counts(user, u)}
+
+
+def _mark_unchanged_counts(rows: list[Row]) -> None:
+    """A row equal to what is stored writes nothing: an export imported back changes nothing."""
+    if not rows:
+        return
+    stored = _stored_counts({r.unit.pk for r in rows}, {r.year for r in rows})
+    for row in rows:
+        current = stored.get((row.unit.pk, row.year, row.month))
+        row.unchanged = current == (row.values["participants"], row.values["new_participants"])
+
+
+def _stored_counts(commune_ids: set[int], years: set[int]) -> dict[tuple, tuple[int, int]]:
+    return {
+        (c, y, m): (p, n)
+        for c, y, m, p, n in MonthlyCount.objects.filter(
+            commune_id__in=commune_ids, year__in=years
+        ).values_list("commune_id", "year", "month", "participants", "new_participants")
+    }
+
+
+def _check_months_and_warnings(rows: list[Row], *, today: date | None) -> None:
+    """The month window of each province-month, and the entry form's warnings against the
+    previous month (taken from the file when it has that month, else from what is stored)."""
+    if not rows:
+        return
+    today = today or timezone.localdate()
+    periods = {(r.unit.province_id, r.year, r.month) for r in rows}
+    now = timezone.now()
+    reopenings = {}
+    for reopening in MonthReopening.objects.filter(
+        province_id__in={p for p, _y, _m in periods},
+        year__in={y for _p, y, _m in periods},
+        open_until__gt=now,
+    ).order_by("open_until"):
+        reopenings[(reopening.province_id, reopening.year, reopening.month)] = reopening
+    windows = {
+        (p, y, m): month_window(
+            province_id=p, year=y, month=m, today=today, reopening=reopenings.get((p, y, m))
+        )
+        for p, y, m in periods
+    }
+
+    in_file = {(r.unit.pk, r.year, r.month): r.values["participants"] for r in rows}
+    years = {r.year for r in rows}
+    stored = _stored_counts({r.unit.pk for r in rows}, years | {y - 1 for y in years})
+    for row in rows:
+        window = windows[(row.unit.province_id, row.year, row.month)]
+        if window.state == WindowState.NOT_YET:
+            row.errors.append(
+                _("Tháng %(m)02d/%(y)s chưa đến ngày chốt số liệu (%(d)s).")
+                % {"m": row.month, "y": row.year, "d": window.cutoff.strftime("%d/%m/%Y")}
+            )
+            continue
+        if window.state == WindowState.CLOSED:
+            row.errors.append(
+                _("Tháng %(m)02d/%(y)s đã khoá sổ ngày %(d)s.")
+                % {"m": row.month, "y": row.year, "d": window.closes_on.strftime("%d/%m/%Y")}
+            )
+            continue
+        py, pm = previous_month(row.year, row.month)
+        before = in_file.get((row.unit.pk, py, pm))
+        if before is None and (row.unit.pk, py, pm) in stored:
+            before = stored[(row.unit.pk, py, pm)][0]
+        previous = MonthlyCount(participants=before) if before is not None else None
+        row.warnings += [
+            w.message
+            for w in count_warnings(
+                commune_id=row.unit.pk,
+                participants=row.values["participants"],
+                new_participants=row.values["new_participants"],
+                previous=previous,
+            )
+        ]
+
+
+class ImportRefused(Exception):
+    """A service refused part of a checked file (it changed since the preview): nothing written."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    months: int = 0
+
+
+def commit_counts(preview: Preview, *, user, reopen_closed: bool = False) -> ImportResult:
+    """Write a checked file of counts through counts_save, one call per month, all or nothing.
+
+    Months go in order so each month's warnings compare with the month written before it.
+    `reopen_closed` (the management command, for history) reopens closed months first through
+    month_reopen, which only superusers and the province's officers may do, with its audit.
+    """
+    if preview.has_errors and not reopen_closed:
+        raise ImportRefused([_("Tệp còn lỗi, chưa ghi gì.")])
+    by_month: dict[tuple[int, int], list[Row]] = {}
+    for row in preview.rows_to_write:
+        by_month.setdefault((row.year, row.month), []).append(row)
+    result = ImportResult(unchanged=preview.count("unchanged"))
+    with transaction.atomic():
+        if reopen_closed:
+            _reopen_closed_months(by_month, user=user)
+        for (year, month), rows in sorted(by_month.items()):
+            saved = counts_save(
+                user=user,
+                year=year,
+                month=month,
+                entries=[
+                    CountEntry(
+                        commune_id=r.unit.pk,
+                        participants=r.values["participants"],
+                        new_participants=r.values["new_participants"],
+                    )
+                    for r in rows
+                ],
+                confirm_warnings=True,
+                source="import",
+            )
+            if not saved.saved:
+                raise ImportRefused(_result_messages(saved, rows, year, month))
+            result.created += saved.created
+            result.updated += saved.updated
+            result.unchanged += saved.unchanged
+            result.months += 1
+    return result
+
+
+def _reopen_closed_months(by_month: dict[tuple[int, int], list[Row]], *, user) -> None:
+    today = timezone.localdate()
+    provinces = Unit.objects.in_bulk(
+        {r.unit.province_id for rows in by_month.values() for r in rows}
+    )
+    for (year, month), rows in sorted(by_month.items()):
+        for province_id in sorted({r.unit.province_id for r in rows}):
+            window = month_window(province_id=province_id, year=year, month=month, today=today)
+            if window.state == WindowState.CLOSED:
+                month_reopen(
+                    user=user,
+                    province=provinces[province_id],
+                    year=year,
+                    month=month,
+                    days=1,
+                    reason=_("Nhập số liệu lịch sử từ tệp."),
+                )
+
+
+def _result_messages(saved, rows: list[Row], year: int, month: int) -> list[str]:
+    lines = {r.unit.pk: r.line for r in rows}
+    messages = list(saved.general_errors)
+    for commune_id, fields in saved.errors.items():
+        for texts in fields.values():
+            messages += [
+                _("Dòng %(line)s: %(text)s") % {"line": lines.get(commune_id, "?"), "text": t}
+                for t in texts
+            ]
+    for conflict in getattr(saved, "conflicts", []):
+        messages.append(
+            _("Dòng %(line)s: số liệu vừa được %(who)s sửa.")
+            % {"line": lines.get(conflict.commune_id, "?"), "who": conflict.updated_by}
+        )
+    return messages or [_("Không ghi được số liệu năm %(y)s.") % {"y": year}]
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets
+
+
+def preview_targets(data: bytes, filename: str, *, user) -> Preview:
+    """Read and check a file of yearly targets (participants, new participants, deadline)."""
+    table = read_table(data, filename)
+    rows = _rows(table, TARGET_COLUMNS)
+    wanted: dict[int, tuple[int, str]] = {}
+    for row in rows:
+        if not any(row.cells.get(k) for k in ("participants", "new_participants")):
+            row.empty = True
+            continue
+        level = parse_level(row.cells.get("level", ""))
+        if level is None:
+            row.errors.append(
+                _("Cấp “%(level)s” không hợp lệ (Tỉnh, Huyện hoặc Xã).")
+                % {"level": row.cells.get("level", "")}
+            )
+            continue
+        code = normalize_code(row.cells.get("code", ""), level)
+        if code is None:
+            row.errors.append(
+                _("Mã đơn vị “%(code)s” không hợp lệ.") % {"code": row.cells.get("code", "")}
+            )
+            continue
+        wanted[row.line] = (level, code)
+    units = {}
+    if wanted:
+        from django.db.models import Q
+
+        query = Q()
+        for level in {lv for lv, _c in wanted.values()}:
+            query |= Q(level=level, code__in={c for lv, c in wanted.values() if lv == level})
+        units = {(u.level, u.code): u for u in Unit.objects.filter(query)}
+
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        if row.empty:
+            continue
+        if row.line in wanted:
+            _check_unit(
+                row,
+                units.get(wanted[row.line]),
+                row.cells.get("code", ""),
+                lambda u: access.can_set_targets(user, u),
+            )
+        _read_period(row, with_month=False)
+        row.values = {
+            "participants": _read_int(row, "participants", _("Chỉ tiêu số người tham gia")),
+            "new_participants": _read_int(row, "new_participants", _("Chỉ tiêu phát triển mới")),
+            "deadline_month": _read_int(row, "deadline_month", _("Tháng hoàn thành")),
+        }
+        deadline = row.values["deadline_month"]
+        if deadline is not None and not 1 <= deadline <= 12:
+            row.errors.append(_("Tháng hoàn thành phải từ 1 đến 12."))
+        if row.unit and row.year:
+            key = (row.unit.pk, row.year)
+            if key in seen:
+                row.errors.append(
+                    _("Trùng với dòng %(line)s (cùng đơn vị, cùng năm).") % {"line": seen[key]}
+                )
+            else:
+                seen[key] = row.line
+    _mark_unchanged_targets([r for r in rows if not r.errors and not r.empty])
+    return Preview("targets", rows, TARGET_COLUMNS)
+
+
+def _mark_unchanged_targets(rows: list[Row]) -> None:
+    if not rows:
+        return
+    stored = {
+        (t.unit_id, t.year, t.kind): t
+        for t in Target.objects.filter(
+            unit_id__in={r.unit.pk for r in rows}, year__in={r.year for r in rows}
+        )
+    }
+    for row in rows:
+        same = True
+        for kind, key in (
+            (TargetKind.PARTICIPANTS, "participants"),
+            (TargetKind.NEW_PARTICIPANTS, "new_participants"),
+        ):
+            value = row.values[key]
+            if value is None:
+                continue
+            target = stored.get((row.unit.pk, row.year, kind))
+            deadline = row.values["deadline_month"] or (target.deadline_month if target else 12)
+            if target is None or target.value != value or target.deadline_month != deadline:
+                same = False
+        row.unchanged = same
+
+
+def commit_targets(preview: Preview, *, user) -> ImportResult:
+    """Write a checked file of targets through targets_save, one call per year, all or nothing.
+
+    A blank cell keeps the stored target (targets_save would remove it): a file that lists only
+    the participants targets must not wipe the new-participants ones.
+    """
+    if preview.has_errors:
+        raise ImportRefused([_("Tệp còn lỗi, chưa ghi gì.")])
+    by_year: dict[int, list[Row]] = {}
+    for row in preview.rows_to_write:
+        by_year.setdefault(row.year, []).append(row)
+    stored = {
+        (t.unit_id, t.year, t.kind): t.value
+        for t in Target.objects.filter(
+            unit_id__in={r.unit.pk for r in preview.rows_to_write}, year__in=by_year
+        )
+    }
+    result = ImportResult(unchanged=preview.count("unchanged"))
+    with transaction.atomic():
+        for year, rows in sorted(by_year.items()):
+            entries = []
+            for r in rows:
+                values = dict(r.values)
+                for key, kind in (
+                    ("participants", TargetKind.PARTICIPANTS),
+                    ("new_participants", TargetKind.NEW_PARTICIPANTS),
+                ):
+                    if values[key] is None:
+                        values[key] = stored.get((r.unit.pk, year, kind))
+                entries.append(TargetEntry(unit_id=r.unit.pk, **values))
+            saved = targets_save(user=user, year=year, entries=entries, source="import")
+            if not saved.saved:
+                raise ImportRefused(_result_messages(saved, rows, year, 1))
+            result.updated += saved.changed
+            result.months += 1
+    return result

@@ -41,11 +41,13 @@ def demo(db):
     """
     from django.contrib.auth import get_user_model
 
+    from progress.services import recompute_all
     from provinces.models import Level, Profile, Role, Unit
     from targets.demo import load_demo
 
     load_tree(BAC_GIANG, LANG_SON)
     load_demo()
+    recompute_all()  # every test sees the progress table, as after `manage.py load_demo`
     User = get_user_model()
     users = {u.username: u for u in User.objects.all()}
     lang_son = Unit.objects.get(level=Level.PROVINCE, code="20")

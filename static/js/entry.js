@@ -1,0 +1,93 @@
+// Entry grids: live totals and change vs last month, Enter moves down a column, a warning
+// before leaving with unsaved edits. The page works without it: the server computes the same
+// totals on every render.
+(function () {
+  "use strict";
+  var lang = document.documentElement.lang || "vi";
+  var fmt = new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-US");
+
+  // What a person typed, read the way the server reads it: digits with optional thousands
+  // separators ("1.234", "1,234", "1 234"); anything else is not a number (null).
+  function parseCount(text) {
+    text = (text || "").trim();
+    if (text === "") return 0;
+    if (/^\d{1,3}([.,\s]\d{3})+$/.test(text)) text = text.replace(/[.,\s]/g, "");
+    if (!/^\d+$/.test(text)) return null;
+    return parseInt(text, 10);
+  }
+
+  function signed(n) {
+    if (n > 0) return "+" + fmt.format(n);
+    if (n < 0) return "\u2212" + fmt.format(-n);
+    return fmt.format(0);
+  }
+
+  var grid = document.getElementById("entry-grid");
+  if (grid) {
+    var totalP = document.getElementById("total-p");
+    var totalN = document.getElementById("total-n");
+    var totalChange = document.getElementById("total-change");
+    var prevTotal = 0;
+    grid.querySelectorAll("tbody tr[data-prev]").forEach(function (tr) {
+      prevTotal += parseInt(tr.dataset.prev || "0", 10) || 0;
+    });
+
+    var recompute = function () {
+      var p = 0, n = 0;
+      grid.querySelectorAll("tbody tr[data-prev]").forEach(function (tr) {
+        var pInput = tr.querySelector("input[data-col=p]");
+        var nInput = tr.querySelector("input[data-col=n]");
+        if (!pInput) return;
+        var pv = parseCount(pInput.value), nv = parseCount(nInput.value);
+        pInput.classList.toggle("js-invalid", pv === null);
+        nInput.classList.toggle("js-invalid", nv === null);
+        p += pv || 0;
+        n += nv || 0;
+        var cell = tr.querySelector("[data-change]");
+        if (tr.dataset.prev !== "" && pInput.value.trim() !== "" && pv !== null) {
+          var change = pv - parseInt(tr.dataset.prev, 10);
+          cell.textContent = signed(change);
+          cell.classList.toggle("down", change < 0);
+        } else {
+          cell.textContent = "";
+        }
+      });
+      if (totalP) totalP.textContent = fmt.format(p);
+      if (totalN) totalN.textContent = fmt.format(n);
+      if (totalChange) totalChange.textContent = signed(p - prevTotal);
+    };
+    grid.addEventListener("input", recompute);
+    if (grid.querySelector("input[data-col=p]")) recompute();
+  }
+
+  // Enter in a cell moves to the same column of the next row (Shift+Enter: the row above),
+  // as in a spreadsheet; it never submits the grid.
+  document.querySelectorAll("table.entry-grid").forEach(function (table) {
+    table.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.target.tagName !== "INPUT") return;
+      event.preventDefault();
+      var col = event.target.dataset.col;
+      var inputs = Array.prototype.slice.call(table.querySelectorAll("input[data-col='" + col + "']"));
+      var next = inputs[inputs.indexOf(event.target) + (event.shiftKey ? -1 : 1)];
+      if (next) {
+        next.focus();
+        next.select();
+      }
+    });
+  });
+
+  // Leaving the page with edits not saved asks first; saving does not.
+  document.querySelectorAll("form.entry-form, table.target-grid").forEach(function (el) {
+    var form = el.tagName === "FORM" ? el : el.closest("form");
+    if (!form) return;
+    var dirty = false;
+    form.addEventListener("input", function () { dirty = true; });
+    form.addEventListener("submit", function () { dirty = false; });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+  });
+})();

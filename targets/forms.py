@@ -1,0 +1,88 @@
+"""Forms of the entry pages. They only read the request; the rules live in targets.services."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from targets.services import MAX_REOPEN_DAYS, CountEntry, TargetEntry
+
+MONTH_PARAM = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month_param(value: str | None) -> tuple[int, int] | None:
+    """ "2023-06" -> (2023, 6); None for anything else."""
+    match = MONTH_PARAM.match(value or "")
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2])
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        return None
+    return year, month
+
+
+@dataclass
+class CountGridData:
+    """What one POST of the entry grid carries."""
+
+    entries: list[CountEntry]
+    expected_versions: dict[int, int]
+    raw: dict[int, tuple[str, str]]  # what was typed, to show it back unchanged
+    confirm_token: str | None
+
+
+def count_grid_data(post, commune_ids: list[int]) -> CountGridData:
+    """Read the grid's inputs p_<id>, n_<id>, v_<id> for the district's communes.
+
+    A row left completely blank is not an entry (nothing to save for that commune yet).
+    """
+    entries, versions, raw = [], {}, {}
+    for commune_id in commune_ids:
+        participants = post.get(f"p_{commune_id}", "").strip()
+        new = post.get(f"n_{commune_id}", "").strip()
+        raw[commune_id] = (participants, new)
+        try:
+            versions[commune_id] = int(post.get(f"v_{commune_id}", "0"))
+        except ValueError:
+            versions[commune_id] = 0
+        if participants or new:
+            entries.append(CountEntry(commune_id, participants, new))
+    token = post.get("confirm_token") if post.get("confirm") else None
+    return CountGridData(entries, versions, raw, token)
+
+
+def target_grid_entries(post, unit_ids: list[int]) -> tuple[list[TargetEntry], dict]:
+    """Read t_<id> (participants), tn_<id> (new participants), dl_<id> (deadline month)."""
+    entries, raw = [], {}
+    for unit_id in unit_ids:
+        values = (
+            post.get(f"t_{unit_id}", "").strip(),
+            post.get(f"tn_{unit_id}", "").strip(),
+            post.get(f"dl_{unit_id}", "").strip(),
+        )
+        raw[unit_id] = values
+        entries.append(TargetEntry(unit_id, *values))
+    return entries, raw
+
+
+class MonthReopenForm(forms.Form):
+    month = forms.ChoiceField(label=_("Tháng"))
+    days = forms.IntegerField(
+        label=_("Mở trong (ngày)"), min_value=1, max_value=MAX_REOPEN_DAYS, initial=7
+    )
+    reason = forms.CharField(
+        label=_("Lý do"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, months: list[tuple[int, int]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].choices = [(f"{y}-{m:02d}", f"{m:02d}/{y}") for y, m in months]
+
+    def clean_month(self) -> tuple[int, int]:
+        parsed = parse_month_param(self.cleaned_data["month"])
+        if parsed is None:
+            raise forms.ValidationError(_("Tháng không hợp lệ."))
+        return parsed

@@ -1,0 +1,331 @@
+"""Data-entry pages: monthly counts, targets, month reopening, change history.
+
+Each view checks access through provinces.access, reads with targets.selectors and writes with
+targets.services. Outside the user's scope: 404; inside it but without the right to write: the
+page is read-only and a POST is 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from provinces.access import (
+    can_enter_counts,
+    can_reopen_month,
+    can_set_targets,
+    get_visible_unit_or_404,
+    role_of,
+    scope_unit,
+)
+from provinces.models import Level, Role
+from reports.formatting import month_label
+from targets import selectors, services
+from targets.forms import (
+    MonthReopenForm,
+    count_grid_data,
+    parse_month_param,
+    target_grid_entries,
+)
+from targets.models import MonthReopening, Target
+
+
+@login_required
+def entry_home(request):
+    """Send each role to the entry page it uses."""
+    unit = scope_unit(request.user)
+    role = role_of(request.user)
+    if unit is None:
+        raise PermissionDenied
+    if role == Role.DISTRICT_STAFF and unit.level == Level.DISTRICT:
+        return redirect("targets:counts", code=unit.url_code)
+    if role == Role.PROVINCIAL_OFFICER and unit.level == Level.PROVINCE:
+        return redirect("targets:targets", code=unit.url_code)
+    raise PermissionDenied
+
+
+def _month_url(district, year: int, month: int) -> str:
+    return (
+        reverse("targets:counts", kwargs={"code": district.url_code}) + f"?thang={year}-{month:02d}"
+    )
+
+
+def _as_int(text: str) -> int | None:
+    """What a typed cell counts for in the totals; the service decides what is valid."""
+    try:
+        return services.parse_count(text)
+    except ValueError:
+        return None
+
+
+@login_required
+def count_entry(request, code):
+    """The monthly entry grid of one district: every commune, last month beside, totals."""
+    district = get_visible_unit_or_404(request.user, code)
+    if district.level != Level.DISTRICT:
+        from django.http import Http404
+
+        raise Http404("Not a district")
+    can_edit = can_enter_counts(request.user, district)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+
+    windows = selectors.entry_months(province_id=district.province_id)
+    picked = parse_month_param(request.GET.get("thang") or request.POST.get("thang"))
+    year, month = picked or selectors.default_entry_month(windows)
+    window = next(
+        (w for w in windows if (w.year, w.month) == (year, month)), None
+    ) or selectors.month_window(province_id=district.province_id, year=year, month=month)
+    if window.state == selectors.WindowState.NOT_YET:
+        year, month = selectors.default_entry_month(windows)
+        window = next(w for w in windows if (w.year, w.month) == (year, month))
+    grid = selectors.entry_grid(district=district, year=year, month=month)
+
+    result = None
+    typed: dict[int, tuple[str, str]] = {}
+    versions: dict[int, int] = {}
+    if request.method == "POST":
+        data = count_grid_data(request.POST, [r.commune.pk for r in grid.rows])
+        typed, versions = data.raw, data.expected_versions
+        result = services.counts_save(
+            user=request.user,
+            year=year,
+            month=month,
+            entries=data.entries,
+            expected_versions=data.expected_versions,
+            confirm_warnings=data.confirm_token or False,
+        )
+        if result.saved:
+            changed = result.created + result.updated
+            if changed:
+                messages.success(
+                    request,
+                    _("Đã lưu số liệu tháng %(period)s của %(n)s xã.")
+                    % {"period": month_label(year, month), "n": changed},
+                )
+            else:
+                messages.info(request, _("Không có thay đổi nào để lưu."))
+            return HttpResponseRedirect(_month_url(district, year, month))
+        for conflict in result.conflicts:
+            # Re-apply = submit again over the version now stored.
+            versions[conflict.commune_id] = conflict.version
+
+    rows = []
+    totals = {"p": 0, "n": 0}
+    warnings_by_commune: dict[int, list] = {}
+    if result is not None:
+        for w in result.warnings:
+            warnings_by_commune.setdefault(w.commune_id, []).append(w)
+    conflicts = {c.commune_id: c for c in result.conflicts} if result else {}
+    for row in grid.rows:
+        cid = row.commune.pk
+        p_raw, n_raw = typed.get(
+            cid,
+            (
+                "" if row.participants is None else str(row.participants),
+                "" if row.new_participants is None else str(row.new_participants),
+            ),
+        )
+        errors = result.errors.get(cid, {}) if result else {}
+        p_int, n_int = _as_int(p_raw), _as_int(n_raw)
+        totals["p"] += p_int or 0
+        totals["n"] += n_int or 0
+        change = None
+        if p_int is not None and row.prev_participants is not None:
+            change = p_int - row.prev_participants
+        rows.append(
+            {
+                "change": change,
+                "row": row,
+                "p_value": p_raw,
+                "n_value": n_raw,
+                "version": versions.get(cid, row.version),
+                "errors": errors,
+                "row_errors": errors.get(services.ROW_ERRORS, []),
+                "p_errors": errors.get("participants", []),
+                "n_errors": errors.get("new_participants", []),
+                "warnings": warnings_by_commune.get(cid, []),
+                "p_warned": any(
+                    w.field == "participants" for w in warnings_by_commune.get(cid, [])
+                ),
+                "n_warned": any(
+                    w.field == "new_participants" for w in warnings_by_commune.get(cid, [])
+                ),
+                "conflict": conflicts.get(cid),
+            }
+        )
+    communes_by_id = {r.commune.pk: r.commune for r in grid.rows}
+    totals["change"] = totals["p"] - grid.total_prev_participants
+    prev_year, prev_month = selectors.previous_month(year, month)
+    context = {
+        "totals": totals,
+        "grid_prev_year": prev_year,
+        "grid_prev_month": prev_month,
+        "district": district,
+        "grid": grid,
+        "rows": rows,
+        "year": year,
+        "month": month,
+        "window": window,
+        "windows": windows,
+        "can_edit": can_edit and window.is_open,
+        "can_enter": can_edit,
+        "result": result,
+        "error_count": len(result.errors) if result else 0,
+        "warnings": [
+            (communes_by_id.get(w.commune_id), w) for w in (result.warnings if result else [])
+        ],
+        "conflicts": result.conflicts if result else [],
+    }
+    return render(request, "targets/count_entry.html", context)
+
+
+def _default_target_year(unit) -> int:
+    latest = Target.objects.filter(unit__province_id=unit.province_id).aggregate(y=Max("year"))["y"]
+    return latest or timezone.localdate().year
+
+
+@login_required
+def target_grid(request, code):
+    """Targets of a province's districts (or a district's communes) against the parent's target."""
+    parent = get_visible_unit_or_404(request.user, code)
+    if parent.level not in (Level.PROVINCE, Level.DISTRICT):
+        from django.http import Http404
+
+        raise Http404("Not a province or district")
+    try:
+        year = int(request.GET.get("nam") or request.POST.get("nam") or 0)
+    except ValueError:
+        year = 0
+    if not 2000 <= year <= 2100:
+        year = _default_target_year(parent)
+
+    allocation = selectors.target_allocation(parent=parent, year=year)
+    children = [r.unit for r in allocation.rows]
+    editable_ids = [c.pk for c in children if can_set_targets(request.user, c)]
+    parent_editable = can_set_targets(request.user, parent)
+    if parent_editable:
+        editable_ids.insert(0, parent.pk)
+    if request.method == "POST" and not editable_ids:
+        raise PermissionDenied
+
+    result, typed = None, {}
+    if request.method == "POST":
+        entries, typed = target_grid_entries(request.POST, editable_ids)
+        result = services.targets_save(user=request.user, year=year, entries=entries)
+        if result.saved:
+            messages.success(
+                request,
+                _("Đã lưu chỉ tiêu năm %(year)s (%(n)s thay đổi).")
+                % {"year": year, "n": result.changed},
+            )
+            return HttpResponseRedirect(
+                reverse("targets:targets", kwargs={"code": parent.url_code}) + f"?nam={year}"
+            )
+
+    def present(row, editable):
+        uid = row.unit.pk
+        errors = result.errors.get(uid, {}) if result else {}
+        t, tn, dl = typed.get(
+            uid,
+            (
+                "" if row.participants is None else str(row.participants),
+                "" if row.new_participants is None else str(row.new_participants),
+                str(row.deadline_month or ""),
+            ),
+        )
+        gap = None
+        if row.participants is not None and row.children_participants is not None:
+            gap = row.participants - row.children_participants
+        return {
+            "row": row,
+            "editable": editable,
+            "t": t,
+            "tn": tn,
+            "dl": dl,
+            "gap": gap,
+            "gap_abs": abs(gap) if gap else None,
+            "errors": errors,
+            "row_errors": errors.get(services.ROW_ERRORS, []),
+        }
+
+    unalloc_p, unalloc_n = allocation.unallocated_participants, allocation.unallocated_new
+    context = {
+        "unalloc_p_abs": abs(unalloc_p) if unalloc_p else 0,
+        "unalloc_n_abs": abs(unalloc_n) if unalloc_n else 0,
+        "parent": parent,
+        "year": year,
+        "allocation": allocation,
+        "parent_row": present(allocation.parent_row, parent_editable),
+        "rows": [present(r, r.unit.pk in editable_ids) for r in allocation.rows],
+        "can_edit": bool(editable_ids),
+        "result": result,
+        "months": range(1, 13),
+        "years": range(year - 2, year + 2),
+        "can_reopen": parent.level == Level.PROVINCE and can_reopen_month(request.user, parent),
+    }
+    return render(request, "targets/target_grid.html", context)
+
+
+@login_required
+def month_reopen(request, code):
+    """A provincial officer reopens a closed month of the province, saying why."""
+    province = get_visible_unit_or_404(request.user, code)
+    if province.level != Level.PROVINCE or not can_reopen_month(request.user, province):
+        raise PermissionDenied
+    # Closed months worth offering: the last 24 reportable ones that are no longer open.
+    months, (year, month) = [], selectors.latest_reportable_month()
+    for _i in range(24):
+        w = selectors.month_window(province_id=province.pk, year=year, month=month, reopening=None)
+        if w.state == selectors.WindowState.CLOSED:
+            months.append((year, month))
+        year, month = selectors.previous_month(year, month)
+    form = MonthReopenForm(request.POST or None, months=months)
+    if request.method == "POST" and form.is_valid():
+        year, month = form.cleaned_data["month"]
+        try:
+            reopening = services.month_reopen(
+                user=request.user,
+                province=province,
+                year=year,
+                month=month,
+                days=form.cleaned_data["days"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Đã mở lại tháng %(period)s đến %(until)s.")
+                % {
+                    "period": month_label(year, month),
+                    "until": timezone.localtime(reopening.open_until).strftime("%d/%m/%Y %H:%M"),
+                },
+            )
+            return redirect("targets:reopen", code=province.url_code)
+    reopenings = (
+        MonthReopening.objects.filter(province=province)
+        .select_related("reopened_by")
+        .order_by("-reopened_at")[:20]
+    )
+    return render(
+        request,
+        "targets/month_reopen.html",
+        {"province": province, "form": form, "reopenings": reopenings, "now": timezone.now()},
+    )
+
+
+@login_required
+def change_history(request, code):
+    """The audit history of one unit: every change of a count or target, who, when, old, new."""
+    unit = get_visible_unit_or_404(request.user, code)
+    changes = selectors.unit_changes(unit=unit, limit=200)
+    return render(request, "targets/change_history.html", {"unit": unit, "changes": changes})

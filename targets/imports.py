@@ -269,6 +269,8 @@ class Row:
     warnings: list[str] = field(default_factory=list)
     unchanged: bool = False
     empty: bool = False  # a template line left blank: not an error, nothing to write
+    cell_list: list[str] = field(default_factory=list)  # as read, in the columns' order
+    read_only: bool = False  # a unit the user may see but not write: only unchanged is fine
 
     @property
     def status(self) -> str:
@@ -335,11 +337,9 @@ def _rows(table: list[list[str]], columns: tuple[Column, ...]) -> list[Row]:
     rows = []
     # Line numbers as a spreadsheet shows them: blank lines were dropped, so count from the file.
     for line, cells in enumerate(table[1:], start=2):
+        values = {key: (cells[i] if i < len(cells) else "") for key, i in index.items()}
         rows.append(
-            Row(
-                line=line,
-                cells={key: (cells[i] if i < len(cells) else "") for key, i in index.items()},
-            )
+            Row(line=line, cells=values, cell_list=[values.get(c.key, "") for c in columns])
         )
     return rows
 
@@ -370,21 +370,36 @@ def _read_period(row: Row, *, with_month: bool) -> None:
             row.month = None
 
 
-def _check_unit(row: Row, unit: Unit | None, code_text: str, allowed) -> None:
+def _check_unit(row: Row, unit: Unit | None, code_text: str, allowed, user) -> None:
     if unit is None:
         row.errors.append(_("Không có đơn vị mã “%(code)s”.") % {"code": code_text})
         return
     row.unit = unit
     if not allowed(unit):
-        row.errors.append(
-            _("%(unit)s (mã %(code)s) ngoài phạm vi bạn được nhập.")
-            % {"unit": unit.full_name, "code": unit.code}
-        )
-    elif not name_matches(row.cells.get("name", ""), unit):
+        if access.can_view(user, unit):
+            # A line the user may read but not write is fine as long as it changes nothing:
+            # an officer's export, province line included, must import back cleanly.
+            row.read_only = True
+        else:
+            _out_of_scope(row)
+    if not row.errors and not name_matches(row.cells.get("name", ""), unit):
         row.errors.append(
             _("Tên “%(name)s” không khớp với mã %(code)s (%(unit)s).")
             % {"name": row.cells["name"], "code": unit.code, "unit": unit.full_name}
         )
+
+
+def _out_of_scope(row: Row) -> None:
+    row.errors.append(
+        _("%(unit)s (mã %(code)s) ngoài phạm vi bạn được nhập.")
+        % {"unit": row.unit.full_name, "code": row.unit.code}
+    )
+
+
+def _refuse_read_only_changes(rows: list[Row]) -> None:
+    for row in rows:
+        if row.read_only and not row.unchanged:
+            _out_of_scope(row)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,6 +437,7 @@ def preview_counts(data: bytes, filename: str, *, user, today: date | None = Non
                 units.get(codes[row.line]),
                 row.cells.get("code", ""),
                 lambda u: u.district_id in enterable,
+                user,
             )
         _read_period(row, with_month=True)
         participants = _read_int(row, "participants", _("Số người tham gia"))
@@ -440,7 +456,10 @@ def preview_counts(data: bytes, filename: str, *, user, today: date | None = Non
 
     checkable = [r for r in rows if not r.errors and not r.empty]
     _mark_unchanged_counts(checkable)
-    _check_months_and_warnings([r for r in checkable if not r.unchanged], today=today)
+    _refuse_read_only_changes(checkable)
+    _check_months_and_warnings(
+        [r for r in checkable if not r.unchanged and not r.errors], today=today
+    )
     return Preview("counts", rows, COUNT_COLUMNS)
 
 
@@ -663,6 +682,7 @@ def preview_targets(data: bytes, filename: str, *, user) -> Preview:
                 units.get(wanted[row.line]),
                 row.cells.get("code", ""),
                 lambda u: access.can_set_targets(user, u),
+                user,
             )
         _read_period(row, with_month=False)
         row.values = {
@@ -681,11 +701,15 @@ def preview_targets(data: bytes, filename: str, *, user) -> Preview:
                 )
             else:
                 seen[key] = row.line
-    _mark_unchanged_targets([r for r in rows if not r.errors and not r.empty])
+    checkable = [r for r in rows if not r.errors and not r.empty]
+    _mark_unchanged_targets(checkable)
+    _refuse_read_only_changes(checkable)
     return Preview("targets", rows, TARGET_COLUMNS)
 
 
 def _mark_unchanged_targets(rows: list[Row]) -> None:
+    """Unchanged: every value given equals the stored one, and so does the deadline of the line
+    (the participants target's when there is one, as the export writes it)."""
     if not rows:
         return
     stored = {
@@ -695,18 +719,21 @@ def _mark_unchanged_targets(rows: list[Row]) -> None:
         )
     }
     for row in rows:
-        same = True
-        for kind, key in (
-            (TargetKind.PARTICIPANTS, "participants"),
-            (TargetKind.NEW_PARTICIPANTS, "new_participants"),
-        ):
-            value = row.values[key]
-            if value is None:
-                continue
-            target = stored.get((row.unit.pk, row.year, kind))
-            deadline = row.values["deadline_month"] or (target.deadline_month if target else 12)
-            if target is None or target.value != value or target.deadline_month != deadline:
-                same = False
+        found = {
+            key: stored.get((row.unit.pk, row.year, kind))
+            for key, kind in (
+                ("participants", TargetKind.PARTICIPANTS),
+                ("new_participants", TargetKind.NEW_PARTICIPANTS),
+            )
+        }
+        same = all(
+            row.values[key] is None or (target is not None and target.value == row.values[key])
+            for key, target in found.items()
+        )
+        deadline = row.values["deadline_month"]
+        line_target = found["participants"] or found["new_participants"]
+        if deadline is not None and line_target is not None:
+            same = same and line_target.deadline_month == deadline
         row.unchanged = same
 
 

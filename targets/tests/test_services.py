@@ -368,18 +368,18 @@ def test_a_save_costs_the_same_queries_for_5_and_30_communes(demo, django_assert
     for district in (small, big):
         ids = list(district.children.values_list("pk", flat=True))
         entries = [CountEntry(cid, 100 + i, 5) for i, cid in enumerate(ids)]
-        # Lock the communes, the reopening, the counts of both months, one insert or update,
-        # one insert of the history. (request_recompute's own queries belong to progress.)
+        # Savepoint, lock the communes, the reopening, the counts of both months, one insert or
+        # update, one insert of the history, release. (request_recompute's belong to progress.)
         with (
             mock.patch("targets.services.request_recompute") as recompute,
-            django_assert_num_queries(5),
+            django_assert_num_queries(7),
         ):
             assert save(clerk, entries).saved
         recompute.assert_called_once()
         updated = [CountEntry(e.commune_id, e.participants + 1, 6) for e in entries]
         with (
             mock.patch("targets.services.request_recompute"),
-            django_assert_num_queries(5),
+            django_assert_num_queries(7),
         ):
             assert save(clerk, updated).updated == len(ids)
 

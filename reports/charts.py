@@ -164,6 +164,7 @@ def trend_figure(
                 "categoryorder": "array",
                 "categoryarray": labels,
                 "tickangle": -45,
+                "automargin": True,
                 "fixedrange": True,
             },
             yaxis={

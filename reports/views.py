@@ -1,10 +1,27 @@
-"""Dashboard pages. Each reads only the precomputed progress table."""
+"""Dashboard pages. Each reads only the precomputed progress table (and the unit tree); every page
+runs a fixed number of queries whatever the number of rows (pinned in tests/test_views.py)."""
+
+import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin
 
-from provinces.access import get_visible_unit_or_404, scope_unit
+from provinces.access import can_view, get_visible_unit_or_404, scope_unit
+from provinces.models import Level, Unit
+from reports import charts, selectors
+from reports.filtersets import ProgressFilterSet
+from reports.tables import HistoryTable, ProgressTable
+
+# Above this many children the ranking chart shows the best and the worst only: a chart of 700
+# bars helps nobody, and the table below has every row.
+RANKING_ALL_UP_TO = 60
+RANKING_EACH_END = 25
 
 
 @login_required
@@ -18,10 +35,178 @@ def home(request):
 
 @login_required
 def unit_detail(request, code):
+    """/u/vn/, /u/p24/, /u/d218/: a unit and its children; /u/c07210/: a commune's history."""
     unit = get_visible_unit_or_404(request.user, code)
-    children = unit.children.order_by("code") if unit.level < 3 else []
-    if unit.level == 0:
-        from provinces.models import Unit
+    if unit.level == Level.COMMUNE:
+        return commune_detail(request, unit)
+    return UnitProgressView.as_view()(request, unit=unit)
 
-        children = Unit.objects.provinces().order_by("code")
-    return render(request, "reports/unit.html", {"unit": unit, "children": children})
+
+def _int(value, default=None):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _choose_period(params, periods: selectors.Periods) -> tuple[int, int]:
+    """The asked year and month if the unit has figures then, else the latest month with data."""
+    latest = periods.latest or _latest_cutoff_month(timezone.localdate())
+    year = _int(params.get("year"))
+    if year not in periods.years:
+        year = latest[0]
+    month = _int(params.get("month"))
+    if month is None or not 1 <= month <= 12:
+        month = periods.latest_in(year) or latest[1]
+    return year, month
+
+
+def _latest_cutoff_month(today: dt.date) -> tuple[int, int]:
+    if today.day >= 25:
+        return today.year, today.month
+    return (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+
+
+def _breadcrumbs(user, unit: Unit) -> list[tuple[Unit, bool]]:
+    """The unit's ancestors with whether the user may open them (no link out of scope)."""
+    crumbs = []
+    root = scope_unit(user)
+    if root is not None and root.level == Level.NATION and unit.level > Level.NATION:
+        crumbs.append((root, True))
+    if unit.level > Level.PROVINCE:
+        crumbs.append((unit.province, can_view(user, unit.province)))
+    if unit.level > Level.DISTRICT:
+        crumbs.append((unit.district, can_view(user, unit.district)))
+    return crumbs
+
+
+def _figure_json(fig) -> str:
+    return fig.to_json()
+
+
+class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
+    """The nation, a province or a district: headline figures, children table, trend, ranking."""
+
+    template_name = "reports/unit.html"
+    table_class = ProgressTable
+    filterset_class = ProgressFilterSet
+    table_pagination = {"per_page": 25}
+    export_formats = ("csv", "xlsx")
+
+    def setup(self, request, *args, unit, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.unit = unit
+        self.periods = selectors.unit_periods(unit)
+        self.year, self.month = _choose_period(request.GET, self.periods)
+
+    def get_queryset(self):
+        return selectors.children_progress(self.unit)
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        data = self.request.GET.copy()
+        data["year"], data["month"] = str(self.year), str(self.month)
+        kwargs["data"] = data
+        kwargs["years"] = self.periods.years or [self.year]
+        return kwargs
+
+    def get_table_kwargs(self):
+        return {"period_query": f"?year={self.year}&month={self.month}"}
+
+    def get_export_filename(self, export_format):
+        return f"tien-do-{self.unit.url_code}-{self.month:02d}-{self.year}.{export_format}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        year_rows = selectors.unit_year_rows(self.unit, self.year)
+        headline = next((r for r in year_rows if r.month == self.month), None)
+        basis = headline or (year_rows[-1] if year_rows else None)
+        children = list(self.object_list)
+        if len(children) > RANKING_ALL_UP_TO:
+            shown = children[:RANKING_EACH_END] + children[-RANKING_EACH_END:]
+            ranking_title = _("{n} đơn vị cao nhất và {n} đơn vị thấp nhất").format(
+                n=RANKING_EACH_END
+            )
+        else:
+            shown, ranking_title = children, None
+        context.update(
+            unit=self.unit,
+            year=self.year,
+            month=self.month,
+            headline=headline,
+            breadcrumbs=_breadcrumbs(self.request.user, self.unit),
+            freshness=selectors.freshness(self.unit, self.year),
+            cutoff=selectors.cutoff_date(self.year, self.month),
+            child_level=Level(self.unit.child_level),
+            children_count=len(children),
+            trend_json=_figure_json(
+                charts.trend_figure(
+                    year_rows,
+                    target=basis.target if basis else None,
+                    deadline_month=basis.deadline_month if basis else None,
+                    year=self.year,
+                )
+            )
+            if year_rows
+            else None,
+            ranking_json=_figure_json(charts.ranking_figure(shown, title=ranking_title))
+            if shown
+            else None,
+            export_formats=self.export_formats,
+        )
+        return context
+
+
+def commune_detail(request, unit: Unit):
+    """A commune's month-by-month history with its trend, and the audit history of its counts."""
+    history = selectors.unit_history(unit)
+    periods = selectors.Periods(pairs=[(r.year, r.month) for r in history])
+    year, month = _choose_period(request.GET, periods)
+    year_rows = sorted((r for r in history if r.year == year), key=lambda r: r.month)
+    basis = next((r for r in reversed(year_rows) if r.month <= month), None) or (
+        year_rows[-1] if year_rows else None
+    )
+    trend = (
+        charts.trend_figure(
+            year_rows,
+            target=basis.target,
+            deadline_month=basis.deadline_month,
+            year=year,
+        )
+        if year_rows
+        else None
+    )
+    context = {
+        "unit": unit,
+        "year": year,
+        "month": month,
+        "years": periods.years,
+        "headline": basis,
+        "breadcrumbs": _breadcrumbs(request.user, unit),
+        "freshness": selectors.freshness(unit, year),
+        "table": HistoryTable(history),
+        "trend_json": _figure_json(trend) if trend else None,
+        "changes": selectors.commune_changes(unit),
+    }
+    return render(request, "reports/commune.html", context)
+
+
+@login_required
+def reporting_status(request, code):
+    """For one month: which communes of the scope have reported, which have not."""
+    unit = get_visible_unit_or_404(request.user, code)
+    periods = selectors.unit_periods(unit)
+    year, month = _choose_period(request.GET, periods)
+    status = selectors.reporting_status(unit, year, month)
+    context = {
+        "unit": unit,
+        "year": year,
+        "month": month,
+        "years": periods.years or [year],
+        "months": range(1, 13),
+        "status": status,
+        "breadcrumbs": _breadcrumbs(request.user, unit),
+        # Reported by the 28th; December closes on the 31st (DOMAIN.md).
+        "report_by": status.cutoff + dt.timedelta(days=3) if month != 12 else None,
+    }
+    return render(request, "reports/reporting.html", context)

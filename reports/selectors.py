@@ -1,0 +1,200 @@
+"""Reads behind the dashboard pages: progress rows of a unit and its children, and who reported.
+
+Every function runs one query whatever the number of rows, so a page's query count is fixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import F, OuterRef, QuerySet, Subquery
+
+from progress.models import Progress, RecomputeState
+from provinces.models import Level, Unit
+from targets.models import ChangeLog, MonthlyCount
+from targets.selectors import unit_changes
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The (year, month) pairs a unit has figures for, newest first."""
+
+    pairs: list[tuple[int, int]]
+
+    @property
+    def latest(self) -> tuple[int, int] | None:
+        return self.pairs[0] if self.pairs else None
+
+    @property
+    def years(self) -> list[int]:
+        return sorted({y for y, _ in self.pairs}, reverse=True)
+
+    def latest_in(self, year: int) -> int | None:
+        return next((m for y, m in self.pairs if y == year), None)
+
+
+def unit_periods(unit: Unit) -> Periods:
+    """Every period with a progress row for the unit (one query, at most 12 rows a year)."""
+    pairs = (
+        Progress.objects.filter(unit=unit).order_by("-year", "-month").values_list("year", "month")
+    )
+    return Periods(pairs=list(pairs))
+
+
+def unit_year_rows(unit: Unit, year: int) -> list[Progress]:
+    """The unit's own progress rows of one year, January first: the trend and the headline."""
+    return list(Progress.objects.filter(unit=unit, year=year).order_by("month"))
+
+
+def unit_history(unit: Unit) -> list[Progress]:
+    """Every progress row of a unit, newest first (a commune's month-by-month history)."""
+    return list(Progress.objects.filter(unit=unit).order_by("-year", "-month"))
+
+
+def children_progress(unit: Unit) -> QuerySet[Progress]:
+    """Progress rows of the unit's children (all periods: the filterset narrows to one month).
+
+    The nation's children are the provinces; every child's name and code come along in the
+    same query.
+    """
+    return (
+        Progress.objects.filter(parent=unit)
+        .select_related("unit")
+        .only(*CHILD_FIELDS)
+        .order_by(F("completion_pct").desc(nulls_last=True), "unit__code")
+    )
+
+
+CHILD_FIELDS = (
+    "unit__id",
+    "unit__level",
+    "unit__code",
+    "unit__name",
+    "year",
+    "month",
+    "participants",
+    "target",
+    "completion_pct",
+    "gap",
+    "over_target",
+    "change_vs_prev_month",
+    "change_vs_prev_year_end",
+    "change_yoy",
+    "change_yoy_pct",
+    "required_pace",
+    "deadline_month",
+    "communes_reported",
+    "communes_total",
+)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """When the figures in scope were computed, and whether a newer save is still waiting."""
+
+    computed_at: dt.datetime | None
+    pending: bool
+
+
+def freshness(unit: Unit, year: int) -> Freshness:
+    """From RecomputeState of the unit's province (every province for the nation): one query."""
+    states = RecomputeState.objects.filter(year=year)
+    if unit.level != Level.NATION:
+        states = states.filter(province_id=unit.province_id)
+    states = list(states.only("requested_at", "computed_at"))
+    computed = [s.computed_at for s in states if s.computed_at]
+    return Freshness(
+        computed_at=min(computed) if computed else None,
+        pending=any(s.pending for s in states),
+    )
+
+
+def cutoff_date(year: int, month: int) -> dt.date:
+    """Counts are cut off on the 25th; December closes on the 31st (DOMAIN.md)."""
+    return dt.date(year, 12, 31) if month == 12 else dt.date(year, month, 25)
+
+
+@dataclass
+class ReportingGroup:
+    """A district (a province for the nation) and its communes that did or did not report."""
+
+    unit_id: int
+    code: str
+    name: str
+    url_code: str
+    reported: list[dict] = field(default_factory=list)
+    missing: list[dict] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.reported) + len(self.missing)
+
+
+@dataclass
+class ReportingStatus:
+    unit: Unit
+    year: int
+    month: int
+    cutoff: dt.date
+    groups: list[ReportingGroup]
+
+    @property
+    def reported(self) -> int:
+        return sum(len(g.reported) for g in self.groups)
+
+    @property
+    def total(self) -> int:
+        return sum(g.total for g in self.groups)
+
+    @property
+    def missing(self) -> int:
+        return self.total - self.reported
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.reported / self.total, 2) if self.total else None
+
+
+def reporting_status(unit: Unit, year: int, month: int) -> ReportingStatus:
+    """Which communes of the unit's subtree have a MonthlyCount for the month: one query.
+
+    Grouped by district, or by province for the national view.
+    """
+    by_province = unit.level == Level.NATION
+    group = "province" if by_province else "district"
+    counts = MonthlyCount.objects.filter(commune=OuterRef("pk"), year=year, month=month)
+    communes = (
+        Unit.objects.within(unit)
+        .communes()
+        .annotate(
+            reported_at=Subquery(counts.values("updated_at")[:1]),
+            reported_by_name=Subquery(counts.values("updated_by__username")[:1]),
+        )
+        .order_by(f"{group}__code", "code")
+        .values(
+            "code",
+            "name",
+            "reported_at",
+            "reported_by_name",
+            f"{group}_id",
+            f"{group}__code",
+            f"{group}__name",
+        )
+    )
+    groups: dict[int, ReportingGroup] = {}
+    prefix = "p" if by_province else "d"
+    for row in communes:
+        gid = row[f"{group}_id"]
+        g = groups.get(gid)
+        if g is None:
+            code = row[f"{group}__code"]
+            g = groups[gid] = ReportingGroup(gid, code, row[f"{group}__name"], prefix + code)
+        row["url_code"] = "c" + row["code"]
+        (g.reported if row["reported_at"] else g.missing).append(row)
+    return ReportingStatus(unit, year, month, cutoff_date(year, month), list(groups.values()))
+
+
+def commune_changes(commune: Unit, limit: int = 100) -> QuerySet[ChangeLog]:
+    """The audit history of a commune's counts, newest first, with who made each (one query)."""
+    return unit_changes(unit=commune, limit=limit)

@@ -1,0 +1,162 @@
+"""The children table of a unit page (provinces of the nation, districts, communes).
+
+Cells are formatted for the reader (52.139 / 84,65% / +4.934); CSV and Excel exports get the
+raw numbers through each column's `value`.
+"""
+
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from reports import formatting
+from reports.charts import traffic_light
+
+LIGHT_LABELS = {
+    "green": _("Đúng tiến độ"),
+    "amber": _("Chậm dưới 10 điểm"),
+    "red": _("Chậm nhiều"),
+    None: _("Chưa đánh giá"),
+}
+
+
+class NumberColumn(tables.Column):
+    """An integer shown as 52.139, exported as 52139."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
+        kwargs.setdefault("default", formatting.DASH)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return formatting.number(value)
+
+    def value(self, value):
+        return value
+
+
+class SignedColumn(NumberColumn):
+    """A change shown as +4.934 / −1.225."""
+
+    def render(self, value):
+        return formatting.signed(value)
+
+
+class PercentColumn(NumberColumn):
+    def render(self, value):
+        return formatting.percent(value)
+
+
+class ProgressTable(tables.Table):
+    """One row per child unit for one month; the name links one level down, same period."""
+
+    name = tables.Column(
+        verbose_name=_("Đơn vị"), accessor="unit__name", order_by=("unit__name", "unit__code")
+    )
+    participants = NumberColumn(verbose_name=_("Số người tham gia"))
+    target = NumberColumn(verbose_name=_("Kế hoạch"))
+    completion_pct = PercentColumn(verbose_name=_("% kế hoạch"))
+    light = tables.Column(
+        verbose_name=_("Tiến độ"), accessor="completion_pct", orderable=False, empty_values=()
+    )
+    gap = NumberColumn(verbose_name=_("Còn phải phát triển"))
+    # Shown inside the gap cell ("vượt +3.472"); a column of its own in the exports.
+    over_target = NumberColumn(verbose_name=_("Vượt kế hoạch"), visible=False)
+    required_pace = NumberColumn(verbose_name=_("Cần đạt/tháng"))
+    change_vs_prev_month = SignedColumn(verbose_name=_("So tháng trước"))
+    change_vs_prev_year_end = SignedColumn(verbose_name=_("So cuối năm trước"))
+    change_yoy = SignedColumn(verbose_name=_("So cùng kỳ"))
+    reporting = tables.Column(
+        verbose_name=_("Xã đã báo cáo"),
+        accessor="communes_reported",
+        attrs={"td": {"class": "num"}, "th": {"class": "num"}},
+    )
+
+    class Meta:
+        attrs = {"class": "progress-table"}
+        orderable = True
+        order_by = ("-completion_pct",)
+        empty_text = _("Chưa có số liệu cho kỳ này.")
+        fields = ()
+        sequence = (
+            "name",
+            "participants",
+            "target",
+            "completion_pct",
+            "light",
+            "gap",
+            "over_target",
+            "required_pace",
+            "change_vs_prev_month",
+            "change_vs_prev_year_end",
+            "change_yoy",
+            "reporting",
+        )
+
+    def __init__(self, *args, period_query="", **kwargs):
+        self.period_query = period_query
+        super().__init__(*args, **kwargs)
+
+    def render_name(self, record):
+        return format_html(
+            '<a href="{}{}">{}</a>', record.unit.get_absolute_url(), self.period_query, record.unit
+        )
+
+    def value_name(self, record):
+        return record.unit.name
+
+    def render_light(self, record):
+        light = traffic_light(record)
+        return format_html(
+            '<span class="light light-{}">{}</span>', light or "none", LIGHT_LABELS[light]
+        )
+
+    def value_light(self, record):
+        return str(LIGHT_LABELS[traffic_light(record)])
+
+    def render_gap(self, record, value):
+        if record.over_target:
+            return format_html(
+                '<span class="over">{} {}</span>', _("vượt"), formatting.signed(record.over_target)
+            )
+        return formatting.number(value)
+
+    def value_gap(self, value):
+        return value
+
+    def render_reporting(self, record):
+        return f"{record.communes_reported}/{record.communes_total}"
+
+    def value_reporting(self, record):
+        return record.communes_reported
+
+    def order_completion_pct(self, queryset, is_descending):
+        from django.db.models import F
+
+        field = F("completion_pct")
+        return (
+            queryset.order_by(
+                field.desc(nulls_last=True) if is_descending else field.asc(nulls_last=True),
+                "unit__code",
+            ),
+            True,
+        )
+
+
+class HistoryTable(tables.Table):
+    """A commune's month-by-month figures, newest first."""
+
+    period = tables.Column(verbose_name=_("Kỳ"), accessor="month", orderable=False)
+    participants = NumberColumn(verbose_name=_("Số người tham gia"), orderable=False)
+    new_in_month = NumberColumn(verbose_name=_("Phát triển mới"), orderable=False)
+    change_vs_prev_month = SignedColumn(verbose_name=_("So tháng trước"), orderable=False)
+    target = NumberColumn(verbose_name=_("Kế hoạch"), orderable=False)
+    completion_pct = PercentColumn(verbose_name=_("% kế hoạch"), orderable=False)
+    gap = NumberColumn(verbose_name=_("Còn phải phát triển"), orderable=False)
+    change_yoy = SignedColumn(verbose_name=_("So cùng kỳ"), orderable=False)
+
+    class Meta:
+        attrs = {"class": "history-table"}
+        empty_text = _("Chưa có số liệu.")
+
+    def render_period(self, record):
+        return formatting.month_label(record.year, record.month)

@@ -1,0 +1,26 @@
+"""Progress rows made directly, for page tests that need a shape the demo does not have."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from progress.models import Progress
+from provinces.models import Unit
+
+
+def progress_row(unit: Unit, year: int, month: int, **figures) -> Progress:
+    """One progress row with the given figures (participants, target, completion_pct, ...)."""
+    defaults = {"computed_at": timezone.now(), "level": unit.level, "parent_id": unit.parent_id}
+    participants, target = figures.get("participants"), figures.get("target")
+    if participants is not None and target and "completion_pct" not in figures:
+        figures["completion_pct"] = (Decimal(100) * participants / target).quantize(Decimal("0.01"))
+        figures.setdefault("gap", max(target - participants, 0))
+    return Progress.objects.create(unit=unit, year=year, month=month, **defaults, **figures)
+
+
+def fill_from_counts() -> None:
+    """Recompute the progress table from the counts and targets in the database (the demo
+    fixture already does this; kept for tests written before it did)."""
+    from progress.services import recompute_all
+
+    recompute_all()

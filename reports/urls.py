@@ -1,5 +1,6 @@
 from django.urls import path
 
+from reports import views
 
 app_name = "reports"
 

@@ -437,3 +437,19 @@ def summary_pdf_build(*, pdf_id: int) -> SummaryPdf | None:
     )
     pdf.refresh_from_db()
     return pdf
+
+
+def warm_up_charts(*, background: bool = True) -> None:
+    """Start the chart browser ahead of the first summary (in a thread: a worker is ready at
+    once); a failure only means the first summary starts it itself."""
+
+    def start():
+        try:
+            renderer.start()
+        except Exception:  # noqa: BLE001 - the summary itself will report the error
+            logger.warning("kaleido did not start", exc_info=True)
+
+    if background:
+        threading.Thread(target=start, name="kaleido-warm-up", daemon=True).start()
+    else:
+        start()

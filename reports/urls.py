@@ -1,11 +1,14 @@
 from django.urls import path
 
-from reports import views
+from reports import pdf_views, views
 
 app_name = "reports"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("u/<str:code>/", views.unit_detail, name="unit"),
+    path("u/<str:code>/pdf/", pdf_views.summary_pdf, name="pdf"),
+    path("u/<str:code>/pdf/tao/", pdf_views.summary_pdf_request, name="pdf_request"),
+    path("u/<str:code>/pdf/trang-thai/", pdf_views.summary_pdf_status, name="pdf_status"),
     path("u/<str:code>/bao-cao/", views.reporting_status, name="reporting"),
 ]

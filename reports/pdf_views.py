@@ -1,0 +1,125 @@
+"""PDF summaries: download, ask for the national one to be built, and its status for the page.
+
+Access is checked by provinces.access.can_download_reports; outside one's scope is a 404.
+"""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.http import require_GET, require_POST
+
+from provinces.access import can_download_reports, get_visible_unit_or_404
+from provinces.models import Level, Unit
+from reports import pdf
+from reports.models import PdfStatus, SummaryPdf
+
+
+class PeriodForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2100)
+    month = forms.IntegerField(min_value=1, max_value=12)
+
+
+def _unit_for_pdf(request, code: str) -> Unit:
+    unit = get_visible_unit_or_404(request.user, code)
+    if unit.level > Level.DISTRICT or not can_download_reports(request.user, unit):
+        raise Http404("No summary for this unit")
+    return unit
+
+
+def _period(data) -> tuple[int, int] | None:
+    form = PeriodForm(data)
+    if not form.is_valid():
+        return None
+    return form.cleaned_data["year"], form.cleaned_data["month"]
+
+
+def _language(request) -> str:
+    return translation.get_language() or "vi"
+
+
+def pdf_urls(unit: Unit, year: int, month: int) -> dict[str, str]:
+    query = f"?year={year}&month={month}"
+    return {
+        "download": reverse("reports:pdf", args=[unit.url_code]) + query,
+        "request": reverse("reports:pdf_request", args=[unit.url_code]),
+        "status": reverse("reports:pdf_status", args=[unit.url_code]) + query,
+        "page": unit.get_absolute_url() + query,
+    }
+
+
+def _pdf_response(summary: SummaryPdf) -> HttpResponse:
+    response = HttpResponse(bytes(summary.content), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{summary.filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def summary_pdf(request, code):
+    """The summary PDF of the unit for ?year=&month=: built now for a province or a district;
+    the national one is served once the worker has built it, else back to the page."""
+    unit = _unit_for_pdf(request, code)
+    period = _period(request.GET)
+    if period is None:
+        return HttpResponseBadRequest("year and month are required")
+    year, month = period
+    language = _language(request)
+    if pdf.builds_in_background(unit):
+        current = pdf.summary_pdf_current(unit=unit, year=year, month=month, language=language)
+        if current is None or current.status != PdfStatus.READY:
+            return redirect(pdf_urls(unit, year, month)["page"])
+        summary = SummaryPdf.objects.get(pk=current.pk)
+    else:
+        summary = pdf.summary_pdf_get_or_build(
+            unit=unit, year=year, month=month, language=language, user=request.user
+        )
+    return _pdf_response(summary)
+
+
+@login_required
+@require_POST
+def summary_pdf_request(request, code):
+    """Queue the build of a summary (the national one); back to the page, which shows its status."""
+    unit = _unit_for_pdf(request, code)
+    period = _period(request.POST)
+    if period is None:
+        return HttpResponseBadRequest("year and month are required")
+    year, month = period
+    summary = pdf.summary_pdf_request(
+        unit=unit, year=year, month=month, language=_language(request), user=request.user
+    )
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse(_status_payload(unit, year, month, summary))
+    return redirect(pdf_urls(unit, year, month)["page"])
+
+
+def _status_payload(unit: Unit, year: int, month: int, summary: SummaryPdf | None) -> dict:
+    status = summary.status if summary else None
+    return {
+        "status": status,
+        "label": str(PdfStatus(status).label) if status else "",
+        "download_url": pdf_urls(unit, year, month)["download"]
+        if status == PdfStatus.READY
+        else None,
+    }
+
+
+@login_required
+@require_GET
+def summary_pdf_status(request, code):
+    """JSON for static/js/pdf_status.js: where the summary of the current figures stands."""
+    unit = _unit_for_pdf(request, code)
+    period = _period(request.GET)
+    if period is None:
+        return HttpResponseBadRequest("year and month are required")
+    year, month = period
+    summary = pdf.summary_pdf_current(
+        unit=unit, year=year, month=month, language=_language(request)
+    )
+    response = JsonResponse(_status_payload(unit, year, month, summary))
+    response["Cache-Control"] = "no-store"
+    return response

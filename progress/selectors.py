@@ -33,5 +33,5 @@ def freshness(province: int | Unit, year: int) -> Freshness:
         states = states.filter(province_id=province)
     elif province.level != Level.NATION:
         states = states.filter(province_id=province.province_id)
-    summary = states.aggregate(computed_at=Min("computed_at"), pending=Count("id", filter=PENDING))
-    return Freshness(summary["computed_at"], summary["pending"] > 0)
+    summary = states.aggregate(oldest=Min("computed_at"), waiting=Count("id", filter=PENDING))
+    return Freshness(summary["oldest"], summary["waiting"] > 0)

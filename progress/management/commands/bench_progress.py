@@ -1,0 +1,320 @@
+"""National-scale benchmark of the progress engine, in a database of its own that it drops after.
+
+Prints the figures the progress-engine issue asks for: a full national recompute of one year
+beside the same aggregation as one plain ``GROUP BY ROLLUP``, the incremental recompute after one
+district saves a month, the peak memory of this process, and save-to-visible with a real worker.
+"""
+
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+import psycopg
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, connections, transaction
+
+YEARS = (2021, 2022, 2023)
+SEED = 7
+
+PLAIN_ROLLUP = """
+    SELECT c.year, c.month, u.province_id, u.district_id, c.commune_id,
+        sum(c.participants), sum(c.new_participants), count(*)
+    FROM targets_monthlycount c JOIN provinces_unit u ON u.id = c.commune_id
+    WHERE c.year IN (%(year)s - 1, %(year)s)
+    GROUP BY c.year, c.month, ROLLUP (u.province_id, u.district_id, c.commune_id)
+"""
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+class Command(BaseCommand):
+    help = "Benchmark the progress recompute on synthetic national data (own database, dropped)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeat", type=int, default=5, help="Timed runs of each figure.")
+        parser.add_argument("--keep", action="store_true", help="Keep the benchmark database.")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Skip save-to-visible (no Redis)."
+        )
+
+    def handle(self, *args, repeat, keep, no_worker, **options):
+        db = connection.settings_dict
+        if connection.vendor != "postgresql":
+            raise CommandError("The benchmark needs PostgreSQL (DATABASE_URL).")
+        self.bench_name = f"{db['NAME']}_bench"
+        self.admin_dsn = psycopg.conninfo.make_conninfo(
+            dbname="postgres",
+            host=db["HOST"],
+            port=db["PORT"] or 5432,
+            user=db["USER"],
+            password=db["PASSWORD"] or None,
+        )
+        self.repeat = repeat
+        with self.bench_database(keep):
+            self.build()
+            self.measure()
+            if not no_worker:
+                self.save_to_visible()
+            self.stdout.write(f"peak memory of this process (ru_maxrss): {peak_mb():.0f} MB")
+
+    # -- the database -----------------------------------------------------------------------
+
+    @contextmanager
+    def bench_database(self, keep: bool):
+        self._admin(f'DROP DATABASE IF EXISTS "{self.bench_name}"')
+        self._admin(f'CREATE DATABASE "{self.bench_name}"')
+        original = connections["default"].settings_dict["NAME"]
+        connections["default"].close()
+        connections["default"].settings_dict["NAME"] = self.bench_name
+        try:
+            call_command("migrate", verbosity=0)
+            yield
+        finally:
+            connections["default"].close()
+            connections["default"].settings_dict["NAME"] = original
+            if not keep:
+                self._admin(f'DROP DATABASE IF EXISTS "{self.bench_name}"')
+
+    def _admin(self, sql: str) -> None:
+        with psycopg.connect(self.admin_dsn, autocommit=True) as admin:
+            admin.execute(sql)
+
+    # -- the data -----------------------------------------------------------------------------
+
+    def build(self) -> None:
+        from provinces.loader import load_admin_units
+        from provinces.models import Level, Unit
+
+        started = time.perf_counter()
+        load_admin_units()
+        nation = Unit.objects.get(level=Level.NATION)
+        units = list(
+            Unit.objects.exclude(level=Level.NATION).values_list("pk", "level", "parent_id")
+        )
+        communes = [u for u in units if u[1] == Level.COMMUNE]
+        rng = random.Random(SEED)
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(
+                "COPY targets_monthlycount (commune_id, year, month, participants, new_participants,"
+                " version, updated_at) FROM STDIN"
+            ) as copy,
+        ):
+            for commune_id, _, _ in communes:
+                value = rng.randint(40, 600)
+                for year in YEARS:
+                    for month in range(1, 13):
+                        drift = -0.025 if month == 1 else rng.uniform(-0.004, 0.02)
+                        value = max(int(value * (1 + drift)), 0)
+                        new = int(value * rng.uniform(0.008, 0.022)) + max(int(value * drift), 0)
+                        copy.write_row((commune_id, year, month, value, new, 1, "2024-01-01Z"))
+        # Participants targets for every province and district, a new-participants target per
+        # province, commune targets in one district of each province (as the demo does).
+        with connection.cursor() as cursor:
+            for year in YEARS:
+                cursor.execute(
+                    """
+                    WITH sums AS (
+                        SELECT u.province_id, u.district_id, u.id, sum(c.participants) AS s,
+                            grouping(u.district_id, u.id) AS g
+                        FROM targets_monthlycount c JOIN provinces_unit u ON u.id = c.commune_id
+                        WHERE c.year = %(year)s AND c.month = 1
+                        GROUP BY u.province_id, ROLLUP (u.district_id, u.id)
+                    ),
+                    first_district AS (
+                        SELECT min(id) AS id FROM provinces_unit WHERE level = 2
+                        GROUP BY province_id
+                    )
+                    INSERT INTO targets_target (unit_id, year, kind, value, deadline_month,
+                                                updated_at)
+                    SELECT CASE g WHEN 3 THEN province_id WHEN 1 THEN district_id ELSE id END,
+                        %(year)s, 'participants', (s * 1.2)::int,
+                        CASE g WHEN 3 THEN 10 ELSE 12 END, now()
+                    FROM sums
+                    WHERE g > 0 OR district_id IN (SELECT id FROM first_district)
+                    """,
+                    {"year": year},
+                )
+                cursor.execute(
+                    """
+                    INSERT INTO targets_target (unit_id, year, kind, value, deadline_month,
+                                                updated_at)
+                    SELECT unit_id, %s, 'new', value / 4, 12, now() FROM targets_target
+                    WHERE year = %s AND kind = 'participants'
+                      AND unit_id IN (SELECT id FROM provinces_unit WHERE level = 1)
+                    """,
+                    [year, year],
+                )
+            cursor.execute("ANALYZE")
+        self.nation_id = nation.pk
+        self.stdout.write(
+            f"built {len(units) - len(communes)} provinces and districts, {len(communes)} "
+            f"communes, {len(communes) * 12 * len(YEARS)} monthly counts "
+            f"in {time.perf_counter() - started:.1f} s; peak memory so far {peak_mb():.0f} MB"
+        )
+
+    # -- the figures ----------------------------------------------------------------------------
+
+    def timed(self, fn, *, setup=None) -> list[float]:
+        times = []
+        for _ in range(self.repeat):
+            if setup:
+                setup()
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+        return times
+
+    def measure(self) -> None:
+        from progress import services
+        from progress.models import Progress
+        from provinces.models import Unit
+        from targets.models import MonthlyCount
+
+        year = YEARS[-1]
+        services.recompute_all(year=year - 1)
+        services.recompute_all(year=year)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE progress_progress")  # as autovacuum would
+
+        def plain():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM ({PLAIN_ROLLUP}) s", {"year": year})
+                cursor.fetchall()
+
+        def clear():
+            Progress.objects.filter(year=year).delete()
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE progress_progress")
+
+        plain_s = statistics.median(self.timed(plain))
+        cold = statistics.median(self.timed(lambda: services.recompute_all(year=year), setup=clear))
+        warm = statistics.median(self.timed(lambda: services.recompute_all(year=year)))
+
+        def change_everything():
+            MonthlyCount.objects.filter(year=year, month=6).update(
+                participants=models_f("participants") + 1
+            )
+
+        changed = statistics.median(
+            self.timed(lambda: services.recompute_all(year=year), setup=change_everything)
+        )
+        rows = Progress.objects.filter(year=year).count()
+        self.stdout.write(
+            f"plain SQL GROUP BY ROLLUP of {year} (and {year - 1} for comparisons): "
+            f"{plain_s * 1000:.0f} ms"
+        )
+        self.stdout.write(
+            f"full national recompute of {year} ({rows} rows): empty table {cold * 1000:.0f} ms "
+            f"(x{cold / plain_s:.1f} plain SQL); nothing changed {warm * 1000:.0f} ms "
+            f"(x{warm / plain_s:.1f}); one month changed everywhere {changed * 1000:.0f} ms "
+            f"(x{changed / plain_s:.1f})"
+        )
+
+        district = Unit.objects.districts().order_by("pk")[100]
+        communes = list(
+            Unit.objects.communes().filter(district=district).values_list("pk", flat=True)
+        )
+
+        def district_saves():
+            with transaction.atomic():
+                MonthlyCount.objects.filter(commune_id__in=communes, year=year, month=5).update(
+                    participants=models_f("participants") + 3
+                )
+                services.request_recompute(province_id=district.province_id, year=year)
+
+        self.eager(True)
+        incremental = self.timed(
+            lambda: services.recompute_province(province_id=district.province_id, year=year),
+            setup=district_saves,
+        )
+        self.stdout.write(
+            f"incremental recompute after {district.name} ({len(communes)} communes) saves "
+            f"05/{year}: median {statistics.median(incremental) * 1000:.0f} ms, "
+            f"best {min(incremental) * 1000:.0f} ms"
+        )
+
+    @staticmethod
+    def eager(on: bool) -> None:
+        from bhxh_dashboard.celery import app
+
+        # The incremental figure times the recompute itself: the save's on_commit queueing is
+        # swallowed here (the task would find nothing pending anyway).
+        app.conf.task_always_eager = on
+
+    def save_to_visible(self) -> None:
+        from bhxh_dashboard.celery import app
+        from progress import services
+        from progress.models import Progress
+        from provinces.models import Unit
+        from targets.models import MonthlyCount
+
+        if not settings.REDIS_URL:
+            self.stdout.write("save-to-visible: skipped (REDIS_URL is not set)")
+            return
+        self.eager(False)
+        app.control.purge()
+        db = connection.settings_dict
+        env = dict(
+            os.environ,
+            DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+            REDIS_URL=settings.REDIS_URL,
+        )
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "bhxh_dashboard", "worker", "-P", "solo",
+             "-l", "warning", "-n", f"bench-{os.getpid()}@%h", "--without-gossip",
+             "--without-mingle"],
+            env=env,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while not app.control.ping(timeout=0.5):
+                if time.monotonic() > deadline or worker.poll() is not None:
+                    raise CommandError("the Celery worker did not start")
+            year = YEARS[-1]
+            commune = Unit.objects.communes().order_by("pk")[500]
+            times = []
+            for attempt in range(self.repeat):
+                with transaction.atomic():
+                    count = MonthlyCount.objects.select_for_update().get(
+                        commune=commune, year=year, month=5
+                    )
+                    count.participants += 10 + attempt
+                    count.save(update_fields=["participants"])
+                    services.request_recompute(province_id=commune.province_id, year=year)
+                    wanted = count.participants
+                saved = time.perf_counter()
+                while True:
+                    row = Progress.objects.filter(unit=commune, year=year, month=5).first()
+                    if row and row.participants == wanted:
+                        break
+                    if time.perf_counter() - saved > 30:
+                        raise CommandError("the figure did not become visible within 30 s")
+                    time.sleep(0.01)
+                times.append(time.perf_counter() - saved)
+            self.stdout.write(
+                f"save-to-visible with a real worker: median {statistics.median(times):.2f} s, "
+                f"worst {max(times):.2f} s (includes the {services.debounce_seconds():.1f} s "
+                "debounce)"
+            )
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def models_f(name):
+    from django.db.models import F
+
+    return F(name)

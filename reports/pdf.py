@@ -43,6 +43,7 @@ CHART_WIDTH = 760  # px; the PDF scales the SVG to the text width (180 mm)
 TREND_HEIGHT = 330
 KALEIDO_START_TIMEOUT = 60  # s; a cold Chromium start takes about 3 s
 KALEIDO_RENDER_TIMEOUT = 30  # s for one figure; a warm one takes about 0.2 s
+KALEIDO_TABS = 2  # a summary has two charts: both are drawn at once
 
 
 # --- Charts: one warm Chromium (kaleido) per process -------------------------------------------
@@ -75,20 +76,29 @@ class ChartRenderer:
         with self._lock:
             self._stop_locked()
 
-    def svg(self, fig, *, width: int, height: int) -> str:
-        opts = {"format": "svg", "width": width, "height": height}
+    def svgs(self, jobs: list[tuple[Any, int, int]]) -> list[str]:
+        """SVG documents of (figure, width, height) jobs, drawn side by side in the browser's tabs."""
+        if not jobs:
+            return []
+
+        async def draw_all():
+            return await asyncio.gather(
+                *(
+                    self._kaleido.calc_fig(fig, opts={"format": "svg", "width": w, "height": h})
+                    for fig, w, h in jobs
+                )
+            )
+
         with self._lock:
             self._start_locked()
-            future = asyncio.run_coroutine_threadsafe(
-                self._kaleido.calc_fig(fig, opts=opts), self._loop
-            )
+            future = asyncio.run_coroutine_threadsafe(draw_all(), self._loop)
             try:
-                data = future.result(KALEIDO_RENDER_TIMEOUT + 5)
+                images = future.result(KALEIDO_RENDER_TIMEOUT + 5)
             except BaseException:
                 future.cancel()
-                self._stop_locked()  # the next figure starts a fresh browser
+                self._stop_locked()  # the next summary starts a fresh browser
                 raise
-        return data.decode() if isinstance(data, bytes) else data
+        return [i.decode() if isinstance(i, bytes) else i for i in images]
 
     def _start_locked(self) -> None:
         if self._kaleido is not None:
@@ -98,7 +108,7 @@ class ChartRenderer:
         async def open_browser():
             # mathjax=False: kaleido would fetch MathJax from a CDN; plotly.js comes from the
             # plotly package, so nothing is downloaded.
-            browser = kaleido.Kaleido(n=1, timeout=KALEIDO_RENDER_TIMEOUT, mathjax=False)
+            browser = kaleido.Kaleido(n=KALEIDO_TABS, timeout=KALEIDO_RENDER_TIMEOUT, mathjax=False)
             await browser.open()
             return browser
 
@@ -136,9 +146,9 @@ class ChartRenderer:
 renderer = ChartRenderer()
 
 
-def figure_svg(fig, *, width: int = CHART_WIDTH, height: int | None = None) -> str:
-    """The figure as an SVG document, at its layout height unless given."""
-    return renderer.svg(fig, width=width, height=height or fig.layout.height or TREND_HEIGHT)
+def figure_svgs(figures: list[tuple[Any, int]]) -> list[str]:
+    """SVG documents of (figure, height) pairs at the PDF's chart width."""
+    return renderer.svgs([(fig, CHART_WIDTH, height) for fig, height in figures])
 
 
 def svg_data_uri(svg: str) -> str:
@@ -244,10 +254,10 @@ def child_level_label(unit: Unit) -> str:
 
 def summary_charts(summary: Summary) -> list[dict[str, str]]:
     """The trend of the unit and the ranking of its children, as SVG data URIs with titles."""
-    out = []
     if not summary.has_data:
-        return out
+        return []
     row = summary.row
+    figures = []
     title = _("Số người tham gia theo tháng, năm {year}").format(year=summary.year)
     fig = charts.trend_figure(
         summary.trend_rows,
@@ -262,7 +272,7 @@ def summary_charts(summary: Summary) -> list[dict[str, str]]:
         legend={"y": -0.14},
         margin={"b": 70},
     )
-    out.append({"title": title, "src": svg_data_uri(figure_svg(fig, height=TREND_HEIGHT))})
+    figures.append((title, fig, TREND_HEIGHT))
     ranked = summary.children_with_data
     if ranked:
         title = _("Xếp hạng tỷ lệ hoàn thành kế hoạch — các {level}").format(
@@ -275,8 +285,12 @@ def summary_charts(summary: Summary) -> list[dict[str, str]]:
         if len(ranked) > 30:
             fig.update_layout(font={"size": 11}, bargap=0.15)
         fig.update_layout(height=height)
-        out.append({"title": title, "src": svg_data_uri(figure_svg(fig, height=height))})
-    return out
+        figures.append((title, fig, height))
+    svgs = figure_svgs([(fig, height) for _title, fig, height in figures])
+    return [
+        {"title": title, "src": svg_data_uri(svg)}
+        for (title, _fig, _height), svg in zip(figures, svgs, strict=True)
+    ]
 
 
 @cache
@@ -304,13 +318,26 @@ def summary_html(summary: Summary, *, generated_at: datetime, generated_by: str)
     return render_to_string("reports/pdf/summary.html", context)
 
 
-def html_to_pdf(html: str) -> bytes:
-    from weasyprint import CSS, HTML
+@cache
+def _stylesheet():
+    """pdf.css parsed once per process, with the font configuration it was parsed for."""
+    from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
-    css = CSS(filename=_stylesheet_path(), font_config=fonts)
-    return HTML(string=html, base_url=".").write_pdf(stylesheets=[css], font_config=fonts)
+    return CSS(filename=_stylesheet_path(), font_config=fonts), fonts
+
+
+_weasyprint_lock = threading.Lock()
+
+
+def html_to_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    css, fonts = _stylesheet()
+    # The shared font configuration is not known to be thread-safe (runserver is threaded).
+    with _weasyprint_lock:
+        return HTML(string=html, base_url=".").write_pdf(stylesheets=[css], font_config=fonts)
 
 
 def user_label(user) -> str:

@@ -69,7 +69,11 @@ def target_grid_entries(post, unit_ids: list[int]) -> tuple[list[TargetEntry], d
 
 
 class MonthReopenForm(forms.Form):
-    month = forms.ChoiceField(label=_("Tháng"))
+    month = forms.CharField(
+        label=_("Tháng"),
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2023-05"}),
+        help_text=_("Năm-tháng, ví dụ 2023-05."),
+    )
     days = forms.IntegerField(
         label=_("Mở trong (ngày)"), min_value=1, max_value=MAX_REOPEN_DAYS, initial=7
     )
@@ -77,12 +81,8 @@ class MonthReopenForm(forms.Form):
         label=_("Lý do"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, months: list[tuple[int, int]], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["month"].choices = [(f"{y}-{m:02d}", f"{m:02d}/{y}") for y, m in months]
-
     def clean_month(self) -> tuple[int, int]:
-        parsed = parse_month_param(self.cleaned_data["month"])
+        parsed = parse_month_param(self.cleaned_data["month"].strip())
         if parsed is None:
             raise forms.ValidationError(_("Tháng không hợp lệ."))
         return parsed

@@ -280,14 +280,8 @@ def month_reopen(request, code):
     province = get_visible_unit_or_404(request.user, code)
     if province.level != Level.PROVINCE or not can_reopen_month(request.user, province):
         raise PermissionDenied
-    # Closed months worth offering: the last 24 reportable ones that are no longer open.
-    months, (year, month) = [], selectors.latest_reportable_month()
-    for _i in range(24):
-        w = selectors.month_window(province_id=province.pk, year=year, month=month, reopening=None)
-        if w.state == selectors.WindowState.CLOSED:
-            months.append((year, month))
-        year, month = selectors.previous_month(year, month)
-    form = MonthReopenForm(request.POST or None, months=months)
+    latest = selectors.latest_reportable_month()
+    form = MonthReopenForm(request.POST or None, initial={"month": f"{latest[0]}-{latest[1]:02d}"})
     if request.method == "POST" and form.is_valid():
         year, month = form.cleaned_data["month"]
         try:

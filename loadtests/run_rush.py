@@ -1,0 +1,40 @@
+"""The month-end rush: ~700 district staff save their grids while 200 officers browse.
+
+    .venv/bin/python -m loadtests.run_rush [--duration 90] [--staff N] [--officers N]
+
+Prints throughput, p95 per request kind and errors, then checks that every acknowledged count is
+in the database and every progress row equals a fresh recompute. Exits 1 when anything was lost.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from loadtests import loadgen
+from loadtests.harness import parser, rush_stack
+
+
+def main() -> int:
+    args = parser(__doc__.splitlines()[0], duration=90).parse_args()
+    with rush_stack(args) as (stack, data):
+        from loadtests import verify
+
+        print(
+            f"rush: {len(data.staff if args.staff is None else data.staff[: args.staff])} district "
+            f"staff, {args.officers} officers, {args.duration:.0f} s",
+            flush=True,
+        )
+        results = loadgen.run(
+            data, stack.base_url, duration=args.duration, staff=args.staff, officers=args.officers
+        )
+        print(loadgen.summary(results), flush=True)
+        if results.refusal_sample:
+            (stack.tmp / "refused.html").write_text(results.refusal_sample)
+        outcome = verify.report(results, year=data.year, month=data.month)
+    failed = outcome["lost"] or outcome["progress_differing"] or outcome["pending"]
+    print("RUSH FAILED" if failed else "rush: nothing lost")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -44,3 +44,11 @@ def test_pages_carry_a_content_security_policy_without_inline_scripts(client):
     assert "'self'" in script_src and "unsafe-inline" not in script_src
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_the_interface_is_vietnamese_even_for_an_english_browser_until_english_is_chosen(client):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Đăng nhập" in page.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert "Sign in" in client.get("/accounts/login/").content.decode()

@@ -118,7 +118,7 @@ def count_entry(request, code):
             versions[conflict.commune_id] = conflict.version
 
     rows = []
-    totals = {"p": 0, "n": 0}
+    totals = {"p": 0, "n": 0, "change": None}
     warnings_by_commune: dict[int, list] = {}
     if result is not None:
         for w in result.warnings:
@@ -140,6 +140,7 @@ def count_entry(request, code):
         change = None
         if p_int is not None and row.prev_participants is not None:
             change = p_int - row.prev_participants
+            totals["change"] = (totals["change"] or 0) + change
         rows.append(
             {
                 "change": change,
@@ -162,7 +163,6 @@ def count_entry(request, code):
             }
         )
     communes_by_id = {r.commune.pk: r.commune for r in grid.rows}
-    totals["change"] = totals["p"] - grid.total_prev_participants
     prev_year, prev_month = selectors.previous_month(year, month)
     context = {
         "totals": totals,

@@ -27,13 +27,9 @@
     var totalP = document.getElementById("total-p");
     var totalN = document.getElementById("total-n");
     var totalChange = document.getElementById("total-change");
-    var prevTotal = 0;
-    grid.querySelectorAll("tbody tr[data-prev]").forEach(function (tr) {
-      prevTotal += parseInt(tr.dataset.prev || "0", 10) || 0;
-    });
 
     var recompute = function () {
-      var p = 0, n = 0;
+      var p = 0, n = 0, change = 0, compared = 0;
       grid.querySelectorAll("tbody tr[data-prev]").forEach(function (tr) {
         var pInput = tr.querySelector("input[data-col=p]");
         var nInput = tr.querySelector("input[data-col=n]");
@@ -45,20 +41,32 @@
         n += nv || 0;
         var cell = tr.querySelector("[data-change]");
         if (tr.dataset.prev !== "" && pInput.value.trim() !== "" && pv !== null) {
-          var change = pv - parseInt(tr.dataset.prev, 10);
-          cell.textContent = signed(change);
-          cell.classList.toggle("down", change < 0);
+          var rowChange = pv - parseInt(tr.dataset.prev, 10);
+          change += rowChange;
+          compared += 1;
+          cell.textContent = signed(rowChange);
+          cell.classList.toggle("down", rowChange < 0);
         } else {
           cell.textContent = "";
         }
       });
       if (totalP) totalP.textContent = fmt.format(p);
       if (totalN) totalN.textContent = fmt.format(n);
-      if (totalChange) totalChange.textContent = signed(p - prevTotal);
+      // The change over the communes entered so far, not against the whole of last month.
+      if (totalChange) totalChange.textContent = compared ? signed(change) : "";
     };
     grid.addEventListener("input", recompute);
     if (grid.querySelector("input[data-col=p]")) recompute();
   }
+
+  // After a refused save, the first cell in error has the focus, ready to be corrected.
+  var firstError = document.querySelector(".has-error input, .has-error select");
+  if (firstError) firstError.focus();
+
+  // The month (or year) picker shows its choice at once; the button stays for no-JS use.
+  document.querySelectorAll("form.month-picker select").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
 
   // Enter in a cell moves to the same column of the next row (Shift+Enter: the row above),
   // as in a spreadsheet; it never submits the grid.

@@ -1,0 +1,64 @@
+"""District staff fill a month in a real browser: keyboard entry, one error, the fix, the save."""
+
+import pytest
+
+from conftest import login, screenshot
+from targets.models import MonthlyCount
+from targets.tests.conftest import may_counts
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_district_staff_fill_june_fix_an_error_and_see_it_saved(page, demo):
+    login(page, "lucnam", demo.password)
+    page.get_by_role("link", name="Nhập số liệu").click()
+    page.wait_for_load_state("networkidle")
+    assert "Số liệu tháng 06/2023" in page.locator("h1").inner_text()
+    screenshot(page, "entry-1-empty-june")
+
+    may = may_counts(demo.luc_nam)
+    communes = list(demo.luc_nam.children.order_by("code"))
+    # Keyboard only: type in the first cell, Tab along the row and on to the next one.
+    page.locator(f"#p_{communes[0].pk}").focus()
+    for i, commune in enumerate(communes):
+        participants = may[commune.pk].participants + 4
+        new = "abc" if i == 2 else "12"  # one mistake, in the third commune's new participants
+        page.keyboard.type(str(participants))
+        page.keyboard.press("Tab")
+        page.keyboard.type(new)
+        page.keyboard.press("Tab")
+    expected_total = sum(c.participants + 4 for c in may.values())
+    # The totals row follows what is typed, before anything is saved.
+    total = page.locator("#total-p").inner_text().replace(".", "")
+    assert int(total) == expected_total
+    assert "js-invalid" in page.locator(f"#n_{communes[2].pk}").get_attribute("class")
+
+    # Enter moves down a column and never submits the grid.
+    page.locator(f"#p_{communes[0].pk}").focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == f"p_{communes[1].pk}"
+    assert MonthlyCount.objects.filter(year=2023, month=6).count() == 0
+
+    page.get_by_role("button", name="Lưu cả bảng").click()
+    page.wait_for_load_state("networkidle")
+    error = page.locator(f"#e_n_{communes[2].pk}")
+    assert error.inner_text() == "Phải là số nguyên."
+    assert "Chưa lưu: 1 xã có lỗi" in page.locator("#grid-errors").inner_text()
+    assert MonthlyCount.objects.filter(year=2023, month=6).count() == 0
+    screenshot(page, "entry-2-validation-error")
+
+    page.locator(f"#n_{communes[2].pk}").fill("12")
+    page.get_by_role("button", name="Lưu cả bảng").click()
+    page.wait_for_load_state("networkidle")
+    assert "Đã lưu số liệu tháng 06/2023 của 24 xã." in page.locator(".messages").inner_text()
+    assert page.locator(f"#p_{communes[0].pk}").input_value() == str(
+        may[communes[0].pk].participants + 4
+    )
+    assert int(page.locator("#total-p").inner_text().replace(".", "")) == expected_total
+    assert MonthlyCount.objects.filter(year=2023, month=6).count() == 24
+    screenshot(page, "entry-3-saved")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "entry-4-phone")

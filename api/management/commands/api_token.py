@@ -1,0 +1,23 @@
+"""Print a user's API token, creating it if needed (`--reset` replaces it)."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from rest_framework.authtoken.models import Token
+
+
+class Command(BaseCommand):
+    help = "Print the API token of a user, creating it when missing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--reset", action="store_true", help="Replace the existing token.")
+
+    def handle(self, *args, username, reset, **options):
+        try:
+            user = get_user_model().objects.get(username=username)
+        except get_user_model().DoesNotExist:
+            raise CommandError(f"No user {username!r}.") from None
+        if reset:
+            Token.objects.filter(user=user).delete()
+        token, _created = Token.objects.get_or_create(user=user)
+        self.stdout.write(token.key)

@@ -1,0 +1,98 @@
+"""What the API returns: units and their precomputed progress figures (DOMAIN.md defines each)."""
+
+from rest_framework import serializers
+
+from progress.models import Progress
+from provinces.models import Unit
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    url_code = serializers.CharField(read_only=True, help_text='"vn", "p24", "d218", "c07210".')
+    parent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Unit
+        fields = ["url_code", "level", "code", "name", "full_name", "division_type", "parent"]
+
+    def get_parent(self, unit: Unit) -> str | None:
+        """The parent's url_code; None for the nation."""
+        parent = unit.parent
+        return parent.url_code if parent is not None else None
+
+
+def _pct(**kwargs):
+    # Numbers, not strings: API clients want 84.65, not "84.65".
+    return serializers.DecimalField(
+        max_digits=9, decimal_places=2, coerce_to_string=False, read_only=True, **kwargs
+    )
+
+
+class ProgressSerializer(serializers.ModelSerializer):
+    """Every figure of one unit for one month; null means not known (no report, no target)."""
+
+    unit = serializers.CharField(source="unit.url_code", read_only=True)
+    code = serializers.CharField(source="unit.code", read_only=True)
+    name = serializers.CharField(source="unit.name", read_only=True)
+    change_yoy_pct = _pct(allow_null=True)
+    completion_pct = _pct(allow_null=True)
+    completion_new_pct = _pct(allow_null=True)
+
+    class Meta:
+        model = Progress
+        fields = [
+            "unit",
+            "code",
+            "name",
+            "level",
+            "year",
+            "month",
+            "participants",
+            "change_vs_prev_month",
+            "change_vs_prev_year_end",
+            "same_month_last_year",
+            "change_yoy",
+            "change_yoy_pct",
+            "target",
+            "children_target",
+            "completion_pct",
+            "gap",
+            "over_target",
+            "new_in_month",
+            "new_ytd",
+            "target_new",
+            "children_target_new",
+            "completion_new_pct",
+            "deadline_month",
+            "months_left",
+            "required_pace",
+            "projected_year_end",
+            "communes_reported",
+            "communes_total",
+            "computed_at",
+        ]
+        read_only_fields = fields
+
+
+class ProgressQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    month = serializers.IntegerField(min_value=1, max_value=12, required=False)
+
+
+class ChildrenQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    month = serializers.IntegerField(min_value=1, max_value=12)
+    level = serializers.IntegerField(
+        min_value=1,
+        max_value=3,
+        required=False,
+        help_text="Every unit of this level below the unit (3: all communes of a province); "
+        "default: the level just below.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

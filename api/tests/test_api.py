@@ -1,0 +1,135 @@
+"""The read-only API: the access matrix, the figures it returns, the token page and command."""
+
+import pytest
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+
+def token_client(user):
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+URLS = [
+    "/api/v1/units/p24/",
+    "/api/v1/units/p24/progress/?year=2023&month=5",
+    "/api/v1/units/p24/children/?year=2023&month=5",
+]
+
+
+@pytest.mark.django_db
+def test_the_access_matrix(demo):
+    """No token: 401. Another province, or a district user asking for the province: 404.
+    The province's officer and manager, and the national viewer: 200. Every endpoint."""
+    wrong_token = APIClient()
+    wrong_token.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
+    for path in URLS:
+        response = APIClient().get(path)
+        assert response.status_code == 401, path
+        assert response["WWW-Authenticate"] == "Token"
+        assert wrong_token.get(path).status_code == 401, path
+        for who in ("other_officer", "other_clerk", "clerk", "neighbour_clerk", "nobody"):
+            assert token_client(getattr(demo, who)).get(path).status_code == 404, (path, who)
+        for who in ("officer", "manager", "national"):
+            assert token_client(getattr(demo, who)).get(path).status_code == 200, (path, who)
+
+
+@pytest.mark.django_db
+def test_district_staff_read_their_district_but_not_the_neighbours(demo):
+    client = token_client(demo.clerk)
+    assert client.get("/api/v1/units/d218/progress/?year=2023").status_code == 200
+    assert client.get("/api/v1/units/d213/progress/?year=2023").status_code == 404
+    commune = demo.another_district.children.first()
+    assert client.get(f"/api/v1/units/{commune.url_code}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_progress_reproduces_the_bac_giang_letter(demo):
+    body = token_client(demo.officer).get("/api/v1/units/p24/progress/?year=2023&month=5").json()
+    assert len(body) == 1
+    may = body[0]
+    assert (may["unit"], may["name"], may["year"], may["month"]) == ("p24", "Bắc Giang", 2023, 5)
+    assert may["participants"] == 44134
+    assert may["target"] == 52139
+    assert may["completion_pct"] == 84.65
+    assert may["change_vs_prev_month"] == 4934
+    assert may["change_vs_prev_year_end"] == 3036
+    assert may["gap"] == 8005
+
+
+@pytest.mark.django_db
+def test_progress_without_a_month_is_the_year_so_far(demo):
+    body = token_client(demo.officer).get("/api/v1/units/p24/progress/?year=2023").json()
+    assert [row["month"] for row in body][:5] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.django_db
+def test_children_are_the_units_one_level_down_or_any_level_below(demo):
+    client = token_client(demo.officer)
+    body = client.get("/api/v1/units/p24/children/?year=2023&month=5").json()
+    districts = body["results"]
+    assert body["count"] == demo.bac_giang.children.count() == len(districts)
+    assert {row["level"] for row in districts} == {2}
+    assert sum(row["participants"] for row in districts) == 44134
+    communes = client.get("/api/v1/units/p24/children/?year=2023&month=5&level=3").json()
+    total = demo.bac_giang.children.model.objects.communes().filter(province=demo.bac_giang).count()
+    assert communes["count"] == total
+    assert len(communes["results"]) == min(total, 200)  # 200 a page
+    assert {row["level"] for row in communes["results"]} == {3}
+    luc_nam = client.get("/api/v1/units/d218/children/?year=2023&month=5").json()
+    assert luc_nam["count"] == 24
+    # Nothing of a level at or above the unit's lies below it; a commune has no children.
+    assert client.get("/api/v1/units/d218/children/?year=2023&month=5&level=2").json()["count"] == 0
+    commune = demo.luc_nam.children.first()
+    url = f"/api/v1/units/{commune.url_code}/children/?year=2023&month=5"
+    assert client.get(url).json()["results"] == []
+
+
+@pytest.mark.django_db
+def test_a_bad_query_is_400_with_the_reason(demo):
+    client = token_client(demo.officer)
+    for query, field in [
+        ("", "year"),
+        ("?year=abc&month=5", "year"),
+        ("?year=2023&month=13", "month"),
+        ("?year=2023", "month"),
+        ("?year=2023&month=5&level=9", "level"),
+    ]:
+        response = client.get("/api/v1/units/p24/children/" + query)
+        assert response.status_code == 400, query
+        assert field in response.json(), query
+
+
+@pytest.mark.django_db
+def test_the_token_page_shows_and_replaces_the_key(client, demo):
+    assert client.get("/api/token/").status_code == 302
+    client.force_login(demo.nobody)
+    assert client.get("/api/token/").status_code == 403
+    client.force_login(demo.officer)
+    assert "token-key" not in client.get("/api/token/").content.decode()
+    client.post("/api/token/")
+    first = Token.objects.get(user=demo.officer).key
+    assert first in client.get("/api/token/").content.decode()
+    client.post("/api/token/")
+    assert Token.objects.get(user=demo.officer).key != first
+    assert token_client(None).get("/api/v1/units/p24/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_the_api_token_command_prints_the_key(demo, capsys):
+    call_command("api_token", "bacgiang")
+    key = capsys.readouterr().out.strip()
+    assert key == Token.objects.get(user=demo.officer).key
+    call_command("api_token", "bacgiang", "--reset")
+    assert capsys.readouterr().out.strip() != key
+
+
+@pytest.mark.django_db
+def test_the_openapi_schema_is_served_without_a_token(client, demo):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/v1/units/{code}/children/" in response.content

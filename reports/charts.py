@@ -75,16 +75,26 @@ def traffic_light(row: Any) -> str | None:
     return "red"
 
 
+GRID = "#e6ebf0"
+AXIS = {"gridcolor": GRID, "linecolor": GRID, "zeroline": False, "fixedrange": True}
+
+
 def _base_layout(title: str | None, **extra) -> dict:
-    return dict(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}} if title else None,
-        separators=plotly_separators(),
-        template="plotly_white",
-        font=FONT,
-        hoverlabel={"font": {"family": FONT["family"]}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "xanchor": "left"},
+    """Plain styling set explicitly: a named template would be deep-copied on every figure
+    (most of the build time), and "none" keeps the JSON small."""
+    layout = {
+        "separators": plotly_separators(),
+        "template": "none",
+        "paper_bgcolor": "#fff",
+        "plot_bgcolor": "#fff",
+        "font": FONT,
+        "hoverlabel": {"font": {"family": FONT["family"]}},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0, "xanchor": "left"},
         **extra,
-    )
+    }
+    if title:
+        layout["title"] = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}}
+    return layout
 
 
 def trend_figure(
@@ -110,27 +120,28 @@ def trend_figure(
     labels = [month_label(year, m) for m in months]
     reported = sorted(by_month)
 
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            name=_("Số người tham gia"),
-            x=[month_label(year, m) for m in reported],
-            y=[by_month[m] for m in reported],
-            marker_color=BLUE,
-            customdata=[number(by_month[m]) for m in reported],
-            hovertemplate="%{x}: <b>%{customdata}</b><extra></extra>",
-        )
-    )
+    traces = [
+        {
+            "type": "bar",
+            "name": _("Số người tham gia"),
+            "x": [month_label(year, m) for m in reported],
+            "y": [by_month[m] for m in reported],
+            "marker": {"color": BLUE},
+            "customdata": [number(by_month[m]) for m in reported],
+            "hovertemplate": "%{x}: <b>%{customdata}</b><extra></extra>",
+        }
+    ]
     if target:
-        fig.add_trace(
-            go.Scatter(
-                name=_("Kế hoạch {value}").format(value=number(target)),
-                x=labels,
-                y=[target] * len(labels),
-                mode="lines",
-                line={"color": RED, "width": 2},
-                hovertemplate=_("Kế hoạch") + ": <b>" + number(target) + "</b><extra></extra>",
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "name": _("Kế hoạch {value}").format(value=number(target)),
+                "x": labels,
+                "y": [target] * len(labels),
+                "mode": "lines",
+                "line": {"color": RED, "width": 2},
+                "hovertemplate": _("Kế hoạch") + ": <b>" + number(target) + "</b><extra></extra>",
+            }
         )
     if target and reported:
         last = reported[-1]
@@ -140,42 +151,37 @@ def trend_figure(
             steps = deadline - last
             pace = [start + round(gap * (m - last) / steps) for m in range(last, deadline + 1)]
             per_month = -(-gap // steps)  # rounded up: the pace that reaches the target
-            fig.add_trace(
-                go.Scatter(
-                    name=_("Tiến độ cần đạt: {value}/tháng").format(value=number(per_month)),
-                    x=[month_label(year, m) for m in range(last, deadline + 1)],
-                    y=pace,
-                    mode="lines+markers",
-                    line={"color": AMBER, "width": 2, "dash": "dash"},
-                    marker={"size": 6},
-                    customdata=[number(v) for v in pace],
-                    hovertemplate=_("Cần đạt") + " %{x}: <b>%{customdata}</b><extra></extra>",
-                )
+            traces.append(
+                {
+                    "type": "scatter",
+                    "name": _("Tiến độ cần đạt: {value}/tháng").format(value=number(per_month)),
+                    "x": [month_label(year, m) for m in range(last, deadline + 1)],
+                    "y": pace,
+                    "mode": "lines+markers",
+                    "line": {"color": AMBER, "width": 2, "dash": "dash"},
+                    "marker": {"size": 6},
+                    "customdata": [number(v) for v in pace],
+                    "hovertemplate": _("Cần đạt") + " %{x}: <b>%{customdata}</b><extra></extra>",
+                }
             )
     top = max([target or 0, *by_month.values(), 1])
-    fig.update_layout(
-        **_base_layout(
-            title,
-            margin={"l": 60, "r": 16, "t": 48 if title else 16, "b": 40},
-            height=360,
-            bargap=0.25,
-            xaxis={
-                "type": "category",
-                "categoryorder": "array",
-                "categoryarray": labels,
-                "tickangle": -45,
-                "automargin": True,
-                "fixedrange": True,
-            },
-            yaxis={
-                "range": [0, top * 1.08],
-                "tickformat": ",d",
-                "rangemode": "tozero",
-                "fixedrange": True,
-            },
-        )
+    layout = _base_layout(
+        title,
+        margin={"l": 60, "r": 16, "t": 48 if title else 16, "b": 40},
+        height=360,
+        bargap=0.25,
+        xaxis={
+            **AXIS,
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": labels,
+            # Plotly turns the labels (30° or 90°) only when they would overlap.
+            "automargin": True,
+            "showgrid": False,
+        },
+        yaxis={**AXIS, "range": [0, top * 1.08], "tickformat": ",d"},
     )
-    return fig
+    return go.Figure(data=traces, layout=layout)
 
 
 def ranking_figure(rows: Sequence[Any], *, title: str | None = None) -> go.Figure:
@@ -197,48 +203,66 @@ def ranking_figure(rows: Sequence[Any], *, title: str | None = None) -> go.Figur
     names = [_field(r, "name") for r in ranked]
     values = [float(_field(r, "completion_pct") or 0) for r in ranked]
     lights = [traffic_light(r) for r in ranked]
-    hover = [
-        "<b>{name}</b><br>{completion}: {pct}<br>{participants}: {p} / {target}<br>{expected}: {e}"
-        "<br>{gap}: {g}".format(
-            name=_field(r, "name"),
-            completion=_("Hoàn thành"),
-            pct=percent(_field(r, "completion_pct")),
-            participants=_("Tham gia / kế hoạch"),
-            p=number(_field(r, "participants")),
-            target=number(_field(r, "target")),
-            expected=_("Cần đạt theo tiến độ"),
-            e=percent(expected_completion_pct(r)),
-            gap=_("Còn phải phát triển") if (_field(r, "gap") or 0) > 0 else _("Vượt kế hoạch"),
-            g=number(_field(r, "gap"))
-            if (_field(r, "gap") or 0) > 0
-            else signed(_field(r, "over_target") or 0),
-        )
-        for r in ranked
-    ]
-    fig = go.Figure(
-        go.Bar(
-            orientation="h",
-            x=values,
-            y=names,
-            marker_color=[TRAFFIC_COLOURS[light] for light in lights],
-            text=[percent(_field(r, "completion_pct")) for r in ranked],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=hover,
-            hovertemplate="%{customdata}<extra></extra>",
-            showlegend=False,
-        )
+    # Labels translated once, not per bar: the national ranking has 63 of them.
+    template = (
+        "<b>{name}</b><br>"
+        + _("Hoàn thành")
+        + ": {pct}<br>"
+        + _("Tham gia / kế hoạch")
+        + ": {p} / {target}<br>"
+        + _("Cần đạt theo tiến độ")
+        + ": {e}<br>{gap}"
     )
+    gap_label, over_label = _("Còn phải phát triển"), _("Vượt kế hoạch")
+    texts = [percent(_field(r, "completion_pct")) for r in ranked]
+    hover = []
+    for r, pct in zip(ranked, texts, strict=True):
+        gap = _field(r, "gap") or 0
+        hover.append(
+            template.format(
+                name=_field(r, "name"),
+                pct=pct,
+                p=number(_field(r, "participants")),
+                target=number(_field(r, "target")),
+                e=percent(expected_completion_pct(r)),
+                gap=f"{gap_label}: {number(gap)}"
+                if gap > 0
+                else f"{over_label}: {signed(_field(r, 'over_target') or 0)}",
+            )
+        )
+    bars = {
+        "type": "bar",
+        "orientation": "h",
+        "x": values,
+        "y": names,
+        "marker": {"color": [TRAFFIC_COLOURS[light] for light in lights]},
+        "text": texts,
+        "textposition": "outside",
+        "cliponaxis": False,
+        "customdata": hover,
+        "hovertemplate": "%{customdata}<extra></extra>",
+        "showlegend": False,
+    }
     top = max([*values, 100.0])
-    fig.add_vline(x=100, line={"color": INK, "width": 1, "dash": "dot"})
-    fig.update_layout(
-        **_base_layout(
-            title,
-            height=max(220, 26 * len(ranked) + (90 if title else 60)),
-            margin={"l": 8, "r": 56, "t": 48 if title else 16, "b": 36},
-            bargap=0.2,
-            xaxis={"range": [0, top * 1.12], "ticksuffix": "%", "fixedrange": True},
-            yaxis={"type": "category", "automargin": True, "fixedrange": True},
-        )
+    layout = _base_layout(
+        title,
+        height=max(220, 26 * len(ranked) + (90 if title else 60)),
+        margin={"l": 8, "r": 56, "t": 48 if title else 16, "b": 36},
+        bargap=0.2,
+        xaxis={**AXIS, "range": [0, top * 1.12], "ticksuffix": "%"},
+        yaxis={**AXIS, "type": "category", "automargin": True, "showgrid": False},
+        # The target: 100% of the plan.
+        shapes=[
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": 100,
+                "x1": 100,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": INK, "width": 1, "dash": "dot"},
+            }
+        ],
     )
-    return fig
+    return go.Figure(data=[bars], layout=layout)

@@ -86,6 +86,7 @@ CHILD_FIELDS = (
     "deadline_month",
     "communes_reported",
     "communes_total",
+    "computed_at",
 )
 
 

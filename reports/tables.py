@@ -13,9 +13,9 @@ from reports.charts import traffic_light
 
 LIGHT_LABELS = {
     "green": _("Đúng tiến độ"),
-    "amber": _("Chậm dưới 10 điểm"),
+    "amber": _("Chậm nhẹ"),
     "red": _("Chậm nhiều"),
-    None: _("Chưa đánh giá"),
+    None: _("Chưa rõ"),
 }
 
 
@@ -76,6 +76,7 @@ class ProgressTable(tables.Table):
         orderable = True
         order_by = ("-completion_pct",)
         empty_text = _("Chưa có số liệu cho kỳ này.")
+        template_name = "reports/_progress_table.html"
         fields = ()
         sequence = (
             "name",
@@ -95,6 +96,13 @@ class ProgressTable(tables.Table):
     def __init__(self, *args, period_query="", **kwargs):
         self.period_query = period_query
         super().__init__(*args, **kwargs)
+
+    @property
+    def body_rows(self):
+        """(record, light, light label) of the rows on the current page, for the lean template."""
+        for row in self.paginated_rows:
+            light = traffic_light(row.record)
+            yield row.record, light, LIGHT_LABELS[light]
 
     def render_name(self, record):
         return format_html(

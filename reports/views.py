@@ -2,11 +2,15 @@
 runs a fixed number of queries whatever the number of rows (pinned in tests/test_views.py)."""
 
 import datetime as dt
+import hashlib
+import logging
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -20,8 +24,12 @@ from reports.tables import HistoryTable, ProgressTable
 
 # Above this many children the ranking chart shows the best and the worst only: a chart of 700
 # bars helps nobody, and the table below has every row.
-RANKING_ALL_UP_TO = 60
+RANKING_ALL_UP_TO = 70
 RANKING_EACH_END = 25
+# Chart JSON is cached under a key naming the rows' computed_at, so a recompute makes new keys.
+FIGURE_CACHE_SECONDS = 24 * 60 * 60
+
+logger = logging.getLogger("bhxh.reports")
 
 
 @login_required
@@ -80,8 +88,33 @@ def _breadcrumbs(user, unit: Unit) -> list[tuple[Unit, bool]]:
     return crumbs
 
 
-def _figure_json(fig) -> str:
-    return fig.to_json()
+def _stamp(rows) -> str:
+    """What identifies the figures of these rows: their count and latest computation time."""
+    latest = max((r.computed_at for r in rows if r.computed_at), default=None)
+    return f"{len(rows)}@{latest.isoformat() if latest else '-'}"
+
+
+def _figure_json(key: tuple, build) -> str:
+    """fig.to_json() of `build()`, from the cache when these exact rows were drawn before.
+
+    Building a Plotly figure costs more than the page's queries; the cache is an optimisation
+    only, so a cache that is down is logged and skipped.
+    """
+    digest = hashlib.sha256(repr((get_language(), *key)).encode()).hexdigest()
+    cache_key = f"reports:figure:{digest}"
+    try:
+        cached = cache.get(cache_key)
+    except Exception:  # any cache failure: draw without it
+        logger.warning("figure cache unavailable", exc_info=True)
+        cached = None
+    if cached is not None:
+        return cached
+    value = build().to_json()
+    try:
+        cache.set(cache_key, value, FIGURE_CACHE_SECONDS)
+    except Exception:
+        logger.warning("figure cache unavailable", exc_info=True)
+    return value
 
 
 class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
@@ -118,6 +151,8 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        if self.export_class.is_valid_format(self.request.GET.get(self.export_trigger_param)):
+            return context  # a download needs the table only
         year_rows = selectors.unit_year_rows(self.unit, self.year)
         headline = next((r for r in year_rows if r.month == self.month), None)
         basis = headline or (year_rows[-1] if year_rows else None)
@@ -140,16 +175,28 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             child_level=Level(self.unit.child_level),
             children_count=len(children),
             trend_json=_figure_json(
-                charts.trend_figure(
+                ("trend", self.unit.pk, self.year, _stamp(year_rows)),
+                lambda: charts.trend_figure(
                     year_rows,
-                    target=basis.target if basis else None,
-                    deadline_month=basis.deadline_month if basis else None,
+                    target=basis.target,
+                    deadline_month=basis.deadline_month,
                     year=self.year,
-                )
+                ),
             )
             if year_rows
             else None,
-            ranking_json=_figure_json(charts.ranking_figure(shown, title=ranking_title))
+            ranking_json=_figure_json(
+                (
+                    "ranking",
+                    self.unit.pk,
+                    self.year,
+                    self.month,
+                    self.request.GET.get("band", ""),
+                    self.request.GET.get("q", ""),
+                    _stamp(children),
+                ),
+                lambda: charts.ranking_figure(shown, title=ranking_title),
+            )
             if shown
             else None,
             export_formats=self.export_formats,
@@ -166,12 +213,12 @@ def commune_detail(request, unit: Unit):
     basis = next((r for r in reversed(year_rows) if r.month <= month), None) or (
         year_rows[-1] if year_rows else None
     )
-    trend = (
-        charts.trend_figure(
-            year_rows,
-            target=basis.target,
-            deadline_month=basis.deadline_month,
-            year=year,
+    trend_json = (
+        _figure_json(
+            ("trend", unit.pk, year, _stamp(year_rows)),
+            lambda: charts.trend_figure(
+                year_rows, target=basis.target, deadline_month=basis.deadline_month, year=year
+            ),
         )
         if year_rows
         else None
@@ -185,7 +232,7 @@ def commune_detail(request, unit: Unit):
         "breadcrumbs": _breadcrumbs(request.user, unit),
         "freshness": selectors.freshness(unit, year),
         "table": HistoryTable(history),
-        "trend_json": _figure_json(trend) if trend else None,
+        "trend_json": trend_json,
         "changes": selectors.commune_changes(unit),
     }
     return render(request, "reports/commune.html", context)

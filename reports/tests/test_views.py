@@ -381,7 +381,7 @@ QUERY_PAGES = {
     "nation": (lambda p, d, c: "/u/vn/" + MAY_2023, 13),
     "province": (lambda p, d, c: "/u/p99/" + MAY_2023, 11),
     "district": (lambda p, d, c: f"/u/{d.url_code}/" + MAY_2023, 12),
-    "province_csv": (lambda p, d, c: "/u/p99/?_export=csv&year=2023&month=5", 12),
+    "province_csv": (lambda p, d, c: "/u/p99/?_export=csv&year=2023&month=5", 9),
     "commune": (lambda p, d, c: f"/u/{c.url_code}/", 10),
     "reporting": (lambda p, d, c: "/u/p99/bao-cao/" + MAY_2023, 7),
 }
@@ -398,3 +398,23 @@ def test_query_count_does_not_grow_with_rows(client, django_assert_num_queries, 
     with django_assert_num_queries(queries):
         response = client.get(url(province, district, commune))
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_table_body_has_one_cell_per_header(client, filled):
+    """The lean body template must follow the table's columns."""
+    import re
+
+    client.force_login(filled.officer)
+    html = client.get("/u/d218/" + MAY_2023).content.decode()
+    table = html[html.index('<table class="progress-table"') : html.index("</table>")]
+    headers = len(re.findall(r"<th\b", table))
+    first_row = table[table.index("<tbody>") :].split("</tr>")[0]
+    assert headers == 11
+    assert len(re.findall(r"<td\b", first_row)) == headers
+    # Over-target rows say so in the gap column; the traffic light is labelled.
+    over = Progress.objects.filter(
+        parent=filled.luc_nam, year=2023, month=5, over_target__gt=0
+    ).first()
+    assert f"vượt +{over.over_target}" in html or "vượt +" in html
+    assert 'class="light light-green">Đúng tiến độ<' in html

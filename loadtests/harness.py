@@ -50,6 +50,9 @@ def rush_stack(args) -> Iterator[tuple[Stack, object]]:
             f":{stack.pg_port}, Redis :{stack.redis_port} (in {stack.tmp})",
             flush=True,
         )
+        from loadtests.loadgen import probe
+
+        print(probe(data, stack.base_url), flush=True)
         try:
             yield stack, data
         except BaseException:

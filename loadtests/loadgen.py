@@ -28,7 +28,7 @@ import requests
 if TYPE_CHECKING:  # prepare imports Django models, which need django.setup() first
     from loadtests.prepare import Actor, RushData
 
-REQUEST_TIMEOUT = 30
+REQUEST_TIMEOUT = 60  # gunicorn's --timeout: past it the server gives up too
 MAX_SAVE_ATTEMPTS = 4
 OFFICER_MAX_ROUNDS = 60
 PENDING_BADGE = "Đang cập nhật số liệu mới"
@@ -163,7 +163,7 @@ def district_user(
         for _attempt in range(MAX_SAVE_ATTEMPTS):
             page, _ = browser.request("GET", path, "grid")
             if page is None:
-                if not browser.think(2, 5):
+                if not browser.think(10, 20):
                     return
                 continue
             found = VERSION_INPUT.findall(page.text)
@@ -179,14 +179,14 @@ def district_user(
                     p, n = values[cid]
                     bump = rng.randint(1, 5)
                     values[cid] = (p + bump, n + bump)
-            if not browser.think(3, 10):  # typing
+            if not browser.think(5, 20):  # typing (or pasting) the figures
                 return
             outcome = _save(browser, path, versions, values, results)
             if outcome == "acked":
                 with results.lock:
                     results.districts_saved.add(actor.unit_code)
                 break
-            if outcome == "refused" or not browser.think(2, 5):
+            if outcome == "refused" or not browser.think(10, 20):
                 return
         else:
             return
@@ -246,16 +246,17 @@ def officer_user(
     if not browser.think(0, 10):
         return
     for i in range(OFFICER_MAX_ROUNDS):
+        # An officer reads each page (tables, charts) before opening the next.
         browser.request("GET", f"/u/p{actor.unit_code}/", "province")
-        if not browser.think(2, 6):
+        if not browser.think(10, 30):
             return
         if actor.district_codes:
             browser.request("GET", f"/u/d{rng.choice(actor.district_codes)}/", "district")
-            if not browser.think(2, 6):
+            if not browser.think(10, 30):
                 return
         if i % 3 == 2:
             browser.request("GET", f"/u/p{actor.unit_code}/bao-cao/", "reporting")
-            if not browser.think(2, 6):
+            if not browser.think(10, 30):
                 return
 
 
@@ -264,27 +265,27 @@ def run(
     base_url: str,
     *,
     duration: float,
-    staff: int | None = None,
-    officers: int | None = None,
+    staff: list[Actor],
+    officers: list[Actor],
     results: Results | None = None,
 ) -> Results:
-    """Run the rush for `duration` seconds (district staff start within its first 60%)."""
+    """Run the rush for `duration` seconds (district staff start within its first 70%).
+
+    A caller that passes `results` may set `results.started` first to share the clock."""
     results = results or Results()
     stop = threading.Event()
     threads = []
-    chosen_staff = data.staff[:staff] if staff is not None else data.staff
-    chosen_officers = data.officers[:officers] if officers is not None else data.officers
-    results.started = time.monotonic()
-    for i, actor in enumerate(chosen_staff):
+    results.started = results.started or time.monotonic()
+    for i, actor in enumerate(staff):
         threads.append(
             threading.Thread(
                 target=district_user,
                 args=(actor, data, base_url, results, stop),
-                kwargs={"spread": duration * 0.6, "seed": i},
+                kwargs={"spread": duration * 0.7, "seed": i},
                 daemon=True,
             )
         )
-    for i, actor in enumerate(chosen_officers):
+    for i, actor in enumerate(officers):
         threads.append(
             threading.Thread(
                 target=officer_user,
@@ -295,13 +296,36 @@ def run(
         )
     for t in threads:
         t.start()
-    stop.wait(duration)
+    stop.wait(max(0.0, duration - results.elapsed()))
     stop.set()
     deadline = time.monotonic() + REQUEST_TIMEOUT + 5
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()))
     results.duration = results.elapsed()
     return results
+
+
+def probe(data: RushData, base_url: str, *, repeat: int = 5) -> str:
+    """Latency of each page with no other traffic: the service time the rush multiplies."""
+    results = Results(started=time.monotonic())
+    stop = threading.Event()
+    staff = Browser(base_url, data.staff[-1], results, stop)
+    officer = Browser(base_url, data.officers[0], results, stop)
+    actor = data.officers[0]
+    for _ in range(repeat):
+        staff.request(
+            "GET",
+            f"/nhap-lieu/so-lieu/d{data.staff[-1].unit_code}/?thang={data.year}-{data.month:02d}",
+            "grid",
+        )
+        officer.request("GET", f"/u/p{actor.unit_code}/", "province")
+        officer.request("GET", f"/u/d{actor.district_codes[0]}/", "district")
+        officer.request("GET", f"/u/p{actor.unit_code}/bao-cao/", "reporting")
+    parts = []
+    for kind in ("grid", "province", "district", "reporting"):
+        ms = [1000 * (r.t1 - r.t0) for r in results.records if r.kind == kind and r.ok]
+        parts.append(f"{kind} {percentile(ms, 50):.0f} ms")
+    return f"one user alone (median of {repeat}): " + ", ".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------

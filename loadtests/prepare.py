@@ -36,6 +36,7 @@ class Actor:
     session_key: str
     unit_code: str  # district code (staff) or province code (officer)
     district_codes: list[str]  # what an officer browses; the staff's own district
+    province_code: str = ""
 
 
 @dataclass
@@ -134,7 +135,7 @@ def _users(officers: int) -> tuple[list[Actor], list[Actor]]:
     measure the password hasher)."""
     User = get_user_model()
     password = make_password(PASSWORD)  # one hash for all: the load test never logs in
-    districts = list(Unit.objects.districts().order_by("code"))
+    districts = list(Unit.objects.districts().select_related("province").order_by("code"))
     provinces = list(Unit.objects.provinces().order_by("code"))
     districts_of: dict[int, list[str]] = {}
     for d in districts:
@@ -165,8 +166,10 @@ def _users(officers: int) -> tuple[list[Actor], list[Actor]]:
             Session(session_key=key, session_data=store.encode(data), expire_date=expire)
         )
         if role == Role.DISTRICT_STAFF:
-            staff.append(Actor(name, key, unit.code, [unit.code]))
+            staff.append(Actor(name, key, unit.code, [unit.code], unit.province.code))
         else:
-            officer_list.append(Actor(name, key, unit.code, districts_of.get(unit.pk, [])))
+            officer_list.append(
+                Actor(name, key, unit.code, districts_of.get(unit.pk, []), unit.code)
+            )
     Session.objects.bulk_create(sessions)
     return staff, officer_list

@@ -19,13 +19,14 @@ def main() -> int:
     with rush_stack(args) as (stack, data):
         from loadtests import verify
 
+        staff = data.staff[: args.staff]
         print(
-            f"rush: {len(data.staff if args.staff is None else data.staff[: args.staff])} district "
-            f"staff, {args.officers} officers, {args.duration:.0f} s",
+            f"rush: {len(staff)} district staff, {len(data.officers)} officers, "
+            f"{args.duration:.0f} s",
             flush=True,
         )
         results = loadgen.run(
-            data, stack.base_url, duration=args.duration, staff=args.staff, officers=args.officers
+            data, stack.base_url, duration=args.duration, staff=staff, officers=data.officers
         )
         print(loadgen.summary(results), flush=True)
         if results.refusal_sample:

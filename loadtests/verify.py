@@ -86,8 +86,20 @@ def check_progress() -> dict[str, int]:
         services.recompute_all()
         fresh = _snapshot()
         transaction.set_rollback(True)
-    differing = sum(1 for key in now.keys() | fresh.keys() if now.get(key) != fresh.get(key))
-    return {"rows": len(fresh), "differing": differing}
+    keys = sorted(k for k in now.keys() | fresh.keys() if now.get(k) != fresh.get(k))
+    for key in keys[:8]:
+        a, b = now.get(key), fresh.get(key)
+        fields = (
+            "row missing"
+            if a is None
+            else "extra row"
+            if b is None
+            else ", ".join(
+                f"{name} {x} != {y}" for name, x, y in zip(COMPARED, a, b, strict=True) if x != y
+            )
+        )
+        print(f"  differs: unit {key[0]} {key[2]:02d}/{key[1]}: {fields} (stored != fresh)")
+    return {"rows": len(fresh), "differing": len(keys)}
 
 
 def report(results: Results, *, year: int, month: int, drain_timeout: float = 180) -> dict:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import base64
-import calendar
 import logging
 import threading
 import time
@@ -35,6 +34,7 @@ from provinces.models import Level, Unit
 from reports import charts
 from reports.formatting import month_label
 from reports.models import PdfStatus, SummaryPdf
+from reports.selectors import cutoff_date
 
 logger = logging.getLogger("bhxh.reports.pdf")
 
@@ -203,8 +203,8 @@ class Summary:
 
     @property
     def cut_off(self) -> date:
-        """Figures of a month are stated at its last day ("at 31/05/2023"), as letters do."""
-        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+        """The month's cut-off date, as the dashboard states it (the 25th; December the 31st)."""
+        return cutoff_date(self.year, self.month)
 
     @property
     def children_with_data(self) -> list[Progress]:

@@ -68,7 +68,7 @@ def test_bac_giang_may_2023_summary_has_the_letters_figures(bac_giang_pdf, figur
     assert "8.005" in text  # still to develop
     assert "1.601" in text  # a month until October
     assert "+4.934" in text and "+3.036" in text  # vs April, vs December 2022
-    assert "31/05/2023" in text
+    assert "Chốt số liệu ngày 25/05/2023" in text  # the cut-off, as on the dashboard
     for district in figures.bac_giang.children.all():
         assert district.full_name in text, district.full_name
 

@@ -5,6 +5,7 @@
   var box = document.querySelector(".pdf-download[data-pdf-status-url]");
   if (!box) return;
   var statusText = box.querySelector(".pdf-status");
+  var ready = box.querySelector(".pdf-ready");
   var link = box.querySelector(".pdf-ready-link");
   var refresh = box.querySelector(".pdf-refresh");
   var url = box.getAttribute("data-pdf-status-url");
@@ -18,7 +19,7 @@
         if (!data) return;
         if (data.status === "ready" && data.download_url) {
           link.href = data.download_url;
-          link.hidden = false;
+          ready.hidden = false;
           if (refresh) refresh.hidden = true;
           if (statusText) statusText.textContent = data.label;
           return;

@@ -406,8 +406,19 @@ def _refuse_read_only_changes(rows: list[Row]) -> None:
 # Monthly counts
 
 
-def preview_counts(data: bytes, filename: str, *, user, today: date | None = None) -> Preview:
-    """Read and check a file of monthly counts for `user`; raises ImportFileError for the file."""
+def preview_counts(
+    data: bytes,
+    filename: str,
+    *,
+    user,
+    today: date | None = None,
+    reopen_closed: bool = False,
+) -> Preview:
+    """Read and check a file of monthly counts for `user`; raises ImportFileError for the file.
+
+    `reopen_closed` (history loaded by the management command) accepts closed months: the
+    import reopens them first, for users allowed to (see commit_counts).
+    """
     table = read_table(data, filename)
     rows = _rows(table, COUNT_COLUMNS)
     codes = {}
@@ -458,7 +469,9 @@ def preview_counts(data: bytes, filename: str, *, user, today: date | None = Non
     _mark_unchanged_counts(checkable)
     _refuse_read_only_changes(checkable)
     _check_months_and_warnings(
-        [r for r in checkable if not r.unchanged and not r.errors], today=today
+        [r for r in checkable if not r.unchanged and not r.errors],
+        today=today,
+        reopen_closed=reopen_closed,
     )
     return Preview("counts", rows, COUNT_COLUMNS)
 
@@ -488,7 +501,9 @@ def _stored_counts(commune_ids: set[int], years: set[int]) -> dict[tuple, tuple[
     }
 
 
-def _check_months_and_warnings(rows: list[Row], *, today: date | None) -> None:
+def _check_months_and_warnings(
+    rows: list[Row], *, today: date | None, reopen_closed: bool = False
+) -> None:
     """The month window of each province-month, and the entry form's warnings against the
     previous month (taken from the file when it has that month, else from what is stored)."""
     if not rows:
@@ -521,7 +536,7 @@ def _check_months_and_warnings(rows: list[Row], *, today: date | None) -> None:
                 % {"m": row.month, "y": row.year, "d": window.cutoff.strftime("%d/%m/%Y")}
             )
             continue
-        if window.state == WindowState.CLOSED:
+        if window.state == WindowState.CLOSED and not reopen_closed:
             row.errors.append(
                 _("Tháng %(m)02d/%(y)s đã khoá sổ ngày %(d)s.")
                 % {"m": row.month, "y": row.year, "d": window.closes_on.strftime("%d/%m/%Y")}
@@ -566,7 +581,7 @@ def commit_counts(preview: Preview, *, user, reopen_closed: bool = False) -> Imp
     `reopen_closed` (the management command, for history) reopens closed months first through
     month_reopen, which only superusers and the province's officers may do, with its audit.
     """
-    if preview.has_errors and not reopen_closed:
+    if preview.has_errors:
         raise ImportRefused([_("Tệp còn lỗi, chưa ghi gì.")])
     by_month: dict[tuple[int, int], list[Row]] = {}
     for row in preview.rows_to_write:

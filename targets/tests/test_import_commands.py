@@ -1,0 +1,77 @@
+"""The management commands: whole provinces, history (closed months), round trip, all or nothing."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from targets.models import ChangeLog, MonthlyCount, MonthReopening, Target
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser(username="admin", password="pw-admin")
+
+
+def history_file(tmp_path, demo, *, year=2021, months=(11, 12)):
+    lines = ["Mã xã;Tên xã;Năm;Tháng;Số người tham gia;Phát triển mới"]
+    for commune in demo.bac_giang.children.model.objects.communes().filter(province=demo.bac_giang):
+        for month in months:
+            lines.append(f"{int(commune.code)};{commune.name};{year};{month};1.0{month:02d};12")
+    path = tmp_path / "history.csv"
+    path.write_text("\n".join(lines), encoding="utf-8-sig")
+    return path, len(lines) - 1
+
+
+@pytest.mark.django_db
+def test_history_of_a_whole_province_needs_the_closed_months_reopened(tmp_path, demo, superuser):
+    path, n = history_file(tmp_path, demo)
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_counts", str(path), user="admin")
+    assert not MonthlyCount.objects.filter(year=2021).exists()
+
+    call_command("import_counts", str(path), user="admin", reopen_closed=True)
+    assert MonthlyCount.objects.filter(year=2021).count() == n
+    assert MonthlyCount.objects.filter(year=2021, month=12).first().participants == 1012
+    reopened = MonthReopening.objects.filter(province=demo.bac_giang, year=2021)
+    assert sorted(reopened.values_list("month", flat=True)) == [11, 12]
+    assert ChangeLog.objects.filter(year=2021, source="import").count() == 2 * n
+
+
+@pytest.mark.django_db
+def test_district_staff_cannot_import_a_whole_province(tmp_path, demo):
+    path, _n = history_file(tmp_path, demo, year=2023, months=(6,))
+    with pytest.raises(CommandError):
+        call_command("import_counts", str(path), user="lucnam")
+    assert not MonthlyCount.objects.filter(year=2023, month=6).exists()
+    assert not ChangeLog.objects.exists()
+
+
+@pytest.mark.django_db
+def test_export_then_import_with_the_commands_changes_nothing(tmp_path, demo, superuser, capsys):
+    before = sorted(MonthlyCount.objects.values_list("id", "participants", "version"))
+    for fmt in ("csv", "xlsx"):
+        out = tmp_path / f"p24.{fmt}"
+        call_command("export_counts", "p24", from_year=2022, to_year=2023, format=fmt, output=out)
+        call_command("import_counts", str(out), user="admin")
+        assert "0 fine, 0 with warnings, 0 with errors" in capsys.readouterr().out
+    assert sorted(MonthlyCount.objects.values_list("id", "participants", "version")) == before
+    assert not ChangeLog.objects.exists()
+
+
+@pytest.mark.django_db
+def test_targets_round_trip_and_import_with_the_commands(tmp_path, demo, capsys):
+    before = sorted(Target.objects.values_list("id", "value", "deadline_month"))
+    out = tmp_path / "t.csv"
+    call_command("export_counts", "p24", from_year=2023, targets=True, output=out)
+    call_command("import_targets", str(out), user="bacgiang")
+    assert sorted(Target.objects.values_list("id", "value", "deadline_month")) == before
+    text = out.read_text(encoding="utf-8-sig").replace(";2023;", ";2024;")
+    out.write_text(text, encoding="utf-8-sig")
+    with pytest.raises(CommandError):  # the province's own line cannot be set by its officer
+        call_command("import_targets", str(out), user="bacgiang")
+    assert not Target.objects.filter(year=2024).exists()
+    out.write_text("\n".join(line for line in text.splitlines() if ";24;" not in line))
+    call_command("import_targets", str(out), user="bacgiang")
+    assert (
+        Target.objects.filter(year=2024).count()
+        == Target.objects.filter(year=2023, unit__level__gte=2).count()
+    )

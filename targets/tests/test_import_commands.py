@@ -73,5 +73,7 @@ def test_targets_round_trip_and_import_with_the_commands(tmp_path, demo, capsys)
     call_command("import_targets", str(out), user="bacgiang")
     assert (
         Target.objects.filter(year=2024).count()
-        == Target.objects.filter(year=2023, unit__level__gte=2).count()
+        == Target.objects.filter(
+            year=2023, unit__level__gte=2, unit__province=demo.bac_giang
+        ).count()
     )

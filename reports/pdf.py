@@ -400,10 +400,22 @@ def summary_pdf_get_or_build(
     try:
         with transaction.atomic():
             pdf, _created = SummaryPdf.objects.update_or_create(**key, defaults=values)
+            _drop_superseded(pdf)
     except IntegrityError:
         # Two requests built the same summary at once: keep the one stored first.
         pdf = SummaryPdf.objects.get(**key)
     return pdf
+
+
+def _drop_superseded(pdf: SummaryPdf) -> None:
+    """Summaries of older figures are never served again: keep only the newest version."""
+    SummaryPdf.objects.filter(
+        unit_id=pdf.unit_id,
+        year=pdf.year,
+        month=pdf.month,
+        language=pdf.language,
+        data_version__lt=pdf.data_version,
+    ).delete()
 
 
 def summary_pdf_request(*, unit: Unit, year: int, month: int, language: str, user) -> SummaryPdf:
@@ -462,6 +474,7 @@ def summary_pdf_build(*, pdf_id: int) -> SummaryPdf | None:
         generated_at=timezone.now(),
         render_ms=round(1000 * (time.monotonic() - started)),
     )
+    _drop_superseded(pdf)
     pdf.refresh_from_db()
     return pdf
 

@@ -62,3 +62,40 @@ def test_district_staff_fill_june_fix_an_error_and_see_it_saved(page, demo):
     page.reload()
     page.wait_for_load_state("networkidle")
     screenshot(page, "entry-4-phone")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_suspicious_figure_is_confirmed_then_the_officer_sees_targets(page, demo):
+    may = may_counts(demo.luc_nam)
+    commune = demo.luc_nam.children.order_by("code").first()
+    login(page, "lucnam", demo.password)
+    page.goto(page.live_server.url + "/nhap-lieu/so-lieu/d218/")
+    page.fill(f"#p_{commune.pk}", str(may[commune.pk].participants // 2))  # halved: a warning
+    page.fill(f"#n_{commune.pk}", "3")
+    page.get_by_role("button", name="Lưu cả bảng").click()
+    page.wait_for_load_state("networkidle")
+    assert "Cần xác nhận trước khi lưu" in page.locator("#warnings").inner_text()
+    assert MonthlyCount.objects.filter(year=2023, month=6).count() == 0
+    screenshot(page, "entry-5-warning")
+    page.get_by_role("button", name="Xác nhận và lưu").click()
+    page.wait_for_load_state("networkidle")
+    assert "Đã lưu số liệu tháng 06/2023 của 1 xã." in page.locator(".messages").inner_text()
+    assert MonthlyCount.objects.get(year=2023, month=6).participants == (
+        may[commune.pk].participants // 2
+    )
+
+    page.get_by_role("button", name="Đăng xuất").click()
+    login(page, "bacgiang", demo.password)
+    page.get_by_role("link", name="Giao chỉ tiêu").click()
+    page.wait_for_load_state("networkidle")
+    assert "Đã giao đủ" in page.locator("#allocation-summary").inner_text()
+    screenshot(page, "targets-1-province")
+    page.get_by_role("link", name="Lục Nam").click()
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "targets-2-district")
+    page.goto(page.live_server.url + "/nhap-lieu/mo-lai-thang/p24/")
+    screenshot(page, "reopen-1")
+    page.goto(page.live_server.url + f"/nhap-lieu/lich-su/{commune.url_code}/")
+    assert "Cán bộ BHXH Lục Nam" in page.locator(".history-table").inner_text()
+    screenshot(page, "history-1")

@@ -1,0 +1,140 @@
+"""Property-based checks of the recompute on random small trees and counts (hypothesis)."""
+
+from unittest import mock
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from progress import services
+from progress.models import Progress
+from progress.tests.conftest import snapshot
+from progress.tests.trees import make_tree
+from provinces.models import Level
+from targets.models import MonthlyCount, Target, TargetKind
+
+pytestmark = pytest.mark.django_db
+YEAR = 2023
+
+shapes = st.lists(
+    st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=3),
+    min_size=1,
+    max_size=2,
+)
+# One commune's year: each month unreported (None) or (participants, new participants).
+months = st.lists(
+    st.none() | st.tuples(st.integers(0, 900), st.integers(0, 90)), min_size=12, max_size=12
+)
+target = st.none() | st.tuples(st.integers(0, 5_000), st.integers(1, 12))
+
+
+def add(values):
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+ADDITIVE = ["participants", "new_in_month", "communes_reported", "communes_total"]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(shape=shapes, data=st.data())
+def test_recompute_properties_on_random_trees(db, shape, data):
+    with transaction.atomic():
+        tree = make_tree(shape)
+        counts, targets = [], []
+        for commune in tree["communes"]:
+            for year in (YEAR - 1, YEAR):
+                for month, value in enumerate(data.draw(months), start=1):
+                    if value is not None:
+                        counts.append(
+                            MonthlyCount(
+                                commune=commune,
+                                year=year,
+                                month=month,
+                                participants=value[0],
+                                new_participants=value[1],
+                            )
+                        )
+        for unit in tree["provinces"] + tree["districts"] + tree["communes"]:
+            drawn = data.draw(target)
+            if drawn is not None:
+                targets.append(
+                    Target(
+                        unit=unit,
+                        year=YEAR,
+                        kind=TargetKind.PARTICIPANTS,
+                        value=drawn[0],
+                        deadline_month=drawn[1],
+                    )
+                )
+            if data.draw(st.booleans()):
+                targets.append(
+                    Target(unit=unit, year=YEAR, kind=TargetKind.NEW_PARTICIPANTS, value=500)
+                )
+        MonthlyCount.objects.bulk_create(counts)
+        Target.objects.bulk_create(targets)
+
+        services.recompute_all()
+        rows = snapshot(year=YEAR)
+        check_parents_are_the_sum_of_their_children(rows)
+        check_gap(rows)
+
+        services.recompute_all()
+        assert snapshot(year=YEAR) == rows  # idempotent, computed_at included
+
+        Progress.objects.all().delete()
+        with mock.patch.object(services, "_set_wise_sql", return_value=False):
+            services.recompute_all()
+        twin = snapshot(year=YEAR)
+        assert rows.keys() == twin.keys()
+        for key, row in rows.items():
+            assert {f: row[f] for f in services.ROW_FIELDS} == {
+                f: twin[key][f] for f in services.ROW_FIELDS
+            }, key
+        transaction.set_rollback(True)
+
+
+def check_parents_are_the_sum_of_their_children(rows: dict) -> None:
+    children: dict[tuple[int, int], list[dict]] = {}
+    for row in rows.values():
+        if row["parent_id"] is not None:
+            children.setdefault((row["parent_id"], row["month"]), []).append(row)
+    for row in rows.values():
+        if row["level"] == Level.COMMUNE:
+            assert row["communes_total"] == 1
+            continue
+        kids = children.get((row["unit_id"], row["month"]), [])
+        for field in ADDITIVE:
+            expected = add(k[field] for k in kids)
+            if field.startswith("communes"):
+                expected = expected or 0
+            if not (row["level"] == Level.NATION and field == "communes_total"):
+                assert row[field] == expected, (field, row)
+        if row["level"] == Level.NATION:
+            # A province without counts this year has no rows; the nation still counts its
+            # communes and its target.
+            provinces = Target.objects.filter(
+                unit__level=Level.PROVINCE, year=YEAR, kind=TargetKind.PARTICIPANTS
+            )
+            assert row["children_target"] == add(provinces.values_list("value", flat=True))
+            continue
+        assert row["children_target"] == add(k["target"] for k in kids)
+        assert row["same_month_last_year"] == add(k["same_month_last_year"] for k in kids)
+
+
+def check_gap(rows: dict) -> None:
+    for row in rows.values():
+        p, target = row["participants"], row["target"]
+        if p is None or target is None:
+            assert row["gap"] is None and row["over_target"] is None
+            continue
+        assert p + row["gap"] - row["over_target"] == target
+        if p <= target:
+            assert p + row["gap"] == target and row["over_target"] == 0
+        else:
+            assert row["gap"] == 0

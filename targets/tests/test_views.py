@@ -164,6 +164,7 @@ def test_the_grid_opens_on_the_latest_open_month_with_last_month_beside(client, 
     response = as_user(client, demo.clerk).get(COUNTS)
     html = response.content.decode()
     assert "Số liệu tháng 06/2023" in html
+    assert 'name="thang" value="2023-06"' in html  # a year is not a figure: no "2.023"
     assert html.count('name="p_') == 24
     may = may_counts(demo.luc_nam)
     total_may = sum(c.participants for c in may.values())
@@ -285,6 +286,7 @@ def test_the_grid_page_costs_the_same_queries_for_5_and_30_communes(
 def test_the_province_grid_shows_its_target_against_what_districts_were_given(client, demo):
     html = as_user(client, demo.officer).get(TARGETS + "?nam=2023").content.decode()
     assert "52.139" in html and "Đã giao đủ" in html
+    assert "Chỉ tiêu năm 2023" in html and 'name="nam" value="2023"' in html
     assert html.count('name="t_') == demo.bac_giang.children.count()
     assert f'name="t_{demo.bac_giang.pk}"' not in html  # the province's own: superusers only
 

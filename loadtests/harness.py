@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from loadtests.stack import Stack
 
 
-def parser(description: str, *, duration: float) -> argparse.ArgumentParser:
+def parser(
+    description: str, *, duration: float, staff: int | None = None, officers: int = 200
+) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--duration", type=float, default=duration, help="seconds of rush traffic")
-    p.add_argument("--staff", type=int, default=None, help="district staff (default: all ~700)")
-    p.add_argument("--officers", type=int, default=200, help="provincial officers browsing")
+    p.add_argument("--staff", type=int, default=staff, help="district staff (default: all ~700)")
+    p.add_argument("--officers", type=int, default=officers, help="provincial officers browsing")
     p.add_argument("--web-workers", type=int, default=3, help="gunicorn workers")
     p.add_argument("--pg-port", type=int, default=5440)
     p.add_argument("--redis-port", type=int, default=6390)

@@ -168,6 +168,10 @@ def district_user(
                 continue
             found = VERSION_INPUT.findall(page.text)
             versions = {int(re.sub(r"\D", "", c)): int(v) for c, v in found}
+            if not versions:  # a district without communes (Hoàng Sa): nothing to enter
+                with results.lock:
+                    results.districts_tried.discard(actor.unit_code)
+                return
             localized = sum(1 for c, _v in found if not c.isdigit())
             if localized:
                 with results.lock:

@@ -1,6 +1,6 @@
 """The month-end rush: ~700 district staff save their grids while 200 officers browse.
 
-    .venv/bin/python -m loadtests.run_rush [--duration 90] [--staff N] [--officers N]
+    .venv/bin/python -m loadtests.run_rush [--duration 120] [--staff N] [--officers N]
 
 Prints throughput, p95 per request kind and errors, then checks that every acknowledged count is
 in the database and every progress row equals a fresh recompute. Exits 1 when anything was lost.
@@ -15,7 +15,7 @@ from loadtests.harness import parser, rush_stack
 
 
 def main() -> int:
-    args = parser(__doc__.splitlines()[0], duration=90).parse_args()
+    args = parser(__doc__.splitlines()[0], duration=120).parse_args()
     with rush_stack(args) as (stack, data):
         from loadtests import verify
 

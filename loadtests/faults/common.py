@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 
 def fault_parser(description: str, *, duration: float, at: float):
-    p = parser(description, duration=duration)
+    # A lighter rush than run_rush's: on 2 cores the full one saturates the web, and a fault's
+    # own errors would drown in timeouts.
+    p = parser(description, duration=duration, staff=250, officers=60)
     p.add_argument("--at", type=float, default=at, help="second of the rush the fault starts")
     return p
 

@@ -1,6 +1,6 @@
 """Fault: the Celery worker's pool processes killed (SIGKILL) in the middle of a recompute.
 
-    .venv/bin/python -m loadtests.faults.worker_kill [--duration 50] [--at 15]
+    .venv/bin/python -m loadtests.faults.worker_kill [--duration 75] [--at 15]
 
 To kill it *in the middle* every time, the script holds the advisory lock the recompute of one
 province takes (progress.services._lock), saves that province's counts through the web, waits
@@ -27,7 +27,7 @@ LOG_LINE = re.compile(r"Task (progress\.tasks\.\w+)\[([0-9a-f-]+)\] (received|su
 
 
 def main() -> int:
-    args = fault_parser(__doc__.splitlines()[0], duration=50, at=15).parse_args()
+    args = fault_parser(__doc__.splitlines()[0], duration=75, at=15).parse_args()
     chosen: dict = {}
 
     def reserve(actor) -> bool:
@@ -105,7 +105,7 @@ def main() -> int:
             else:
                 succeeded.add(task_id)
         redelivered = [t for t, n in received.items() if n > 1]
-        lost_errors = log.count("WorkerLostError")
+        lost_errors = log.count("Task handler raised error: WorkerLostError")
         state = RecomputeState.objects.get(province_id=timings["province_id"], year=data.year)
         print(
             f"worker lost (WorkerLostError in its log): {lost_errors}; tasks delivered again: "

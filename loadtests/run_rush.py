@@ -29,6 +29,7 @@ def main() -> int:
             data, stack.base_url, duration=args.duration, staff=staff, officers=data.officers
         )
         print(loadgen.summary(results), flush=True)
+        stack.stop_web()
         if results.refusal_sample:
             (stack.tmp / "refused.html").write_text(results.refusal_sample)
         outcome = verify.report(results, year=data.year, month=data.month)

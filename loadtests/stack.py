@@ -278,6 +278,8 @@ class Stack:
                 str(self.web_workers),
                 "--timeout",
                 "60",
+                "--graceful-timeout",
+                "60",
                 "--backlog",
                 "2048",
             ],
@@ -292,6 +294,11 @@ class Stack:
                 return False
 
         _wait(healthy, what="gunicorn", timeout=60)
+
+    def stop_web(self) -> None:
+        """Graceful stop: requests already inside gunicorn finish; a save the load generator
+        gave up on may still commit, and the checks must see it (they run after this)."""
+        self.stop("gunicorn", timeout=90)
 
     def start_worker(self, name: str = "celery") -> None:
         log = self.tmp / f"{name}.log"

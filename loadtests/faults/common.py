@@ -67,6 +67,7 @@ def run_with_fault(
         )
         thread.join(300)
         print(loadgen.summary(results), flush=True)
+        stack.stop_web()
         if after is not None:
             timings.update(after(stack, data, results, timings) or {})
         outcome = verify.report(results, year=data.year, month=data.month)

@@ -89,7 +89,8 @@ def _base_layout(title: str | None, **extra) -> dict:
         "plot_bgcolor": "#fff",
         "font": FONT,
         "hoverlabel": {"font": {"family": FONT["family"]}},
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0, "xanchor": "left"},
+        # Above the plot: below it, the legend would cover month labels turned on a phone.
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
         **extra,
     }
     if title:

@@ -330,31 +330,32 @@ def _mark_computed(*, province_ids: list[int], years: tuple[int, ...], barrier) 
 # communes_total, target, deadline, target_new, children_target, children_target_new) with twelve
 # dense months per unit-year, derive every figure and upsert it.
 _DERIVE_AND_UPSERT = """
-WITH base AS ({base}),
+WITH {ctes},
 win AS (
-    SELECT b.*,
+    SELECT s.*,
         lag(p) OVER w AS p_prev,
-        max(p_last) FILTER (WHERE month = 12) OVER (PARTITION BY unit_id, year) AS p_dec,
+        max(p_last) FILTER (WHERE month = 12) OVER (PARTITION BY unit_id) AS p_dec,
         sum(n) OVER w AS new_ytd,
         count(p) OVER w AS k,
         sum(month) FILTER (WHERE p IS NOT NULL) OVER w AS sx,
         sum(p) OVER w AS sy,
         sum(p * month) OVER w AS sxy,
         sum(month * month) FILTER (WHERE p IS NOT NULL) OVER w AS sxx
-    FROM base b
-    WINDOW w AS (PARTITION BY unit_id, year ORDER BY month ROWS UNBOUNDED PRECEDING)
+    FROM series s
+    WINDOW w AS (PARTITION BY unit_id ORDER BY month ROWS UNBOUNDED PRECEDING)
 ),
 fig AS (
-    SELECT win.*,
+    SELECT win.*, m.level, m.parent_id, m.communes_total, m.target, m.deadline, m.target_new,
+        m.children_target, m.children_target_new,
         CASE WHEN month = 1 THEN p_dec ELSE p_prev END AS p_before,
-        greatest(deadline - month, 0) AS months_left,
+        greatest(m.deadline - month, 0) AS months_left,
         -- least squares through (0, December last year) and (m, p_m) of this year
         k + (p_dec IS NOT NULL)::int AS pts,
         coalesce(sy, 0) + coalesce(p_dec, 0) AS sy2
-    FROM win
+    FROM win JOIN meta m ON m.unit_id = win.unit_id
 ),
 out AS (
-    SELECT unit_id, level, parent_id, year, month,
+    SELECT unit_id, level, parent_id, %(year)s AS year, month,
         p AS participants,
         p - p_before AS change_vs_prev_month,
         p - p_dec AS change_vs_prev_year_end,
@@ -387,26 +388,37 @@ out AS (
     FROM fig
 )
 INSERT INTO progress_progress AS t (unit_id, year, month, computed_at, {columns})
--- Only new or changed rows go to the upsert: one join instead of a conflict check per row.
 SELECT o.unit_id, o.year, o.month, %(now)s, {out_columns} FROM out o
-LEFT JOIN progress_progress t
-    ON t.unit_id = o.unit_id AND t.year = %(year)s AND t.month = o.month
-WHERE t.id IS NULL OR ({old}) IS DISTINCT FROM ({out_row})
+{prefilter}
 ON CONFLICT (unit_id, year, month) DO UPDATE SET
     computed_at = EXCLUDED.computed_at, {updates}
 WHERE ({old}) IS DISTINCT FROM ({new})
 """
 
 
-def _derive_sql(base: str) -> str:
+# Only new or changed rows go to the upsert: unchanged ones are not even locked (ON CONFLICT
+# DO UPDATE ... WHERE would lock each one), so recomputing without changes writes nothing.
+_PREFILTER = """
+WHERE NOT EXISTS (
+    SELECT 1 FROM progress_progress t
+    WHERE t.unit_id = o.unit_id AND t.year = %(year)s AND t.month = o.month AND {scope_t}
+      AND ({old}) IS NOT DISTINCT FROM ({out_row}))
+"""
+
+
+def _derive_sql(ctes: str, scope_t: str = "true") -> str:
+    """The upsert of every figure from `ctes` (which define `series` and `meta`); scope_t narrows
+    the stored rows compared with (so one province's recompute reads only its rows)."""
+    old = ", ".join(f"t.{c}" for c in ROW_FIELDS)
+    out_row = ", ".join(f"o.{c}::{_SQL_TYPES.get(c, 'integer')}" for c in ROW_FIELDS)
     return _DERIVE_AND_UPSERT.format(
-        base=base,
+        ctes=ctes,
+        prefilter=_PREFILTER.format(old=old, out_row=out_row, scope_t=scope_t),
         columns=", ".join(ROW_FIELDS),
         updates=", ".join(f"{c} = EXCLUDED.{c}" for c in ROW_FIELDS),
         old=", ".join(f"t.{c}" for c in ROW_FIELDS),
         new=", ".join(f"EXCLUDED.{c}" for c in ROW_FIELDS),
         out_columns=", ".join(f"o.{c}" for c in ROW_FIELDS),
-        out_row=", ".join(f"o.{c}::{_SQL_TYPES.get(c, 'integer')}" for c in ROW_FIELDS),
     )
 
 
@@ -425,7 +437,6 @@ _SQL_TYPES = {
 # Provinces, districts and communes of the provinces in scope, for the years in scope. `agg` is
 # the one grouped query: each count row feeds its own year (p, n) and the next (p_last).
 _UNITS_BASE = """
-    WITH
     -- Every commune x month of the active provinces, with its counts of this year and the last:
     -- grouped with ROLLUP it gives every unit twelve dense months, reported or not.
     agg AS (
@@ -461,7 +472,7 @@ _UNITS_BASE = """
         SELECT parent_id, sum(target) AS children_target, sum(target_new) AS children_target_new
         FROM tg GROUP BY parent_id
     ),
-    unit_meta AS (
+    meta AS (
         SELECT u.id AS unit_id, u.level, u.parent_id,
             coalesce(tot.communes_total, 0) AS communes_total,
             ts.target, ts.target_new,
@@ -476,48 +487,39 @@ _UNITS_BASE = """
         LEFT JOIN ctg ON ctg.parent_id = u.id
         WHERE u.level >= 1 AND {scope_u}
     ),
-    grid AS (
+    series AS (
         SELECT CASE g WHEN 0 THEN commune_id WHEN 1 THEN district_id ELSE province_id END
-                AS unit_id, month, p, n, reported, p_last
+                AS unit_id, month::smallint AS month, p, n, reported, p_last
         FROM agg
         UNION ALL  -- the few districts without communes (islands) still get their rows
-        SELECT um.unit_id, m.month, NULL, NULL, 0, NULL
-        FROM unit_meta um CROSS JOIN generate_series(1, 12) m(month)
+        SELECT um.unit_id, m.month::smallint, NULL, NULL, 0, NULL
+        FROM meta um CROSS JOIN generate_series(1, 12) m(month)
         WHERE um.level = 2 AND um.communes_total = 0
     )
-    SELECT um.unit_id, um.level, um.parent_id, %(year)s AS year, g.month::smallint AS month,
-        g.p, g.n, g.reported, g.p_last, um.communes_total, um.target, um.deadline, um.target_new,
-        um.children_target, um.children_target_new
-    FROM grid g JOIN unit_meta um ON um.unit_id = g.unit_id
 """
 
 # The nation: the sum of the provinces' rows of the same year and month.
 _NATION_BASE = """
-    WITH prov AS (
-        SELECT year, month, sum(participants) AS p, sum(new_in_month) AS n,
-            sum(communes_reported) AS reported, sum(same_month_last_year) AS p_last
+    series AS (
+        SELECT %(nation)s::bigint AS unit_id, month, sum(participants) AS p,
+            sum(new_in_month) AS n, sum(communes_reported) AS reported,
+            sum(same_month_last_year) AS p_last
         FROM progress_progress WHERE level = 1 AND year = %(year)s
-        GROUP BY year, month
+        GROUP BY month
     ),
-    tg AS (
-        SELECT t.year,
+    meta AS (
+        SELECT %(nation)s::bigint AS unit_id, 0 AS level, NULL::bigint AS parent_id,
+            (SELECT count(*) FROM provinces_unit WHERE level = 3) AS communes_total,
             max(t.value) FILTER (WHERE t.kind = 'participants' AND u.level = 0) AS target,
-            max(t.deadline_month) FILTER (WHERE t.kind = 'participants' AND u.level = 0)
-                AS deadline,
+            coalesce(max(t.deadline_month) FILTER (
+                WHERE t.kind = 'participants' AND u.level = 0), 12) AS deadline,
             max(t.value) FILTER (WHERE t.kind = 'new' AND u.level = 0) AS target_new,
             sum(t.value) FILTER (WHERE t.kind = 'participants' AND u.level = 1)
                 AS children_target,
             sum(t.value) FILTER (WHERE t.kind = 'new' AND u.level = 1) AS children_target_new
         FROM targets_target t JOIN provinces_unit u ON u.id = t.unit_id
         WHERE t.year = %(year)s AND u.level <= 1
-        GROUP BY t.year
     )
-    SELECT %(nation)s::bigint AS unit_id, 0 AS level, NULL::bigint AS parent_id, prov.year,
-        prov.month, prov.p, prov.n, prov.reported, prov.p_last,
-        (SELECT count(*) FROM provinces_unit WHERE level = 3) AS communes_total,
-        tg.target, coalesce(tg.deadline, 12) AS deadline, tg.target_new,
-        tg.children_target, tg.children_target_new
-    FROM prov LEFT JOIN tg ON tg.year = prov.year
 """
 
 
@@ -569,7 +571,13 @@ def _sql_units(*, province_ids, years, nation, now) -> None:
             if active:
                 scope = None if province_ids is None and every else active
                 params = _params(scope, year, nation, now)
-                cursor.execute(_derive_sql(_units_base(scope)), params)
+                scope_t = (
+                    "true"
+                    if scope is None
+                    else "t.unit_id IN (SELECT id FROM provinces_unit"
+                    " WHERE province_id = ANY(%(provinces)s))"
+                )
+                cursor.execute(_derive_sql(_units_base(scope), scope_t), params)
             # A province-year whose counts were all deleted keeps no rows.
             cursor.execute(
                 f"""
@@ -586,7 +594,7 @@ def _sql_nation(*, years, nation, now) -> None:
     with connection.cursor() as cursor:
         for year in years:
             params = _params(None, year, nation, now)
-            cursor.execute(_derive_sql(_NATION_BASE), params)
+            cursor.execute(_derive_sql(_NATION_BASE, "t.level = 0"), params)
             cursor.execute(
                 """
                 DELETE FROM progress_progress t WHERE t.level = 0 AND t.year = %(year)s

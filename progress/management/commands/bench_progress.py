@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from unittest import mock
 
 import psycopg
 from django.conf import settings
@@ -164,15 +165,43 @@ class Command(BaseCommand):
 
     # -- the figures ----------------------------------------------------------------------------
 
-    def timed(self, fn, *, setup=None) -> list[float]:
+    def timed(self, fn, *, setup=None) -> list[tuple[float, float]]:
+        """(wall, database CPU) seconds of each run: on a busy machine the CPU the database
+        server spent is the steadier figure (wall time includes waiting for a core)."""
         times = []
         for _ in range(self.repeat):
             if setup:
                 setup()
-            started = time.perf_counter()
+            cpu, started = self.server_cpu(), time.perf_counter()
             fn()
-            times.append(time.perf_counter() - started)
+            times.append((time.perf_counter() - started, self.server_cpu() - cpu))
         return times
+
+    def server_cpu(self) -> float:
+        """CPU seconds used so far by this connection's PostgreSQL backend (same machine)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def report(self, label: str, runs, plain=None) -> None:
+        wall = statistics.median(r[0] for r in runs)
+        cpu = statistics.median(r[1] for r in runs)
+        line = (
+            f"{label}: wall median {wall * 1000:.0f} ms (best {min(r[0] for r in runs) * 1000:.0f})"
+        )
+        line += f", database CPU {cpu * 1000:.0f} ms"
+        if plain:
+            line += (
+                f"; x{wall / statistics.median(r[0] for r in plain):.1f} plain SQL by wall,"
+                f" x{cpu / statistics.median(r[1] for r in plain):.1f} by CPU"
+            )
+        self.stdout.write(line)
 
     def measure(self) -> None:
         from progress import services
@@ -196,29 +225,22 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE progress_progress")
 
-        plain_s = statistics.median(self.timed(plain))
-        cold = statistics.median(self.timed(lambda: services.recompute_all(year=year), setup=clear))
-        warm = statistics.median(self.timed(lambda: services.recompute_all(year=year)))
-
-        def change_everything():
+        def change_one_month_everywhere():
             MonthlyCount.objects.filter(year=year, month=6).update(
                 participants=models_f("participants") + 1
             )
 
-        changed = statistics.median(
-            self.timed(lambda: services.recompute_all(year=year), setup=change_everything)
-        )
+        full = lambda: services.recompute_all(year=year)  # noqa: E731
+        plain_runs = self.timed(plain)
         rows = Progress.objects.filter(year=year).count()
-        self.stdout.write(
-            f"plain SQL GROUP BY ROLLUP of {year} (and {year - 1} for comparisons): "
-            f"{plain_s * 1000:.0f} ms"
-        )
-        self.stdout.write(
-            f"full national recompute of {year} ({rows} rows): empty table {cold * 1000:.0f} ms "
-            f"(x{cold / plain_s:.1f} plain SQL); nothing changed {warm * 1000:.0f} ms "
-            f"(x{warm / plain_s:.1f}); one month changed everywhere {changed * 1000:.0f} ms "
-            f"(x{changed / plain_s:.1f})"
-        )
+        self.report(f"plain SQL GROUP BY ROLLUP of {year} with {year - 1}", plain_runs)
+        self.report(f"full national recompute of {year}, {rows} rows, nothing changed",
+                    self.timed(full), plain_runs)  # fmt: skip
+        self.report("full national recompute, one month changed in every commune",
+                    self.timed(full, setup=change_one_month_everywhere), plain_runs)  # fmt: skip
+        self.report("full national recompute into an empty year",
+                    self.timed(full, setup=clear), plain_runs)  # fmt: skip
+        self.report("plain SQL again", self.timed(plain))
 
         district = Unit.objects.districts().order_by("pk")[100]
         communes = list(
@@ -232,23 +254,26 @@ class Command(BaseCommand):
                 )
                 services.request_recompute(province_id=district.province_id, year=year)
 
-        self.eager(True)
-        incremental = self.timed(
-            lambda: services.recompute_province(province_id=district.province_id, year=year),
-            setup=district_saves,
-        )
-        self.stdout.write(
-            f"incremental recompute after {district.name} ({len(communes)} communes) saves "
-            f"05/{year}: median {statistics.median(incremental) * 1000:.0f} ms, "
-            f"best {min(incremental) * 1000:.0f} ms"
-        )
+        # Time the recompute itself: the queueing the save does on commit is held back here.
+        from progress import tasks
+
+        held = mock.patch.object(tasks.recompute_province, "apply_async")
+        with held:
+            self.report(
+                f"incremental recompute after {district.name} ({len(communes)} communes) saves "
+                f"05/{year}",
+                self.timed(
+                    lambda: services.recompute_province(
+                        province_id=district.province_id, year=year
+                    ),
+                    setup=district_saves,
+                ),
+            )
 
     @staticmethod
     def eager(on: bool) -> None:
         from bhxh_dashboard.celery import app
 
-        # The incremental figure times the recompute itself: the save's on_commit queueing is
-        # swallowed here (the task would find nothing pending anyway).
         app.conf.task_always_eager = on
 
     def save_to_visible(self) -> None:

@@ -10,12 +10,14 @@ checked preview goes through the entry services (`targets.io_services`).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -245,10 +247,14 @@ def parse_level(text: str) -> int | None:
     return None
 
 
+# A file repeats each commune's name once a month: unidecode each distinct name once.
+_key = functools.lru_cache(maxsize=65_536)(search_key)
+
+
 def name_matches(text: str, unit: Unit) -> bool:
     """Blank, the short name or the full name, with or without diacritics."""
-    key = search_key(text)
-    return not key or key in (search_key(unit.name), search_key(unit.full_name), unit.search_key)
+    key = _key(text)
+    return not key or key in (_key(unit.name), _key(unit.full_name), unit.search_key)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,7 +275,7 @@ class Row:
     warnings: list[str] = field(default_factory=list)
     unchanged: bool = False
     empty: bool = False  # a template line left blank: not an error, nothing to write
-    cell_list: list[str] = field(default_factory=list)  # as read, in the columns' order
+    columns: tuple = ()
     read_only: bool = False  # a unit the user may see but not write: only unchanged is fine
 
     @property
@@ -283,6 +289,11 @@ class Row:
         if self.unchanged:
             return "unchanged"
         return "ok"
+
+    @property
+    def cell_list(self) -> list[str]:
+        """The cells in the columns' order, as read (codes with their zeros once known)."""
+        return [self.cells.get(c.key, "") for c in self.columns]
 
     @property
     def messages(self) -> list[str]:
@@ -338,10 +349,18 @@ def _rows(table: list[list[str]], columns: tuple[Column, ...]) -> list[Row]:
     # Line numbers as a spreadsheet shows them: blank lines were dropped, so count from the file.
     for line, cells in enumerate(table[1:], start=2):
         values = {key: (cells[i] if i < len(cells) else "") for key, i in index.items()}
-        rows.append(
-            Row(line=line, cells=values, cell_list=[values.get(c.key, "") for c in columns])
-        )
+        rows.append(Row(line=line, cells=values, columns=columns))
     return rows
+
+
+# Cell names in messages; lazy, so a clean row costs no translation lookup.
+LABEL_YEAR = gettext_lazy("Năm")
+LABEL_MONTH = gettext_lazy("Tháng")
+LABEL_PARTICIPANTS = gettext_lazy("Số người tham gia")
+LABEL_NEW = gettext_lazy("Phát triển mới")
+LABEL_TARGET = gettext_lazy("Chỉ tiêu số người tham gia")
+LABEL_TARGET_NEW = gettext_lazy("Chỉ tiêu phát triển mới")
+LABEL_DEADLINE = gettext_lazy("Tháng hoàn thành")
 
 
 def _read_int(row: Row, key: str, label) -> int | None:
@@ -354,7 +373,7 @@ def _read_int(row: Row, key: str, label) -> int | None:
 
 def _read_period(row: Row, *, with_month: bool) -> None:
     before = len(row.errors)
-    row.year = _read_int(row, "year", _("Năm"))
+    row.year = _read_int(row, "year", LABEL_YEAR)
     if row.year is None and len(row.errors) == before:
         row.errors.append(_("Thiếu năm."))
     elif row.year is not None and not 2000 <= row.year <= 2100:
@@ -362,7 +381,7 @@ def _read_period(row: Row, *, with_month: bool) -> None:
         row.year = None
     if with_month:
         before = len(row.errors)
-        row.month = _read_int(row, "month", _("Tháng"))
+        row.month = _read_int(row, "month", LABEL_MONTH)
         if row.month is None and len(row.errors) == before:
             row.errors.append(_("Thiếu tháng."))
         elif row.month is not None and not 1 <= row.month <= 12:
@@ -375,6 +394,7 @@ def _check_unit(row: Row, unit: Unit | None, code_text: str, allowed, user) -> N
         row.errors.append(_("Không có đơn vị mã “%(code)s”.") % {"code": code_text})
         return
     row.unit = unit
+    row.cells["code"] = unit.code
     if not allowed(unit):
         if access.can_view(user, unit):
             # A line the user may read but not write is fine as long as it changes nothing:
@@ -451,8 +471,8 @@ def preview_counts(
                 user,
             )
         _read_period(row, with_month=True)
-        participants = _read_int(row, "participants", _("Số người tham gia"))
-        new = _read_int(row, "new_participants", _("Phát triển mới"))
+        participants = _read_int(row, "participants", LABEL_PARTICIPANTS)
+        new = _read_int(row, "new_participants", LABEL_NEW)
         if participants is None and not row.errors:
             row.errors.append(_("Thiếu số người tham gia."))
         row.values = {"participants": participants, "new_participants": new or 0}
@@ -546,7 +566,7 @@ def _check_months_and_warnings(
         before = in_file.get((row.unit.pk, py, pm))
         if before is None and (row.unit.pk, py, pm) in stored:
             before = stored[(row.unit.pk, py, pm)][0]
-        previous = MonthlyCount(participants=before) if before is not None else None
+        previous = _Previous(before) if before is not None else None
         row.warnings += [
             w.message
             for w in count_warnings(
@@ -556,6 +576,12 @@ def _check_months_and_warnings(
                 previous=previous,
             )
         ]
+
+
+class _Previous(NamedTuple):
+    """What count_warnings reads of last month's row."""
+
+    participants: int
 
 
 class ImportRefused(Exception):
@@ -701,9 +727,9 @@ def preview_targets(data: bytes, filename: str, *, user) -> Preview:
             )
         _read_period(row, with_month=False)
         row.values = {
-            "participants": _read_int(row, "participants", _("Chỉ tiêu số người tham gia")),
-            "new_participants": _read_int(row, "new_participants", _("Chỉ tiêu phát triển mới")),
-            "deadline_month": _read_int(row, "deadline_month", _("Tháng hoàn thành")),
+            "participants": _read_int(row, "participants", LABEL_TARGET),
+            "new_participants": _read_int(row, "new_participants", LABEL_TARGET_NEW),
+            "deadline_month": _read_int(row, "deadline_month", LABEL_DEADLINE),
         }
         deadline = row.values["deadline_month"]
         if deadline is not None and not 1 <= deadline <= 12:

@@ -162,6 +162,10 @@ def _import_page(request, *, kind: str, unit: Unit, back_url: str, template_url:
                     "same": result.unchanged,
                 },
             )
+            months = {(r.year, r.month) for r in preview.rows_to_write if r.month}
+            if len(months) == 1:  # land on the month just imported
+                (year, month), *_rest = months
+                back_url += f"?thang={year}-{month:02d}"
             return redirect(back_url)
         context["rows_listed"] = [
             row

@@ -1,0 +1,58 @@
+"""A district clerk uploads a file with one bad row, sees why, fixes it and imports it."""
+
+import pytest
+
+from conftest import login, screenshot
+from targets.models import ChangeLog, MonthlyCount
+
+HEADER = "Mã xã;Tên xã;Năm;Tháng;Số người tham gia;Phát triển mới"
+
+
+def write_file(path, demo, *, bad: bool):
+    may = {
+        c.commune_id: c.participants
+        for c in MonthlyCount.objects.filter(commune__district=demo.luc_nam, year=2023, month=5)
+    }
+    lines = [HEADER]
+    for i, commune in enumerate(demo.luc_nam.children.order_by("code")[:5]):
+        value = f"{may[commune.pk] + 4:,}".replace(",", ".")  # written the Vietnamese way
+        if bad and i == 2:
+            value = "12,5"
+        lines.append(f"{int(commune.code)};{commune.full_name};2023;6;{value};9")
+    path.write_text("\r\n".join(lines), encoding="utf-8-sig")
+    return path
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_upload_see_the_bad_row_fix_the_file_and_import(page, demo, tmp_path):
+    login(page, "lucnam", demo.password)
+    page.goto(page.live_server.url + "/nhap-lieu/so-lieu/d218/?thang=2023-06")
+    page.click("#import-link")
+    page.wait_for_load_state("networkidle")
+    assert "Nhập số liệu tháng từ tệp" in page.locator("h1").inner_text()
+
+    page.set_input_files("#id_file", str(write_file(tmp_path / "thang6.csv", demo, bad=True)))
+    page.click("#upload-form [type=submit]")
+    page.wait_for_load_state("networkidle")
+    bad_row = page.locator("#line-4")
+    assert bad_row.get_attribute("data-status") == "error"
+    assert "“12,5” không phải số nguyên" in bad_row.inner_text()
+    assert page.locator("tr[data-status=ok]").count() == 4
+    assert "Tệp có lỗi nên chưa thể nhập" in page.locator("#preview-errors").inner_text()
+    assert page.locator("#commit-form").count() == 0
+    screenshot(page, "import-preview-with-error")
+    assert not MonthlyCount.objects.filter(year=2023, month=6).exists()
+
+    page.set_input_files("#id_file", str(write_file(tmp_path / "thang6.csv", demo, bad=False)))
+    page.click("#upload-form [type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("tr[data-status=ok]").count() == 5
+    screenshot(page, "import-preview-fixed")
+    page.click("#commit-form [type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/nhap-lieu/so-lieu/d218/?thang=2023-06")
+    assert "Đã nhập tệp thang6.csv: 5 dòng được ghi" in page.locator(".messages").inner_text()
+    screenshot(page, "import-done")
+    assert MonthlyCount.objects.filter(year=2023, month=6).count() == 5
+    assert ChangeLog.objects.filter(source="import").count() == 10

@@ -35,9 +35,15 @@ class Periods:
 
 
 def unit_periods(unit: Unit) -> Periods:
-    """Every period with a progress row for the unit (one query, at most 12 rows a year)."""
+    """Every period with reported figures for the unit (one query, at most 12 rows a year).
+
+    The engine also writes rows for months not reported yet (targets, no participants): those
+    are not a period to show by default.
+    """
     pairs = (
-        Progress.objects.filter(unit=unit).order_by("-year", "-month").values_list("year", "month")
+        Progress.objects.filter(unit=unit, participants__isnull=False)
+        .order_by("-year", "-month")
+        .values_list("year", "month")
     )
     return Periods(pairs=list(pairs))
 
@@ -48,8 +54,12 @@ def unit_year_rows(unit: Unit, year: int) -> list[Progress]:
 
 
 def unit_history(unit: Unit) -> list[Progress]:
-    """Every progress row of a unit, newest first (a commune's month-by-month history)."""
-    return list(Progress.objects.filter(unit=unit).order_by("-year", "-month"))
+    """A unit's progress rows up to its last reported month, newest first (a commune's
+    month-by-month history: a month it missed shows as a gap, the months to come do not)."""
+    rows = list(Progress.objects.filter(unit=unit).order_by("-year", "-month"))
+    while rows and rows[0].participants is None:
+        rows.pop(0)
+    return rows
 
 
 def children_progress(unit: Unit) -> QuerySet[Progress]:

@@ -207,12 +207,14 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
 def commune_detail(request, unit: Unit):
     """A commune's month-by-month history with its trend, and the audit history of its counts."""
     history = selectors.unit_history(unit)
-    periods = selectors.Periods(pairs=[(r.year, r.month) for r in history])
+    periods = selectors.Periods(
+        pairs=[(r.year, r.month) for r in history if r.participants is not None]
+    )
     year, month = _choose_period(request.GET, periods)
     year_rows = sorted((r for r in history if r.year == year), key=lambda r: r.month)
-    basis = next((r for r in reversed(year_rows) if r.month <= month), None) or (
-        year_rows[-1] if year_rows else None
-    )
+    # The headline: the asked month, else the latest reported month of that year.
+    basis = next((r for r in year_rows if r.month == month and r.participants is not None), None)
+    basis = basis or next((r for r in reversed(year_rows) if r.participants is not None), None)
     trend_json = (
         _figure_json(
             ("trend", unit.pk, year, _stamp(year_rows)),
@@ -220,7 +222,7 @@ def commune_detail(request, unit: Unit):
                 year_rows, target=basis.target, deadline_month=basis.deadline_month, year=year
             ),
         )
-        if year_rows
+        if basis
         else None
     )
     context = {

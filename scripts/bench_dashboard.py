@@ -38,6 +38,7 @@ PAGES = {
     "province page /u/p01/ (30 districts)": "/u/p01/",
     "district page /u/d001/": "/u/d001/",
     "reporting status /u/p01/bao-cao/": "/u/p01/bao-cao/",
+    "reporting status /u/vn/bao-cao/ (10,051)": "/u/vn/bao-cao/",
     "province CSV export": "/u/p01/?_export=csv",
     "province page, charts not cached": "/u/p01/?nocache",
     "national overview, charts not cached": "/u/vn/?nocache",

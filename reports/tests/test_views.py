@@ -424,3 +424,15 @@ def test_table_body_has_one_cell_per_header(client, filled):
     ).first()
     assert f"vượt +{over.over_target}" in html or "vượt +" in html
     assert 'class="light light-green">Đúng tiến độ<' in html
+
+
+@pytest.mark.django_db
+def test_national_reporting_status_lists_at_most_30_missing_communes_per_province(client, filled):
+    MonthlyCount.objects.filter(commune__province=filled.lang_son, year=2023, month=5).delete()
+    client.force_login(filled.national)
+    response = client.get("/u/vn/bao-cao/" + MAY_2023)
+    lang_son = next(g for g in response.context["status"].groups if g.code == "20")
+    html = response.content.decode()
+    assert len(lang_son.missing) > 30
+    assert f"và {len(lang_son.missing) - 30} xã khác" in html
+    assert 'href="/u/p20/bao-cao/?year=2023&amp;month=5"' in html

@@ -24,4 +24,7 @@ STORAGES = {
 # recompute's result, so queuing it need not subscribe to the result store, which retries for
 # about 20 s per save while Redis is down. Off by default: the stack runs the project as it is.
 if os.environ.get("LOADTEST_IGNORE_RECOMPUTE_RESULT") == "1":
-    CELERY_TASK_ANNOTATIONS = {"progress.tasks.recompute_province": {"ignore_result": True}}
+    CELERY_TASK_ANNOTATIONS = {
+        "progress.tasks.recompute_province": {"ignore_result": True},
+        "progress.tasks.recompute_all": {"ignore_result": True},
+    }

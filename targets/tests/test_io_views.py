@@ -79,6 +79,18 @@ def test_who_may_use_which_page(client, demo, username, name, code, status):
 
 
 @pytest.mark.django_db
+def test_the_pickers_send_values_the_views_read(client, demo):
+    # Years must not come out as "2.023" (USE_THOUSAND_SEPARATOR) in option values.
+    client.force_login(demo.clerk)
+    assert 'value="2023-06"' in client.get(url("import_counts", "d218")).content.decode()
+    client.force_login(demo.officer)
+    html = client.get(url("import_targets", "p24")).content.decode()
+    assert 'name="nam"><option value="20' in html.replace("\n", "")
+    html = client.get(url("export", "p24")).content.decode()
+    assert '<option value="2023">2023</option>' in html
+
+
+@pytest.mark.django_db
 def test_the_counts_template_lists_the_districts_communes(client, demo):
     client.force_login(demo.clerk)
     response = client.get(url("counts_template", "d218") + "?thang=2023-06&dinh_dang=xlsx")

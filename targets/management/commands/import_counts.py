@@ -6,6 +6,7 @@ months are reopened first (month_reopen, audited), which only superusers and the
 officers may do.
 """
 
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -31,6 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args, file, user, reopen_closed, dry_run, **options):
         translation.activate("vi")
         user = acting_user(user)
+        started = time.perf_counter()
         try:
             preview = preview_counts(
                 file.read_bytes(), file.name, user=user, reopen_closed=reopen_closed
@@ -38,11 +40,13 @@ class Command(BaseCommand):
         except (ImportFileError, OSError) as exc:
             raise CommandError(str(exc)) from None
         report(self, preview)
+        self.stdout.write(f"Checked in {time.perf_counter() - started:.1f} s.")
         if preview.has_errors:
             raise CommandError("The file has errors: nothing was written.")
         if dry_run:
             self.stdout.write("Dry run: nothing written.")
             return
+        started = time.perf_counter()
         try:
             result = commit_counts(preview, user=user, reopen_closed=reopen_closed)
         except ImportRefused as exc:
@@ -50,6 +54,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported {result.months} months: {result.created} created, "
-                f"{result.updated} updated, {result.unchanged} unchanged."
+                f"{result.updated} updated, {result.unchanged} unchanged, "
+                f"in {time.perf_counter() - started:.1f} s."
             )
         )

@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, FilteredRelation, Q, QuerySet
 
 from progress.models import Progress, RecomputeState
 from provinces.models import Level, Unit
-from targets.models import ChangeLog, MonthlyCount
+from targets.models import ChangeLog
 from targets.selectors import unit_changes
 
 
@@ -174,23 +174,25 @@ def reporting_status(unit: Unit, year: int, month: int) -> ReportingStatus:
     """
     by_province = unit.level == Level.NATION
     group = "province" if by_province else "district"
-    counts = MonthlyCount.objects.filter(commune=OuterRef("pk"), year=year, month=month)
+    # A LEFT JOIN on the month's count (one row per commune and month at most): a hash join
+    # over the 10,051 communes of the national view, not a subquery per commune.
     communes = (
         Unit.objects.within(unit)
         .communes()
         .annotate(
-            reported_at=Subquery(counts.values("updated_at")[:1]),
-            reported_by_name=Subquery(counts.values("updated_by__username")[:1]),
+            count=FilteredRelation(
+                "monthly_counts",
+                condition=Q(monthly_counts__year=year, monthly_counts__month=month),
+            )
         )
         .order_by(f"{group}__code", "code")
         .values(
             "code",
             "name",
-            "reported_at",
-            "reported_by_name",
             f"{group}_id",
             f"{group}__code",
             f"{group}__name",
+            reported_at=F("count__updated_at"),
         )
     )
     groups: dict[int, ReportingGroup] = {}

@@ -13,10 +13,26 @@ class Progress(models.Model):
     (no report, no target), never zero.
     """
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="progress")
+    # No database-level foreign keys on this derived table: the recompute writes up to 130,000
+    # rows a year at once, and PostgreSQL's check of each key locks the unit row it names (two
+    # per row). Only the recompute writes here, from units it has just read; Django still
+    # cascades deletes. No single-column indexes either: the unique constraint and the
+    # "progress_children" index lead with unit and parent already.
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.CASCADE,
+        related_name="progress",
+        db_constraint=False,
+        db_index=False,
+    )
     level = models.PositiveSmallIntegerField()  # copied from unit, to filter without a join
     parent = models.ForeignKey(
-        Unit, on_delete=models.CASCADE, null=True, related_name="+"
+        Unit,
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )  # copied from unit, so a children table is one indexed filter
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()

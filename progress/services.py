@@ -32,12 +32,24 @@ How the figures are defined (one row per unit, year and month 1..12):
   not reported (a page should not show January..May's sum as June's).
 
 Nation rows are the sum of the provinces' rows of the same year and month (recomputed set-wise
-after every province recompute), then derived with the same rules.
+after every province recompute), then derived with the same rules: its December of last year is
+the sum of the provinces' same_month_last_year of December, so a province with no count yet this
+year is not in the nation's comparisons; communes_total counts every commune of the country.
+The nation's own target (a Target on the nation unit) is optional; children_target sums the
+provinces' targets. A province recompute also recomputes the next year when that has counts,
+since its comparisons read this year's.
+
+Coalescing: a save queues ``tasks.recompute_province`` with a short countdown
+(``PROGRESS_RECOMPUTE_DELAY``, 0.5 s); the task does nothing when the state shows a recompute
+that started after the last request has finished, so a burst of saves from one province costs
+one or two recomputes, not one per save.
 
 A recompute is one INSERT ... SELECT statement per level: the SELECT is one grouped query
 (``GROUP BY ... ROLLUP(district, commune)`` over the monthly counts plus window functions for the
-comparisons), the INSERT an upsert (``ON CONFLICT DO UPDATE``) that only rewrites rows whose
-figures changed, so recomputing twice writes nothing. A pure-Python twin of the same rules runs
+comparisons), the INSERT an upsert (``ON CONFLICT DO UPDATE``) fed only the rows whose figures
+changed (an anti-join with the stored rows), so recomputing twice writes nothing and a save
+rewrites only the months it moved. The table keeps free room on each page (fillfactor 70) so
+those rewrites are HOT updates, and has no database foreign keys (see models.Progress). A pure-Python twin of the same rules runs
 on SQLite (the newcomer's default database) and serves the tests as an independent oracle.
 
 Concurrency: a recompute of a province-year holds ``pg_advisory_xact_lock`` on it, and the nation
@@ -104,12 +116,13 @@ ROW_FIELDS = ["level", "parent_id", *FIGURES]
 # ---------------------------------------------------------------------------------------------
 
 
-def request_recompute(*, province_id: int, year: int) -> None:
+def request_recompute(*, province_id: int | None, year: int) -> None:
     """Mark a province-year as changed and queue its recompute once the transaction commits.
 
-    Call it inside the transaction that saved counts or targets. Queuing never fails the save:
-    when the broker is down the error is logged, the state stays pending, and the next save or
-    the nightly full recompute catches up.
+    Call it inside the transaction that saved counts or targets. province_id None means the
+    nation's own target changed: every province inherits its deadline, so all are recomputed.
+    Queuing never fails the save: when the broker is down the error is logged, the state stays
+    pending, and the next save or the nightly full recompute catches up.
     """
     _mark_requested(province_id=province_id, year=year)
     key = ("progress-recompute", province_id, year)
@@ -117,10 +130,15 @@ def request_recompute(*, province_id: int, year: int) -> None:
         return  # already queued by this transaction: one recompute per province-year and save
 
     def enqueue() -> None:
-        from progress.tasks import recompute_province
+        from progress import tasks
 
         try:
-            recompute_province.apply_async((province_id, year), countdown=debounce_seconds())
+            if province_id is None:
+                tasks.recompute_all.apply_async(kwargs={"year": year})
+            else:
+                tasks.recompute_province.apply_async(
+                    (province_id, year), countdown=debounce_seconds()
+                )
         except Exception:  # the broker's errors vary by transport; none may fail a saved form
             logger.exception(
                 "could not queue the progress recompute of province %s, %s; it stays pending",
@@ -139,12 +157,17 @@ def debounce_seconds() -> float:
     return getattr(settings, "PROGRESS_RECOMPUTE_DELAY", 0.5)
 
 
-def _mark_requested(*, province_id: int, year: int) -> None:
+def _mark_requested(*, province_id: int | None, year: int) -> None:
+    provinces = (
+        list(Unit.objects.provinces().values_list("pk", flat=True))
+        if province_id is None
+        else [province_id]
+    )
     if connection.vendor != "postgresql":
-        now = timezone.now()
-        RecomputeState.objects.update_or_create(
-            province_id=province_id, year=year, defaults={"requested_at": now}
-        )
+        for each in provinces:
+            RecomputeState.objects.update_or_create(
+                province_id=each, year=year, defaults={"requested_at": timezone.now()}
+            )
         return
     # Strictly after the last request and the last recompute's barrier, so a save that commits
     # after a recompute started is never taken as covered by it (clock ties included).
@@ -152,13 +175,13 @@ def _mark_requested(*, province_id: int, year: int) -> None:
         cursor.execute(
             """
             INSERT INTO progress_recomputestate AS s (province_id, year, requested_at, data_version)
-            VALUES (%s, %s, clock_timestamp(), 0)
+            SELECT p, %s, clock_timestamp(), 0 FROM unnest(%s::bigint[]) p ORDER BY p
             ON CONFLICT (province_id, year) DO UPDATE SET requested_at = GREATEST(
                 clock_timestamp(),
                 s.requested_at + interval '1 microsecond',
                 s.computed_at + interval '1 microsecond')
             """,
-            [province_id, year],
+            [year, provinces],
         )
 
 

@@ -136,3 +136,22 @@ def test_a_saved_count_becomes_visible_through_the_worker(demo, celery_worker_pr
         assert time.monotonic() < deadline, "the worker did not recompute within 30 s"
         time.sleep(0.1)
     assert freshness(demo.bac_giang, 2023).pending is False
+
+
+def test_a_nation_target_recomputes_every_province(demo, django_capture_on_commit_callbacks):
+    from targets.models import Target, TargetKind
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        Target.objects.filter(unit__province=demo.lang_son, year=2023).delete()
+        Target.objects.create(
+            unit=demo.nation, year=2023, kind=TargetKind.PARTICIPANTS, value=1, deadline_month=9
+        )
+        services.request_recompute(province_id=None, year=2023)
+    # Lạng Sơn has no target left: its units inherit the nation's deadline; Bắc Giang keeps its own.
+    assert Progress.objects.get(unit=demo.lang_son_district, year=2023, month=5).deadline_month == 9
+    commune = Unit.objects.communes().filter(district=demo.another_district).first()
+    assert Progress.objects.get(unit=commune, year=2023, month=5).deadline_month == 10
+    nation = Progress.objects.get(unit=demo.nation, year=2023, month=5)
+    assert (nation.target, nation.deadline_month) == (1, 9)
+    assert nation.over_target == nation.participants - 1
+    assert freshness(demo.nation, 2023).pending is False

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from targets.services import MAX_REOPEN_DAYS, CountEntry, TargetEntry
+from targets.services import MAX_REOPEN_DAYS, CountEntry, TargetEntry, parse_count
 
 MONTH_PARAM = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -31,27 +31,43 @@ class CountGridData:
     entries: list[CountEntry]
     expected_versions: dict[int, int]
     raw: dict[int, tuple[str, str]]  # what was typed, to show it back unchanged
+    loaded: dict[int, str]  # the figures the page was loaded with, "participants|new"
     confirm_token: str | None
 
 
-def count_grid_data(post, commune_ids: list[int]) -> CountGridData:
-    """Read the grid's inputs p_<id>, n_<id>, v_<id> for the district's communes.
+def _same(typed: str, loaded: str) -> bool:
+    if typed == loaded:
+        return True
+    try:
+        return parse_count(typed) == parse_count(loaded)
+    except ValueError:
+        return False
 
-    A row left completely blank is not an entry (nothing to save for that commune yet).
+
+def count_grid_data(post, commune_ids: list[int]) -> CountGridData:
+    """Read the grid's inputs p_<id>, n_<id>, the version v_<id> and figures o_<id> it loaded.
+
+    Only the rows the user changed are entries: a row left as loaded is not saved again, so it
+    can neither overwrite what someone else saved meanwhile nor be reported as a conflict. A row
+    left blank that was blank is not an entry either; one that was saved and is now blank is (and
+    is refused: saved figures are corrected, not deleted).
     """
-    entries, versions, raw = [], {}, {}
+    entries, versions, raw, loaded = [], {}, {}, {}
     for commune_id in commune_ids:
         participants = post.get(f"p_{commune_id}", "").strip()
         new = post.get(f"n_{commune_id}", "").strip()
         raw[commune_id] = (participants, new)
+        loaded[commune_id] = post.get(f"o_{commune_id}", "")
+        loaded_p, _sep, loaded_n = loaded[commune_id].partition("|")
         try:
             versions[commune_id] = int(post.get(f"v_{commune_id}", "0"))
         except ValueError:
             versions[commune_id] = 0
-        if participants or new:
-            entries.append(CountEntry(commune_id, participants, new))
+        if _same(participants, loaded_p) and _same(new, loaded_n):
+            continue
+        entries.append(CountEntry(commune_id, participants, new))
     token = post.get("confirm_token") if post.get("confirm") else None
-    return CountGridData(entries, versions, raw, token)
+    return CountGridData(entries, versions, raw, loaded, token)
 
 
 def target_grid_entries(post, unit_ids: list[int]) -> tuple[list[TargetEntry], dict]:

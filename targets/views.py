@@ -57,6 +57,11 @@ def _month_url(district, year: int, month: int) -> str:
     )
 
 
+def _loaded(participants: int | None, new: int | None) -> str:
+    """The figures a page was loaded with, sent back to tell changed rows from untouched ones."""
+    return "|".join("" if v is None else str(v) for v in (participants, new))
+
+
 def _as_int(text: str) -> int | None:
     """What a typed cell counts for in the totals; the service decides what is valid."""
     try:
@@ -91,9 +96,10 @@ def count_entry(request, code):
     result = None
     typed: dict[int, tuple[str, str]] = {}
     versions: dict[int, int] = {}
+    loaded: dict[int, str] = {}
     if request.method == "POST":
         data = count_grid_data(request.POST, [r.commune.pk for r in grid.rows])
-        typed, versions = data.raw, data.expected_versions
+        typed, versions, loaded = data.raw, data.expected_versions, data.loaded
         result = services.counts_save(
             user=request.user,
             year=year,
@@ -114,8 +120,9 @@ def count_entry(request, code):
                 messages.info(request, _("Không có thay đổi nào để lưu."))
             return HttpResponseRedirect(_month_url(district, year, month))
         for conflict in result.conflicts:
-            # Re-apply = submit again over the version now stored.
+            # Re-apply = submit again over the version and figures now stored.
             versions[conflict.commune_id] = conflict.version
+            loaded[conflict.commune_id] = _loaded(conflict.participants, conflict.new_participants)
 
     rows = []
     totals = {"p": 0, "n": 0, "change": None}
@@ -148,6 +155,7 @@ def count_entry(request, code):
                 "p_value": p_raw,
                 "n_value": n_raw,
                 "version": versions.get(cid, row.version),
+                "loaded": loaded.get(cid, _loaded(row.participants, row.new_participants)),
                 "errors": errors,
                 "row_errors": errors.get(services.ROW_ERRORS, []),
                 "p_errors": errors.get("participants", []),

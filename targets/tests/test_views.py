@@ -352,3 +352,46 @@ def test_the_history_page_shows_who_changed_what(client, demo):
     text = html.content.decode()
     assert "Lịch sử thay đổi" in text and demo.clerk.get_full_name() in text
     assert f"{entries[0].participants:,}".replace(",", ".") in text and "06/2023" in text
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """Every input of the entry form as the browser would send it back untouched."""
+    return dict(re.findall(r'<input[^>]*?name="([a-z]_\d+|thang)"[^>]*?value="([^"]*)"', html))
+
+
+def test_two_people_changing_different_communes_keep_both_changes(client, demo, second_clerk):
+    from django.test import Client
+
+    entries = june_entries(demo.luc_nam)
+    as_user(client, demo.clerk).post(JUNE, grid_post(demo.luc_nam, entries))
+    other = Client()
+    other.force_login(second_clerk)
+    mine = form_fields(client.get(JUNE).content.decode())
+    theirs = form_fields(other.get(JUNE).content.decode())
+    first, second = entries[0].commune_id, entries[1].commune_id
+    mine[f"p_{first}"] = str(entries[0].participants + 1)
+    theirs[f"p_{second}"] = str(entries[1].participants + 2)
+    assert client.post(JUNE, {**mine, "save": "1"}).status_code == 302
+    # The second save carries the first commune as it was loaded: untouched, so not a conflict
+    # and not an overwrite.
+    assert other.post(JUNE, {**theirs, "save": "1"}).status_code == 302
+    rows = {r.commune_id: r for r in june_saved(demo.luc_nam)}
+    assert (rows[first].participants, rows[first].updated_by) == (
+        entries[0].participants + 1,
+        demo.clerk,
+    )
+    assert (rows[second].participants, rows[second].updated_by) == (
+        entries[1].participants + 2,
+        second_clerk,
+    )
+
+
+def test_clearing_a_saved_row_is_refused_not_a_deletion(client, demo):
+    entries = june_entries(demo.luc_nam)
+    as_user(client, demo.clerk).post(JUNE, grid_post(demo.luc_nam, entries))
+    fields = form_fields(client.get(JUNE).content.decode())
+    cleared = entries[0].commune_id
+    fields[f"p_{cleared}"] = fields[f"n_{cleared}"] = ""
+    html = client.post(JUNE, {**fields, "save": "1"}).content.decode()
+    assert "Chưa nhập số người tham gia." in html
+    assert june_saved(demo.luc_nam).count() == 24

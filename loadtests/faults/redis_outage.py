@@ -34,14 +34,18 @@ def main() -> int:
         down = results.elapsed()
         stack.stop("redis")
         print(f"[{down:5.1f} s] Redis stopped", flush=True)
-        try:
-            acked = _save_reserved(stack, data, results, reserved[0])
-        finally:  # Redis comes back whatever happened to that save
-            time.sleep(max(0.0, down + args.down - results.elapsed()))
-            up = results.elapsed()
-            stack.start_redis()
-            print(f"[{up:5.1f} s] Redis started again (empty: no persistence)", flush=True)
-        return {"down": down, "up": up, "reserved_acked": acked}
+        acked: list[bool] = []
+        saver = threading.Thread(
+            target=lambda: acked.append(_save_reserved(stack, data, results, reserved[0])),
+            daemon=True,
+        )
+        saver.start()
+        time.sleep(max(0.0, down + args.down - results.elapsed()))
+        up = results.elapsed()
+        stack.start_redis()
+        print(f"[{up:5.1f} s] Redis started again (empty: no persistence)", flush=True)
+        saver.join(180)
+        return {"down": down, "up": up, "reserved_acked": acked == [True]}
 
     def after(stack, data, results, timings) -> dict:
         from loadtests import verify

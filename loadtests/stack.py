@@ -98,14 +98,20 @@ class Stack:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def __enter__(self) -> Stack:
-        for name, port in (("PostgreSQL", self.pg_port), ("Redis", self.redis_port)):
-            if not _port_free(port):
-                raise RuntimeError(f"port {port} for the load test's {name} is taken")
-        if not _port_free(self.web_port):
-            raise RuntimeError(f"port {self.web_port} for gunicorn is taken")
-        self._install_signal_handlers()
-        self.start_postgres(init=True)
-        self.start_redis()
+        try:
+            for name, port in (
+                ("PostgreSQL", self.pg_port),
+                ("Redis", self.redis_port),
+                ("gunicorn", self.web_port),
+            ):
+                if not _port_free(port):
+                    raise RuntimeError(f"port {port} for the load test's {name} is taken")
+            self._install_signal_handlers()
+            self.start_postgres(init=True)
+            self.start_redis()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:

@@ -1,7 +1,7 @@
 """Celery tasks of the reports app: thin, they load by id and call reports.pdf."""
 
 from celery import shared_task
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import worker_ready
 
 from reports import pdf
 
@@ -12,16 +12,12 @@ def build_summary_pdf(pdf_id: int) -> None:
     pdf.summary_pdf_build(pdf_id=pdf_id)
 
 
-@worker_process_init.connect
-def _warm_kaleido_in_child(**kwargs) -> None:
-    # A prefork child: start the chart browser now, so the first summary does not pay the ~3 s
-    # cold start. Never in the parent: a browser thread does not survive fork().
-    pdf.warm_up_charts()
-
-
 @worker_ready.connect
 def _warm_kaleido_in_solo_worker(sender=None, **kwargs) -> None:
-    # The solo and threads pools run tasks in the worker process itself.
+    # The solo and threads pools run tasks in the worker process itself: start its one chart
+    # browser now, so the first summary does not pay the ~3 s cold start. A prefork child starts
+    # its own at its first summary and keeps it (never in the parent: a browser thread does not
+    # survive fork()), so children that never build a PDF hold no Chromium.
     pool = getattr(getattr(sender, "pool_cls", None), "__module__", "") or ""
     if pool.endswith(("solo", "threads")):
         pdf.warm_up_charts()

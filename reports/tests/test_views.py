@@ -436,3 +436,16 @@ def test_national_reporting_status_lists_at_most_30_missing_communes_per_provinc
     assert len(lang_son.missing) > 30
     assert f"và {len(lang_son.missing) - 30} xã khác" in html
     assert 'href="/u/p20/bao-cao/?year=2023&amp;month=5"' in html
+
+
+@pytest.mark.django_db
+def test_national_headline_without_a_target_shows_what_provinces_add_up_to(client, filled):
+    nation = Progress.objects.get(unit=filled.nation, year=2023, month=5)
+    client.force_login(filled.national)
+    html = client.get("/u/vn/" + MAY_2023).content.decode()
+    assert f'data-figure="participants">{nation.participants:,}<'.replace(",", ".") in html
+    # The demo sets no national target; the provinces' targets add up.
+    assert nation.target is None and nation.children_target
+    shown = f"{nation.children_target:,}".replace(",", ".")
+    assert f'data-figure="children-target">{shown}<' in html
+    assert "tháng còn lại" not in html

@@ -27,12 +27,15 @@ def save_count(commune, *, add: int, year=2023, month=5) -> None:
 
 def use_broker(url: str) -> None:
     """Point the app at another broker, dropping the pooled connections to the old one."""
+    from kombu import pools
+
     app.conf.task_always_eager = False
     app.conf.broker_url = url
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Celery caches its pools and kombu registers them globally: drop them all, so the next
+    # send opens a connection to `url` and nothing keeps a closed pool.
     app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()
 
 
 def province_may(demo) -> int:

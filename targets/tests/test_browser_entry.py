@@ -71,6 +71,8 @@ def test_a_suspicious_figure_is_confirmed_then_the_officer_sees_targets(page, de
     commune = demo.luc_nam.children.order_by("code").first()
     login(page, "lucnam", demo.password)
     page.goto(page.live_server.url + "/nhap-lieu/so-lieu/d218/")
+    page.wait_for_load_state("networkidle")
+    assert "Số liệu tháng 06/2023" in page.locator("h1").inner_text(), page.url
     page.fill(f"#p_{commune.pk}", str(may[commune.pk].participants // 2))  # halved: a warning
     page.fill(f"#n_{commune.pk}", "3")
     page.get_by_role("button", name="Lưu cả bảng").click()

@@ -153,7 +153,8 @@ def test_files_with_the_right_header_and_random_cells_give_row_errors_not_crashe
     table = _read(out.getvalue().encode(), "so-lieu.csv")
     # The header row is always there; only a NUL byte makes the whole file unreadable.
     assert table is not None or any("\x00" in c for row in cells for c in row)
-    _rows_of(table)
+    if table:
+        _rows_of(table)
 
 
 @FAST

@@ -79,13 +79,21 @@ def main() -> int:
             f"after the rush: {pending} province-years pending (waited {waited:.0f} s); "
             f"{province.name} pending (the badge its pages show): {state.pending}"
         )
+        worker = stack.procs.get("celery")
+        if worker is None or worker.poll() is not None:
+            # Seen with kombu 5.7.0: losing Redis while restoring unacknowledged messages ends
+            # the worker ("Unrecoverable error: AttributeError ... 'hostname'"). Production
+            # needs a supervisor that restarts it; do what it would.
+            print("the Celery worker DIED during the outage; restarting it as a supervisor would")
+            stack.procs.pop("celery", None)
+            stack.start_worker("celery-restarted")
         # What beat's nightly job does; it goes through the broker, which is back now.
         import bhxh_dashboard.celery  # noqa: F401  binds the shared tasks to the app
         from progress.tasks import recompute_all
 
         started = time.monotonic()
         # ignore_result=False: this caller waits for it, whatever the task's own setting.
-        years = recompute_all.apply_async(ignore_result=False).get(timeout=600)
+        years = recompute_all.apply_async(ignore_result=False).get(timeout=180)
         state.refresh_from_db()
         print(
             f"nightly recompute_all through Celery: years {years} in "

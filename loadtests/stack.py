@@ -125,7 +125,9 @@ class Stack:
         signal.signal(signal.SIGHUP, stop)
 
     def close(self) -> None:
-        for name in ("celery", "gunicorn", "redis"):
+        # Workers first, then the web, Redis last; anything else started (a restarted worker) too.
+        order = sorted(self.procs, key=lambda n: (n != "redis", n.startswith("celery")))
+        for name in reversed(order):
             self.stop(name)
         if self.pg_running:
             self.stop_postgres()

@@ -120,7 +120,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Figures are grouped explicitly by the `figures` filters (52.139); Django's own grouping would
+# also group ids and years in form fields and URLs (p_1.400, 2.023) and break them.
+USE_THOUSAND_SEPARATOR = False
 # Vietnamese dates as 31/05/2023 (Django's own vi locale writes "Ngày 31 tháng 5 năm 2023").
 FORMAT_MODULE_PATH = ["bhxh_dashboard.formats"]
 
@@ -164,7 +166,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A broker that is down must not hang a web request: fail fast, the caller records the pending work.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# visibility_timeout: a task whose worker host died is delivered again after 10 minutes (Redis's
+# default is an hour); every task here finishes in well under that.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "visibility_timeout": 600,
+}
 CELERY_BEAT_SCHEDULE = {
     "nightly-full-recompute": {
         "task": "progress.tasks.recompute_all",

@@ -14,6 +14,7 @@ import functools
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -167,7 +168,15 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        KeyError,
+        ValueError,
+        OSError,
+        TypeError,
+        IndexError,
+    ) as exc:
         raise ImportFileError(
             _("Tệp Excel bị hỏng hoặc không phải tệp .xlsx; hãy mở và lưu lại rồi tải lên lại.")
         ) from exc

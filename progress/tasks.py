@@ -5,7 +5,10 @@ from django.db import OperationalError
 
 from progress import services
 
+# ignore_result: nobody reads these results, and storing them made every save wait on Redis
+# (about 20 s of retries) while Redis was down (loadtests/faults/redis_outage.py).
 RETRY = {
+    "ignore_result": True,
     "autoretry_for": (OperationalError,),
     "retry_backoff": 2,
     "retry_backoff_max": 60,

@@ -12,6 +12,20 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 BAC_GIANG, LANG_SON = 24, 20
 
 
+PRODUCTION_PASSWORD_HASHERS = None
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 costs about 0.3 s a hash here, and every test makes or signs in several users.
+
+    tests/test_login_security.py checks the production hasher itself.
+    """
+    global PRODUCTION_PASSWORD_HASHERS
+    PRODUCTION_PASSWORD_HASHERS = list(settings.PASSWORD_HASHERS)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """Tasks run in-process in ordinary tests; tests marked `worker` use a real worker instead."""

@@ -27,8 +27,14 @@ def test_a_successful_login_is_recorded(client, demo):
 
 
 @pytest.mark.django_db
-def test_passwords_are_hashed_with_argon2(demo):
-    assert demo.officer.password.startswith("argon2")
+def test_passwords_are_hashed_with_argon2(settings, client, django_user_model):
+    import conftest
+
+    settings.PASSWORD_HASHERS = conftest.PRODUCTION_PASSWORD_HASHERS
+    user = django_user_model.objects.create_user("hashcheck", password="a-long-pass-phrase")
+    assert user.password.startswith("argon2")
+    response = attempt(client, "hashcheck", "a-long-pass-phrase")
+    assert response.status_code == 302
 
 
 def test_sessions_expire_after_a_working_day_and_at_browser_close():

@@ -269,8 +269,8 @@ def summary_charts(summary: Summary) -> list[dict[str, str]]:
     # Print has room for upright month labels; the legend goes below them.
     fig.update_layout(
         xaxis={"tickangle": 0, "tickfont": {"size": 11}},
-        legend={"y": -0.14},
-        margin={"b": 70},
+        legend={"y": -0.14, "yanchor": "top"},
+        margin={"b": 80},
     )
     figures.append((title, fig, TREND_HEIGHT))
     ranked = summary.children_with_data

@@ -5,7 +5,8 @@ import random
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from provinces.models import Level, Profile, Role, Unit
 from targets.models import MonthlyCount, MonthReopening, Target, TargetKind
@@ -201,7 +202,7 @@ def load_demo() -> DemoResult:
         counts += _commune_counts(rng, communes, _province_series(rng, start, growth))
         targets += _targets_for(province, 2023, target, 12, rng)
 
-    MonthlyCount.objects.bulk_create(counts, batch_size=5000)
+    _insert_counts(counts)
     Target.objects.bulk_create(targets, batch_size=2000)
     users = _demo_users()
     _demo_reopening(bg)
@@ -225,6 +226,33 @@ def _demo_reopening(province: Unit) -> None:
         reason="Demo: tháng 06/2023 mở để thử nhập liệu.",
         reopened_by=get_user_model().objects.get(username="bacgiang"),
     )
+
+
+def _insert_counts(counts: list[MonthlyCount]) -> None:
+    """Write the demo counts; on PostgreSQL with COPY, ten times faster than bulk_create's
+    INSERTs (every test that uses the demo pays this)."""
+    if connection.vendor != "postgresql":
+        MonthlyCount.objects.bulk_create(counts, batch_size=5000)
+        return
+    columns = (
+        "commune_id",
+        "year",
+        "month",
+        "participants",
+        "new_participants",
+        "version",
+        "updated_at",
+    )
+    now = timezone.now()
+    table = MonthlyCount._meta.db_table
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for c in counts:
+            copy.write_row(
+                (c.commune_id, c.year, c.month, c.participants, c.new_participants, 1, now)
+            )
 
 
 def demo_loaded() -> bool:

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from progress.models import Progress
+from progress.services import FIGURES
 from provinces.models import Unit
 
 
@@ -39,37 +40,8 @@ class ProgressSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Progress
-        fields = [
-            "unit",
-            "code",
-            "name",
-            "level",
-            "year",
-            "month",
-            "participants",
-            "change_vs_prev_month",
-            "change_vs_prev_year_end",
-            "same_month_last_year",
-            "change_yoy",
-            "change_yoy_pct",
-            "target",
-            "children_target",
-            "completion_pct",
-            "gap",
-            "over_target",
-            "new_in_month",
-            "new_ytd",
-            "target_new",
-            "children_target_new",
-            "completion_new_pct",
-            "deadline_month",
-            "months_left",
-            "required_pace",
-            "projected_year_end",
-            "communes_reported",
-            "communes_total",
-            "computed_at",
-        ]
+        # The stored figures, in the engine's order, so a new figure reaches the API by itself.
+        fields = ["unit", "code", "name", "level", "year", "month", *FIGURES, "computed_at"]
         read_only_fields = fields
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -231,6 +231,37 @@ def count_warnings(
     return found
 
 
+BULK_HISTORY_ROWS = 1000
+
+
+def _insert_history(logs: list[ChangeLog]) -> None:
+    """Write audit rows. A large batch (a file import: two rows per commune and month) goes
+    through COPY on PostgreSQL, several times faster than bulk_create's INSERTs."""
+    if len(logs) < BULK_HISTORY_ROWS or connection.vendor != "postgresql":
+        ChangeLog.objects.bulk_create(logs)
+        return
+    now = timezone.now()
+    columns = "unit_id, year, month, field, old_value, new_value, changed_by_id, changed_at, source"
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {ChangeLog._meta.db_table} ({columns}) FROM STDIN") as copy,
+    ):
+        for log in logs:
+            copy.write_row(
+                (
+                    log.unit_id,
+                    log.year,
+                    log.month,
+                    str(log.field),
+                    log.old_value,
+                    log.new_value,
+                    log.changed_by_id,
+                    now,
+                    log.source,
+                )
+            )
+
+
 def _user_label(user) -> str:
     if user is None:
         return ""
@@ -439,8 +470,7 @@ def counts_save(
                     "updated_at",
                 ],
             )
-        if logs:
-            ChangeLog.objects.bulk_create(logs)
+        _insert_history(logs)
         for row in to_create + to_update:
             result.versions[row.commune_id] = row.version
         result.created, result.updated = len(to_create), len(to_update)

@@ -48,6 +48,24 @@ def test_district_staff_save_a_whole_month_with_one_log_row_per_field(demo):
     )
 
 
+def test_a_large_batch_of_history_rows_is_written_the_same_way(demo, monkeypatch):
+    """Imports write history through COPY past BULK_HISTORY_ROWS; the rows must be identical."""
+    monkeypatch.setattr(services, "BULK_HISTORY_ROWS", 1)
+    entries = june_entries(demo.luc_nam)
+    assert save(demo.clerk, entries).status == SaveStatus.SAVED
+    logs = ChangeLog.objects.filter(year=2023, month=6)
+    assert logs.count() == 48
+    first = entries[0]
+    log = logs.get(unit_id=first.commune_id, field=ChangeField.NEW_PARTICIPANTS)
+    assert (log.old_value, log.new_value, log.changed_by, log.source) == (
+        None,
+        first.new_participants,
+        demo.clerk,
+        "form",
+    )
+    assert abs((timezone.now() - log.changed_at).total_seconds()) < 60
+
+
 def test_a_save_asks_for_the_recompute_of_the_province_once(demo):
     with mock.patch("targets.services.request_recompute") as request_recompute:
         save(demo.clerk, june_entries(demo.luc_nam))

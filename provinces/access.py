@@ -66,9 +66,9 @@ def visible_units(user):
     return Unit.objects.within(root)
 
 
-def can_enter_counts(user, district: Unit) -> bool:
-    """District staff enter the counts of their own district's communes; superusers may too."""
-    if district.level != Level.DISTRICT or not user.is_authenticated:
+def _is_staff_of(user, district_id: int | None) -> bool:
+    """District staff of that district, or a superuser."""
+    if not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
@@ -76,22 +76,18 @@ def can_enter_counts(user, district: Unit) -> bool:
     return (
         profile is not None
         and profile.role == Role.DISTRICT_STAFF
-        and profile.unit_id == district.pk
+        and profile.unit_id == district_id
     )
+
+
+def can_enter_counts(user, district: Unit) -> bool:
+    """District staff enter the counts of their own district's communes; superusers may too."""
+    return district.level == Level.DISTRICT and _is_staff_of(user, district.pk)
 
 
 def can_enter_commune_counts(user, commune: Unit) -> bool:
     """can_enter_counts for one commune, without loading its district (the commune carries it)."""
-    if commune.level != Level.COMMUNE or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    profile = _profile(user)
-    return (
-        profile is not None
-        and profile.role == Role.DISTRICT_STAFF
-        and profile.unit_id == commune.district_id
-    )
+    return commune.level == Level.COMMUNE and _is_staff_of(user, commune.district_id)
 
 
 def can_set_targets(user, unit: Unit) -> bool:

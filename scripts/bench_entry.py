@@ -69,35 +69,13 @@ def run() -> None:
 
     from provinces.loader import load_admin_units, read_package_tree
     from provinces.models import Level, Profile, Role, Unit
+    from provinces.testing import make_district
     from targets.models import MonthlyCount, MonthReopening
     from targets.services import CountEntry, counts_save
 
     load_admin_units([p for p in read_package_tree() if p["code"] == 24])
     province = Unit.objects.get(level=Level.PROVINCE, code="24")
-    district = Unit.objects.create(
-        level=Level.DISTRICT,
-        code="999",
-        name="Huyện Đo",
-        full_name="Huyện Đo",
-        division_type="huyen",
-        parent=province,
-        province=province,
-    )
-    district.district = district
-    district.save()
-    Unit.objects.bulk_create(
-        Unit(
-            level=Level.COMMUNE,
-            code=f"999{i:02d}",
-            name=f"Xã Đo {i}",
-            full_name=f"Xã Đo {i}",
-            division_type="xa",
-            parent=district,
-            province=province,
-            district=district,
-        )
-        for i in range(COMMUNES)
-    )
+    district = make_district(province, "999", COMMUNES)
     ids = list(
         Unit.objects.communes()
         .filter(district=district)

@@ -160,33 +160,10 @@ def _pad_communes(total: int) -> None:
     missing = total - Unit.objects.communes().count()
     if missing <= 0:
         return
+    from provinces.testing import make_district
+
     province = Unit.objects.get(level=Level.PROVINCE, code="01")
-    district = Unit.objects.create(
-        level=Level.DISTRICT,
-        code="999",
-        name="Thử Nghiệm",
-        full_name="Huyện Thử Nghiệm",
-        division_type="huyen",
-        search_key="thu nghiem",
-        parent=province,
-        province=province,
-    )
-    district.district = district
-    district.save()
-    Unit.objects.bulk_create(
-        Unit(
-            level=Level.COMMUNE,
-            code=f"{90000 + i}",
-            name=f"Thử {i}",
-            full_name=f"Xã Thử {i}",
-            division_type="xa",
-            search_key=f"thu {i}",
-            parent=district,
-            province=province,
-            district=district,
-        )
-        for i in range(missing)
-    )
+    make_district(province, "999", missing, first_commune_code=90000)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ May and July 2023 are closed, whatever today's date is.
 
 import pytest
 
-from provinces.models import Level, Profile, Role, Unit
+from provinces.models import Profile, Role
+from provinces.testing import make_district  # noqa: F401  (re-exported for the tests)
 from targets.models import MonthlyCount
 from targets.services import CountEntry
 
@@ -41,32 +42,3 @@ def second_clerk(demo, django_user_model):
 @pytest.fixture
 def superuser(django_user_model):
     return django_user_model.objects.create_superuser(username="root", password="pw-root")
-
-
-def make_district(province, code: str, communes: int):
-    """A district with `communes` communes under `province` (codes outside the real ones)."""
-    district = Unit.objects.create(
-        level=Level.DISTRICT,
-        code=code,
-        name=f"Huyện Thử {code}",
-        full_name=f"Huyện Thử {code}",
-        division_type="huyen",
-        parent=province,
-        province=province,
-    )
-    district.district = district
-    district.save()
-    Unit.objects.bulk_create(
-        Unit(
-            level=Level.COMMUNE,
-            code=f"{code}{i:02d}",
-            name=f"Xã Thử {i}",
-            full_name=f"Xã Thử {i}",
-            division_type="xa",
-            parent=district,
-            province=province,
-            district=district,
-        )
-        for i in range(communes)
-    )
-    return district

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from bhxh_dashboard.env import env_bool, env_list, parse_database_url, parse_redis_url
+from bhxh_dashboard.env import env_bool, env_int, env_list, parse_database_url, parse_redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -174,6 +174,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.5,
     "visibility_timeout": 600,
 }
+# A full recompute (the nightly run, `recompute_progress`) splits the provinces over this many
+# database connections working at once; 1 keeps it to one. Size it to the database's cores.
+PROGRESS_RECOMPUTE_CONNECTIONS = env_int("PROGRESS_RECOMPUTE_CONNECTIONS", default=2, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "nightly-full-recompute": {
         "task": "progress.tasks.recompute_all",

@@ -66,11 +66,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from itertools import repeat
 
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from progress.models import Progress, RecomputeState
@@ -234,15 +237,65 @@ def years_with_data(*, province_id: int | None = None) -> list[int]:
 
 
 def recompute_all(*, year: int | None = None) -> list[int]:
-    """Recompute every province for a year (every year with data, oldest first, when None)."""
+    """Recompute every province for a year (every year with data, oldest first, when None).
+
+    The provinces are split over PROGRESS_RECOMPUTE_CONNECTIONS connections working at once (one
+    statement each, on its own core of the database), then the nation rows are summed from them.
+    """
     years = [year] if year is not None else years_with_data()
     for each in years:
-        _recompute(province_ids=None, years=(each,))
+        groups = _province_groups()
+        if groups is None:
+            _recompute(province_ids=None, years=(each,))
+            continue
+        with ThreadPoolExecutor(len(groups)) as pool:
+            list(pool.map(_recompute_in_own_connection, groups, repeat((each,))))
+        _recompute(province_ids=[], years=(each,))
     return years
 
 
-def _recompute(*, province_ids: list[int] | None, years: tuple[int, ...]) -> None:
-    """province_ids None means every province, in one statement (not one per province)."""
+def _province_groups() -> list[list[int]] | None:
+    """Runs of provinces (in id order, so their communes' ids are runs too) with about the same
+    number of communes each, one per connection; None when the recompute must stay on this
+    connection: one is configured, or a transaction is open here whose data other connections
+    would not see (tests, a caller's atomic block), or the Python twin computes."""
+    from django.conf import settings
+
+    wanted = settings.PROGRESS_RECOMPUTE_CONNECTIONS
+    if wanted < 2 or connection.in_atomic_block or not _set_wise_sql():
+        return None
+    communes = dict(
+        Unit.objects.communes()
+        .values("province_id")
+        .annotate(n=Count("pk"))
+        .values_list("province_id", "n")
+    )
+    provinces = list(Unit.objects.provinces().order_by("pk").values_list("pk", flat=True))
+    total = sum(communes.values()) or 1
+    groups, filled = [[]], 0
+    for province in provinces:
+        size = communes.get(province, 0)
+        # A province goes to the next group when most of it lies past this group's share.
+        past_share = filled + size / 2 > total * len(groups) / wanted
+        if groups[-1] and past_share and len(groups) < wanted:
+            groups.append([])
+        groups[-1].append(province)
+        filled += size
+    return [group for group in groups if group] or None
+
+
+def _recompute_in_own_connection(province_ids: list[int], years: tuple[int, ...]) -> None:
+    try:
+        _recompute(province_ids=province_ids, years=years, with_nation=False)
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def _recompute(
+    *, province_ids: list[int] | None, years: tuple[int, ...], with_nation: bool = True
+) -> None:
+    """province_ids None means every province, in one statement (not one per province); an empty
+    list only the nation rows (after the provinces were recomputed in groups)."""
     nation = Unit.objects.filter(level=Level.NATION).values_list("pk", flat=True).first()
     if nation is None:
         return
@@ -251,9 +304,7 @@ def _recompute(*, province_ids: list[int] | None, years: tuple[int, ...]) -> Non
         if province_ids is None
         else sorted(province_ids)
     )
-    if not all_ids:
-        return
-    barrier = _barrier(province_ids=all_ids, years=years)
+    barrier = _barrier(province_ids=all_ids, years=years) if all_ids else None
     now = timezone.now()
     with transaction.atomic():
         if _set_wise_sql():
@@ -261,14 +312,19 @@ def _recompute(*, province_ids: list[int] | None, years: tuple[int, ...]) -> Non
                 # One big statement: compiling it (JIT) costs more than it saves, and its sorts
                 # fit in memory with a little more than the 4 MB default.
                 cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
-            _lock(all_ids, years)
-            _sql_units(province_ids=province_ids, years=years, nation=nation, now=now)
-            _lock([0], years)
-            _sql_nation(years=years, nation=nation, now=now)
+            if all_ids:
+                _lock(all_ids, years)
+                _sql_units(province_ids=province_ids, years=years, nation=nation, now=now)
+            if with_nation:
+                _lock([0], years)
+                _sql_nation(years=years, nation=nation, now=now)
         else:
-            _python_units(province_ids=province_ids, years=years, nation=nation, now=now)
-            _python_nation(years=years, nation=nation, now=now)
-        _mark_computed(province_ids=all_ids, years=years, barrier=barrier)
+            if all_ids:
+                _python_units(province_ids=province_ids, years=years, nation=nation, now=now)
+            if with_nation:
+                _python_nation(years=years, nation=nation, now=now)
+        if all_ids:
+            _mark_computed(province_ids=all_ids, years=years, barrier=barrier)
 
 
 def _set_wise_sql() -> bool:
@@ -349,10 +405,10 @@ def _mark_computed(*, province_ids: list[int], years: tuple[int, ...], barrier) 
 # PostgreSQL: one INSERT ... SELECT per level
 # ---------------------------------------------------------------------------------------------
 
-# From a `base` relation (unit_id, level, parent_id, year, month, p, n, reported, p_last,
-# communes_total, target, deadline, target_new, children_target, children_target_new) with twelve
-# dense months per unit-year, derive every figure and upsert it.
-_DERIVE_AND_UPSERT = """
+# From `series` (unit_id, month, p, n, reported, p_last: twelve dense months per unit) and `meta`
+# (each unit's level, parent, communes_total, targets and deadline), derive every figure and
+# merge it into the table.
+_DERIVE_AND_MERGE = """
 WITH {ctes},
 win AS (
     SELECT s.*,
@@ -410,37 +466,35 @@ out AS (
         communes_total
     FROM fig
 )
-INSERT INTO progress_progress AS t (unit_id, year, month, computed_at, {columns})
-SELECT o.unit_id, o.year, o.month, %(now)s, {out_columns} FROM out o
-{prefilter}
-ON CONFLICT (unit_id, year, month) DO UPDATE SET
-    computed_at = EXCLUDED.computed_at, {updates}
-WHERE ({old}) IS DISTINCT FROM ({new})
-"""
-
-
-# Only new or changed rows go to the upsert: unchanged ones are not even locked (ON CONFLICT
-# DO UPDATE ... WHERE would lock each one), so recomputing without changes writes nothing.
-_PREFILTER = """
-WHERE NOT EXISTS (
-    SELECT 1 FROM progress_progress t
-    WHERE t.unit_id = o.unit_id AND t.year = %(year)s AND t.month = o.month AND {scope_t}
-      AND ({old}) IS NOT DISTINCT FROM ({out_row}))
+MERGE INTO progress_progress t
+USING out o ON t.year = %(year)s AND t.unit_id = o.unit_id AND t.month = o.month AND {scope_t}
+WHEN MATCHED AND ({old}) IS DISTINCT FROM ({new}) THEN
+    UPDATE SET computed_at = %(now)s, {updates}
+WHEN NOT MATCHED THEN
+    INSERT (unit_id, year, month, computed_at, {columns})
+    VALUES (o.unit_id, o.year, o.month, %(now)s, {out_columns})
 """
 
 
 def _derive_sql(ctes: str, scope_t: str = "true") -> str:
-    """The upsert of every figure from `ctes` (which define `series` and `meta`); scope_t narrows
-    the stored rows compared with (so one province's recompute reads only its rows)."""
-    old = ", ".join(f"t.{c}" for c in ROW_FIELDS)
-    out_row = ", ".join(f"o.{c}::{_SQL_TYPES.get(c, 'integer')}" for c in ROW_FIELDS)
-    return _DERIVE_AND_UPSERT.format(
+    """The merge of every figure from `ctes` (which define `series` and `meta`) into the table.
+
+    scope_t holds for every stored row of the units in `series`: it lets the planner read only
+    those rows (one province's, not the whole country's) when it joins them.
+
+    MERGE joins the fresh rows with the stored ones once, on the (year, unit, month) index:
+    a stored row that is unchanged is neither written nor locked (so recomputing twice writes
+    nothing), a changed one is updated in place, a new one is a plain insert. Concurrent
+    recomputes of the same rows are serialised by the advisory locks, which MERGE needs (it
+    does not resolve insert races the way ON CONFLICT does).
+    """
+    return _DERIVE_AND_MERGE.format(
         ctes=ctes,
-        prefilter=_PREFILTER.format(old=old, out_row=out_row, scope_t=scope_t),
+        scope_t=scope_t,
         columns=", ".join(ROW_FIELDS),
-        updates=", ".join(f"{c} = EXCLUDED.{c}" for c in ROW_FIELDS),
+        updates=", ".join(f"{c} = o.{c}" for c in ROW_FIELDS),
         old=", ".join(f"t.{c}" for c in ROW_FIELDS),
-        new=", ".join(f"EXCLUDED.{c}" for c in ROW_FIELDS),
+        new=", ".join(f"o.{c}::{_SQL_TYPES.get(c, 'integer')}" for c in ROW_FIELDS),
         out_columns=", ".join(f"o.{c}" for c in ROW_FIELDS),
     )
 
@@ -472,7 +526,7 @@ _UNITS_BASE = """
         FROM provinces_unit cu
         CROSS JOIN generate_series(1, 12) m(month)
         LEFT JOIN targets_monthlycount c ON c.commune_id = cu.id AND c.month = m.month::smallint
-            AND c.year IN (%(year)s, %(year)s - 1)
+            AND c.year IN (%(year)s, %(year)s - 1) AND {scope_c}
         WHERE cu.level = 3 AND {scope_cu}
         GROUP BY m.month, cu.province_id, ROLLUP (cu.district_id, cu.id)
     ),
@@ -527,7 +581,7 @@ _NATION_BASE = """
         SELECT %(nation)s::bigint AS unit_id, month, sum(participants) AS p,
             sum(new_in_month) AS n, sum(communes_reported) AS reported,
             sum(same_month_last_year) AS p_last
-        FROM progress_progress WHERE level = 1 AND year = %(year)s
+        FROM progress_progress WHERE parent_id = %(nation)s AND year = %(year)s
         GROUP BY month
     ),
     meta AS (
@@ -554,22 +608,26 @@ def _units_base(province_ids) -> str:
     """The units' base query, filtered to the provinces (no filter at all for every province).
 
     The filter is a literal list the planner can estimate (a subquery it cannot: it then picks
-    nested loops over the whole country).
+    nested loops over the whole country). The counts are also narrowed to the provinces'
+    range of commune ids: a province's communes are loaded together, so their ids are one
+    run and the counts index reads only that run (the join with the units keeps it exact
+    whatever the ids).
     """
     if province_ids is None:
-        return _UNITS_BASE.format(scope="true", scope_p="true", scope_u="true", scope_cu="true")
+        return _UNITS_BASE.format(scope="true", scope_u="true", scope_cu="true", scope_c="true")
     return _UNITS_BASE.format(
         scope="province_id = ANY(%(provinces)s)",
-        scope_p="p.id = ANY(%(provinces)s)",
         scope_u="u.province_id = ANY(%(provinces)s)",
         scope_cu="cu.province_id = ANY(%(provinces)s)",
+        scope_c="c.commune_id BETWEEN %(first_commune)s AND %(last_commune)s",
     )
 
 
-def _params(province_ids, year, nation, now) -> dict:
+def _params(province_ids, year, nation, now, communes=(None, None)) -> dict:
     return {
-        "all": province_ids is None,
         "provinces": list(province_ids or []),
+        "first_commune": communes[0],
+        "last_commune": communes[1],
         "year": year,
         "nation": nation,
         "now": now,
@@ -593,14 +651,24 @@ def _sql_units(*, province_ids, years, nation, now) -> None:
             active, every = cursor.fetchone()
             if active:
                 scope = None if province_ids is None and every else active
-                params = _params(scope, year, nation, now)
+                communes = (None, None)
+                if scope is not None:
+                    cursor.execute(
+                        "SELECT min(id), max(id) FROM provinces_unit"
+                        " WHERE level = 3 AND province_id = ANY(%s)",
+                        [scope],
+                    )
+                    communes = cursor.fetchone()
                 scope_t = (
                     "true"
                     if scope is None
                     else "t.unit_id IN (SELECT id FROM provinces_unit"
                     " WHERE province_id = ANY(%(provinces)s))"
                 )
-                cursor.execute(_derive_sql(_units_base(scope), scope_t), params)
+                cursor.execute(
+                    _derive_sql(_units_base(scope), scope_t),
+                    _params(scope, year, nation, now, communes),
+                )
             # A province-year whose counts were all deleted keeps no rows.
             cursor.execute(
                 f"""
@@ -617,12 +685,12 @@ def _sql_nation(*, years, nation, now) -> None:
     with connection.cursor() as cursor:
         for year in years:
             params = _params(None, year, nation, now)
-            cursor.execute(_derive_sql(_NATION_BASE, "t.level = 0"), params)
+            cursor.execute(_derive_sql(_NATION_BASE, "t.unit_id = %(nation)s"), params)
             cursor.execute(
                 """
-                DELETE FROM progress_progress t WHERE t.level = 0 AND t.year = %(year)s
+                DELETE FROM progress_progress t WHERE t.unit_id = %(nation)s AND t.year = %(year)s
                   AND NOT EXISTS (SELECT 1 FROM progress_progress p
-                                  WHERE p.level = 1 AND p.year = %(year)s)
+                                  WHERE p.parent_id = %(nation)s AND p.year = %(year)s)
                 """,
                 params,
             )

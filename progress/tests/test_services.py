@@ -208,3 +208,31 @@ def test_a_province_recompute_takes_a_fixed_number_of_queries(demo, django_asser
         services.recompute_province(province_id=demo.bac_giang.pk, year=2023)
     with django_assert_max_num_queries(18):
         services.recompute_all(year=2023)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_full_recompute_split_over_connections_gives_the_same_rows(demo, settings):
+    def figures() -> dict:
+        return {k: [r[f] for f in services.ROW_FIELDS] for k, r in snapshot().items()}
+
+    settings.PROGRESS_RECOMPUTE_CONNECTIONS = 1
+    Progress.objects.all().delete()
+    services.recompute_all()
+    on_one = figures()
+
+    settings.PROGRESS_RECOMPUTE_CONNECTIONS = 2
+    provinces = sorted([demo.bac_giang.pk, demo.lang_son.pk])
+    assert services._province_groups() == [[provinces[0]], [provinces[1]]]
+    Progress.objects.all().delete()
+    services.recompute_all()
+    assert figures() == on_one
+    assert row(demo.bac_giang, 5).participants == 44_134
+    assert row(demo.nation, 5).participants == sum(
+        row(p, 5).participants for p in (demo.bac_giang, demo.lang_son)
+    )
+    assert not freshness(demo.nation, 2023).pending  # both groups marked their provinces
+
+
+def test_inside_a_transaction_the_full_recompute_stays_on_its_connection(demo, settings):
+    settings.PROGRESS_RECOMPUTE_CONNECTIONS = 2
+    assert services._province_groups() is None  # other connections would not see this data

@@ -178,16 +178,34 @@ class Command(BaseCommand):
         return times
 
     def server_cpu(self) -> float:
-        """CPU seconds used so far by this connection's PostgreSQL backend (same machine)."""
+        """CPU seconds used so far by the whole PostgreSQL server on this machine: the
+        postmaster, its live processes and the ones that ended (their time is added to the
+        postmaster's). A full recompute works on several connections at once, so one backend's
+        CPU would not be the whole cost."""
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            pid = cursor.fetchone()[0]
+            cursor.execute("SHOW data_directory")
+            data_directory = cursor.fetchone()[0]
         try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(os.path.join(data_directory, "postmaster.pid")) as pid_file:
+                postmaster = int(pid_file.readline())
+            total = 0.0
+            for entry in os.listdir("/proc"):
+                if not entry.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{entry}/stat") as stat:
+                        fields = stat.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # ended meanwhile
+                # fields[1] is the parent pid; [11], [12] own user and system time; [13],
+                # [14] those of its children that ended.
+                if int(entry) == postmaster:
+                    total += sum(int(f) for f in fields[11:15])
+                elif int(fields[1]) == postmaster:
+                    total += int(fields[11]) + int(fields[12])
         except OSError:
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            return float("nan")  # not on this machine, or not readable
+        return total / os.sysconf("SC_CLK_TCK")
 
     def report(self, label: str, runs, plain=None) -> None:
         wall = statistics.median(r[0] for r in runs)

@@ -44,13 +44,15 @@ Coalescing: a save queues ``tasks.recompute_province`` with a short countdown
 that started after the last request has finished, so a burst of saves from one province costs
 one or two recomputes, not one per save.
 
-A recompute is one INSERT ... SELECT statement per level: the SELECT is one grouped query
-(``GROUP BY ... ROLLUP(district, commune)`` over the monthly counts plus window functions for the
-comparisons), the INSERT an upsert (``ON CONFLICT DO UPDATE``) fed only the rows whose figures
-changed (an anti-join with the stored rows), so recomputing twice writes nothing and a save
+A recompute is one MERGE statement per level (units, then the nation): its source is one grouped
+query (``GROUP BY ... ROLLUP(district, commune)`` over the monthly counts, plus window functions
+for the comparisons), joined once with the stored rows of the year; only new rows are inserted
+and only rows whose figures changed are updated, so recomputing twice writes nothing and a save
 rewrites only the months it moved. The table keeps free room on each page (fillfactor 70) so
-those rewrites are HOT updates, and has no database foreign keys (see models.Progress). A pure-Python twin of the same rules runs
-on SQLite (the newcomer's default database) and serves the tests as an independent oracle.
+those rewrites are HOT updates, and has no database foreign keys (see models.Progress). A full
+recompute splits the provinces over ``PROGRESS_RECOMPUTE_CONNECTIONS`` connections (2) working
+at once, then sums the nation from their rows. A pure-Python twin of the same rules runs on
+SQLite (the newcomer's default database) and serves the tests as an independent oracle.
 
 Concurrency: a recompute of a province-year holds ``pg_advisory_xact_lock`` on it, and the nation
 rows are recomputed under a lock of their own taken after the provinces' rows are written, so two
@@ -637,28 +639,23 @@ def _params(province_ids, year, nation, now, communes=(None, None)) -> dict:
 def _sql_units(*, province_ids, years, nation, now) -> None:
     with connection.cursor() as cursor:
         for year in years:
-            # Rows exist for the provinces with counts this year: one indexed probe each.
+            # Rows exist for the provinces with counts this year: one indexed probe each. The
+            # range of their communes' ids narrows the read of the counts (see _units_base).
             cursor.execute(
                 f"""
                 SELECT array_agg(p.id ORDER BY p.id), count(*) = (
-                    SELECT count(*) FROM provinces_unit p WHERE level = 1 AND {_scope("p.id", province_ids)})
+                    SELECT count(*) FROM provinces_unit p WHERE level = 1 AND {_scope("p.id", province_ids)}),
+                    (SELECT min(id) FROM provinces_unit WHERE level = 3 AND {_scope("province_id", province_ids)}),
+                    (SELECT max(id) FROM provinces_unit WHERE level = 3 AND {_scope("province_id", province_ids)})
                 FROM provinces_unit p WHERE p.level = 1 AND {_scope("p.id", province_ids)} AND EXISTS (
                     SELECT 1 FROM provinces_unit cu JOIN targets_monthlycount c ON c.commune_id = cu.id
                     WHERE cu.province_id = p.id AND cu.level = 3 AND c.year = %(year)s)
                 """,
                 {"year": year, "provinces": list(province_ids or [])},
             )
-            active, every = cursor.fetchone()
+            active, every, *communes = cursor.fetchone()
             if active:
                 scope = None if province_ids is None and every else active
-                communes = (None, None)
-                if scope is not None:
-                    cursor.execute(
-                        "SELECT min(id), max(id) FROM provinces_unit"
-                        " WHERE level = 3 AND province_id = ANY(%s)",
-                        [scope],
-                    )
-                    communes = cursor.fetchone()
                 scope_t = (
                     "true"
                     if scope is None

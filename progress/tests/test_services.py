@@ -236,3 +236,42 @@ def test_the_full_recompute_split_over_connections_gives_the_same_rows(demo, set
 def test_inside_a_transaction_the_full_recompute_stays_on_its_connection(demo, settings):
     settings.PROGRESS_RECOMPUTE_CONNECTIONS = 2
     assert services._province_groups() is None  # other connections would not see this data
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recomputes_running_at_once_serialise_and_agree(demo, settings):
+    """Two recomputes writing the same new rows at the same moment: without the advisory locks
+    one of them fails on the unique (unit, year, month) key (MERGE does not resolve that race)."""
+    import threading
+
+    from django.db import connection
+
+    settings.PROGRESS_RECOMPUTE_CONNECTIONS = 2
+    expected = {k: [r[f] for f in services.ROW_FIELDS] for k, r in snapshot().items()}
+    errors = []
+
+    def recompute(start, work):
+        try:
+            start.wait(timeout=10)
+            work()
+        except Exception as error:  # collected: an assertion in a thread would be lost
+            errors.append(error)
+        finally:
+            connection.close()
+
+    for _ in range(3):
+        Progress.objects.all().delete()
+        start = threading.Barrier(3)
+        works = [
+            services.recompute_all,
+            lambda: services.recompute_province(province_id=demo.bac_giang.pk, year=2023),
+            lambda: services.recompute_province(province_id=demo.lang_son.pk, year=2023),
+        ]
+        threads = [threading.Thread(target=recompute, args=(start, w)) for w in works]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        got = {k: [r[f] for f in services.ROW_FIELDS] for k, r in snapshot().items()}
+        assert got == expected

@@ -496,21 +496,11 @@ def _derive_sql(ctes: str, scope_t: str = "true") -> str:
         columns=", ".join(ROW_FIELDS),
         updates=", ".join(f"{c} = o.{c}" for c in ROW_FIELDS),
         old=", ".join(f"t.{c}" for c in ROW_FIELDS),
-        new=", ".join(f"o.{c}::{_SQL_TYPES.get(c, 'integer')}" for c in ROW_FIELDS),
+        # No casts to the columns' types: the figures are compared by value (a bigint sum with an
+        # integer, a numeric rounded to 2 places with a numeric(9, 2)), and casting costs time.
+        new=", ".join(f"o.{c}" for c in ROW_FIELDS),
         out_columns=", ".join(f"o.{c}" for c in ROW_FIELDS),
     )
-
-
-# Casts so the changed-row filter compares like with like (the sums are bigint or numeric).
-_SQL_TYPES = {
-    "level": "smallint",
-    "parent_id": "bigint",
-    "change_yoy_pct": "numeric(9, 2)",
-    "completion_pct": "numeric(9, 2)",
-    "completion_new_pct": "numeric(9, 2)",
-    "deadline_month": "smallint",
-    "months_left": "smallint",
-}
 
 
 # Provinces, districts and communes of the provinces in scope, for the years in scope. `agg` is

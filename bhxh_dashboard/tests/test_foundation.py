@@ -46,6 +46,8 @@ def test_healthz_is_503_when_the_broker_is_unreachable(client, settings):
         ({"REDIS_URL": "http://127.0.0.1:6379"}, "is not a Redis address"),
         ({"DATABASE_URL": "postgres://postgres@127.0.0.1:1/none"}, "Database unreachable"),
         ({"DEBUG": "maybe"}, "is not a yes/no value"),
+        ({"PROGRESS_RECOMPUTE_CONNECTIONS": "two"}, "is not a whole number of at least 1"),
+        ({"PROGRESS_RECOMPUTE_CONNECTIONS": "0"}, "is not a whole number of at least 1"),
     ],
 )
 def test_bad_configuration_gives_one_clear_line(env, message):

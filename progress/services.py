@@ -576,7 +576,8 @@ _NATION_BASE = """
         FROM progress_progress WHERE parent_id = %(nation)s AND year = %(year)s
         GROUP BY month
     ),
-    meta AS (
+    -- Materialized: computed once, not once for each of the twelve months it is joined with.
+    meta AS MATERIALIZED (
         SELECT %(nation)s::bigint AS unit_id, 0 AS level, NULL::bigint AS parent_id,
             (SELECT count(*) FROM provinces_unit WHERE level = 3) AS communes_total,
             max(t.value) FILTER (WHERE t.kind = 'participants' AND u.level = 0) AS target,

@@ -404,7 +404,7 @@ def _mark_computed(*, province_ids: list[int], years: tuple[int, ...], barrier) 
 
 
 # ---------------------------------------------------------------------------------------------
-# PostgreSQL: one INSERT ... SELECT per level
+# PostgreSQL: one MERGE per level
 # ---------------------------------------------------------------------------------------------
 
 # From `series` (unit_id, month, p, n, reported, p_last: twelve dense months per unit) and `meta`
@@ -484,7 +484,7 @@ def _derive_sql(ctes: str, scope_t: str = "true") -> str:
     scope_t holds for every stored row of the units in `series`: it lets the planner read only
     those rows (one province's, not the whole country's) when it joins them.
 
-    MERGE joins the fresh rows with the stored ones once, on the (year, unit, month) index:
+    MERGE joins the fresh rows with the stored ones once, on the (unit, year, month) key:
     a stored row that is unchanged is neither written nor locked (so recomputing twice writes
     nothing), a changed one is updated in place, a new one is a plain insert. Concurrent
     recomputes of the same rows are serialised by the advisory locks, which MERGE needs (it

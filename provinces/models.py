@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -97,6 +98,19 @@ class Unit(models.Model):
         from django.urls import reverse
 
         return reverse("reports:unit", kwargs={"code": self.url_code})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        unit = super().from_db(db, field_names, values)
+        # The nation's name is stored once, in Vietnamese ("Toàn quốc"); a page in English says
+        # "Nationwide". Read in the language active when the row is loaded (the request's).
+        if "level" in field_names and unit.level == Level.NATION:
+            name = gettext("Toàn quốc")
+            if "name" in field_names:
+                unit.name = name
+            if "full_name" in field_names:
+                unit.full_name = name
+        return unit
 
     @property
     def is_commune(self) -> bool:

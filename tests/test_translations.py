@@ -120,11 +120,11 @@ def leftover_vietnamese(html: str, demo) -> list[str]:
     """Vietnamese words on the page once names (units, people, reopening reasons) are taken out."""
     html = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
     names = set()
-    for unit in Unit.objects.within(demo.bac_giang).only("name", "full_name"):
+    units = Unit.objects.within(demo.bac_giang) | Unit.objects.provinces()
+    for unit in units.only("name", "full_name"):
         names |= {unit.full_name, unit.name}
     names |= {u.get_full_name() for u in (demo.national, demo.officer, demo.clerk, demo.manager)}
     names |= set(MonthReopening.objects.values_list("reason", flat=True))
-    names |= {demo.nation.full_name, demo.nation.name}
     for name in sorted(filter(None, names), key=len, reverse=True):
         html = html.replace(name, "")
     return sorted({m.group(0) for m in re.finditer(r"\S*" + VIETNAMESE.pattern + r"\S*", html)})
@@ -174,6 +174,7 @@ ENGLISH_PAGES = [
     ("officer", "/nhap-lieu/nhap-tep/chi-tieu/p24/"),
     ("officer", "/nhap-lieu/mo-lai-thang/p24/"),
     ("officer", "/api/token/"),
+    ("national", "/u/vn/?year=2023&month=5"),
 ]
 
 
@@ -190,6 +191,14 @@ def test_english_pages_have_no_vietnamese_left(client, demo):
         if response.status_code != 200 or '<html lang="en">' not in html or left or years:
             problems[url] = (response.status_code, left, years)
     assert problems == {}
+
+
+@pytest.mark.django_db
+def test_the_nation_is_named_in_the_readers_language(client, demo):
+    html = english(client, demo.national).get("/u/vn/?year=2023&month=5").content.decode()
+    assert "Nationwide" in html and "Toàn quốc" not in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    assert "Toàn quốc" in client.get("/u/vn/?year=2023&month=5").content.decode()
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import struct
 
 import pytest
 from django.db import connection
@@ -111,6 +112,29 @@ def test_random_bytes_never_crash_the_file_reader(data, filename):
 @given(data=st.binary(max_size=300))
 def test_random_bytes_behind_the_xlsx_magic_are_a_clear_error_or_rows(data):
     _read(imports.XLSX_MAGIC + data, "")
+
+
+def _central_entries(data: bytes):
+    """Offsets of the zip's central directory entries."""
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        yield at
+        at = data.find(b"PK\x01\x02", at + 4)
+
+
+@pytest.mark.parametrize(
+    ("field", "offset", "value"),
+    [
+        ("encrypted flag", 8, 1),  # zipfile: RuntimeError, "password required"
+        ("zip version 22.7", 6, 227),  # zipfile: NotImplementedError
+    ],
+)
+def test_zip_damage_the_fuzz_found_is_a_clear_error(field, offset, value):
+    data = bytearray(XLSX)
+    for entry in _central_entries(XLSX):
+        struct.pack_into("<H", data, entry + offset, value)
+    with pytest.raises(ImportFileError, match="Tệp Excel bị hỏng"):
+        imports.read_table(bytes(data), "so-lieu.xlsx")
 
 
 @FAST

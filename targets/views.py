@@ -89,8 +89,22 @@ def count_entry(request, code):
         (w for w in windows if (w.year, w.month) == (year, month)), None
     ) or selectors.month_window(province_id=district.province_id, year=year, month=month)
     if window.state == selectors.WindowState.NOT_YET:
+        asked = window
         year, month = selectors.default_entry_month(windows)
         window = next(w for w in windows if (w.year, w.month) == (year, month))
+        if request.method == "GET":  # say why the page shows another month than the one asked
+            messages.info(
+                request,
+                _(
+                    "Tháng %(asked)s chưa thể nhập: số liệu chốt vào ngày %(cutoff)s. "
+                    "Trang đang hiển thị tháng %(shown)s."
+                )
+                % {
+                    "asked": f"{asked.month:02d}/{asked.year}",
+                    "cutoff": asked.cutoff.strftime("%d/%m/%Y"),
+                    "shown": f"{month:02d}/{year}",
+                },
+            )
     grid = selectors.entry_grid(district=district, year=year, month=month)
 
     result = None

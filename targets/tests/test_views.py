@@ -395,3 +395,13 @@ def test_clearing_a_saved_row_is_refused_not_a_deletion(client, demo):
     html = client.post(JUNE, {**fields, "save": "1"}).content.decode()
     assert "Chưa nhập số người tham gia." in html
     assert june_saved(demo.luc_nam).count() == 24
+
+
+def test_a_month_before_its_cut_off_says_why_another_month_is_shown(client, demo):
+    html = as_user(client, demo.clerk).get(COUNTS + "?thang=2100-01").content.decode()
+    assert "Tháng 01/2100 chưa thể nhập: số liệu chốt vào ngày 25/01/2100." in html
+    shown = re.search(r"Trang đang hiển thị tháng (\d\d)/(\d{4})", html)
+    assert shown and f'value="{shown[2]}-{shown[1]}"' in html  # the month the grid saves to
+    client.cookies["django_language"] = "en"
+    html = client.get(COUNTS + "?thang=2100-01").content.decode()
+    assert "Month 01/2100 cannot be entered yet: counts are cut off on 25/01/2100." in html

@@ -12,18 +12,24 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 BAC_GIANG, LANG_SON = 24, 20
 
 
-PRODUCTION_PASSWORD_HASHERS = None
-
-
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 costs about 0.3 s a hash here, and every test makes or signs in several users.
 
     tests/test_login_security.py checks the production hasher itself.
     """
-    global PRODUCTION_PASSWORD_HASHERS
-    PRODUCTION_PASSWORD_HASHERS = list(settings.PASSWORD_HASHERS)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_after_each_test():
+    """A request in English leaves English active in this thread (the locale middleware does not
+    switch back): the next test must start in the site's default language again."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -245,8 +245,8 @@ def recompute_all(*, year: int | None = None) -> list[int]:
     statement each, on its own core of the database), then the nation rows are summed from them.
     """
     years = [year] if year is not None else years_with_data()
+    groups = _province_groups()
     for each in years:
-        groups = _province_groups()
         if groups is None:
             _recompute(province_ids=None, years=(each,))
             continue

@@ -29,25 +29,19 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+
+from scripts.throwaway_db import throwaway_database  # noqa: E402
 
 ROUNDS = 15
 COMMUNES = 30
 
 
 def main() -> None:
-    if connection.vendor != "postgresql":
-        print("Set DATABASE_URL to a PostgreSQL database: the figures that matter are its own.")
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = (
-        "bench_" + settings.DATABASES["default"]["NAME"].rsplit("/", 1)[-1]
-    )
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        with mock.patch("progress.tasks.recompute_province.apply_async"):
-            run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    with (
+        throwaway_database("bench_"),
+        mock.patch("progress.tasks.recompute_province.apply_async"),
+    ):
+        run()
 
 
 def ms(samples: list[float]) -> str:

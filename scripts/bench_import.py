@@ -33,26 +33,15 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from scripts.throwaway_db import throwaway_database  # noqa: E402
 
 COMMUNES = 10_600
 HEADER = "Mã xã;Tên xã;Năm;Tháng;Số người tham gia;Phát triển mới"
 
 
 def main() -> None:
-    if connection.vendor != "postgresql":
-        print("Set DATABASE_URL to a PostgreSQL database: the figures that matter are its own.")
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = (
-        "bench_io_" + settings.DATABASES["default"]["NAME"].rsplit("/", 1)[-1]
-    )
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database("bench_io_"):
         run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def counts_csv(communes, year: int, bump: int = 0) -> bytes:

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bhxh_dashboard.copy import copy_rows
 from provinces.models import Level, Profile, Role, Unit
 from targets.models import MonthlyCount, MonthReopening, Target, TargetKind
 
@@ -234,25 +235,15 @@ def _insert_counts(counts: list[MonthlyCount]) -> None:
     if connection.vendor != "postgresql":
         MonthlyCount.objects.bulk_create(counts, batch_size=5000)
         return
-    columns = (
-        "commune_id",
-        "year",
-        "month",
-        "participants",
-        "new_participants",
-        "version",
-        "updated_at",
-    )
     now = timezone.now()
-    table = MonthlyCount._meta.db_table
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        for c in counts:
-            copy.write_row(
-                (c.commune_id, c.year, c.month, c.participants, c.new_participants, 1, now)
-            )
+    copy_rows(
+        MonthlyCount._meta.db_table,
+        "commune_id, year, month, participants, new_participants, version, updated_at",
+        (
+            (c.commune_id, c.year, c.month, c.participants, c.new_participants, 1, now)
+            for c in counts
+        ),
+    )
 
 
 def demo_loaded() -> bool:

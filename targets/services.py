@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bhxh_dashboard.copy import copy_rows
 from progress.services import request_recompute
 from provinces.access import can_enter_commune_counts, can_reopen_month, can_set_targets
 from provinces.models import Level, Unit
@@ -241,25 +242,24 @@ def _insert_history(logs: list[ChangeLog]) -> None:
         ChangeLog.objects.bulk_create(logs)
         return
     now = timezone.now()
-    columns = "unit_id, year, month, field, old_value, new_value, changed_by_id, changed_at, source"
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {ChangeLog._meta.db_table} ({columns}) FROM STDIN") as copy,
-    ):
-        for log in logs:
-            copy.write_row(
-                (
-                    log.unit_id,
-                    log.year,
-                    log.month,
-                    str(log.field),
-                    log.old_value,
-                    log.new_value,
-                    log.changed_by_id,
-                    now,
-                    log.source,
-                )
+    copy_rows(
+        ChangeLog._meta.db_table,
+        "unit_id, year, month, field, old_value, new_value, changed_by_id, changed_at, source",
+        (
+            (
+                log.unit_id,
+                log.year,
+                log.month,
+                str(log.field),
+                log.old_value,
+                log.new_value,
+                log.changed_by_id,
+                now,
+                log.source,
             )
+            for log in logs
+        ),
+    )
 
 
 def _user_label(user) -> str:

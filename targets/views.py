@@ -100,9 +100,9 @@ def count_entry(request, code):
                     "Trang đang hiển thị tháng %(shown)s."
                 )
                 % {
-                    "asked": f"{asked.month:02d}/{asked.year}",
+                    "asked": month_label(asked.year, asked.month),
                     "cutoff": asked.cutoff.strftime("%d/%m/%Y"),
-                    "shown": f"{month:02d}/{year}",
+                    "shown": month_label(year, month),
                 },
             )
     grid = selectors.entry_grid(district=district, year=year, month=month)

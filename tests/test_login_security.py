@@ -28,9 +28,9 @@ def test_a_successful_login_is_recorded(client, demo):
 
 @pytest.mark.django_db
 def test_passwords_are_hashed_with_argon2(settings, client, django_user_model):
-    import conftest
+    from bhxh_dashboard import settings as production  # the module, not the test overrides
 
-    settings.PASSWORD_HASHERS = conftest.PRODUCTION_PASSWORD_HASHERS
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
     user = django_user_model.objects.create_user("hashcheck", password="a-long-pass-phrase")
     assert user.password.startswith("argon2")
     response = attempt(client, "hashcheck", "a-long-pass-phrase")

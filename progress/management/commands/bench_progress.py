@@ -92,6 +92,7 @@ class Command(BaseCommand):
     # -- the data -----------------------------------------------------------------------------
 
     def build(self) -> None:
+        from bhxh_dashboard.copy import copy_rows
         from provinces.loader import load_admin_units
         from provinces.models import Level, Unit
 
@@ -103,13 +104,8 @@ class Command(BaseCommand):
         )
         communes = [u for u in units if u[1] == Level.COMMUNE]
         rng = random.Random(SEED)
-        with (
-            connection.cursor() as cursor,
-            cursor.copy(
-                "COPY targets_monthlycount (commune_id, year, month, participants, new_participants,"
-                " version, updated_at) FROM STDIN"
-            ) as copy,
-        ):
+
+        def counts():
             for commune_id, _, _ in communes:
                 value = rng.randint(40, 600)
                 for year in YEARS:
@@ -117,7 +113,13 @@ class Command(BaseCommand):
                         drift = -0.025 if month == 1 else rng.uniform(-0.004, 0.02)
                         value = max(int(value * (1 + drift)), 0)
                         new = int(value * rng.uniform(0.008, 0.022)) + max(int(value * drift), 0)
-                        copy.write_row((commune_id, year, month, value, new, 1, "2024-01-01Z"))
+                        yield (commune_id, year, month, value, new, 1, "2024-01-01Z")
+
+        copy_rows(
+            "targets_monthlycount",
+            "commune_id, year, month, participants, new_participants, version, updated_at",
+            counts(),
+        )
         # Participants targets for every province and district, a new-participants target per
         # province, commune targets in one district of each province (as the demo does).
         with connection.cursor() as cursor:

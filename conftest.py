@@ -1,15 +1,42 @@
 """Fixtures shared by every app's tests: the real Bắc Giang subtree with its demo figures."""
 
+import datetime as dt
 import os
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 BAC_GIANG, LANG_SON = 24, 20
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+# The suite's "now": the middle of a month, when no month's normal entry window is open, so the
+# demo's reopened June 2023 is the month the grid opens on. A test that needs another moment
+# moves the clock itself (the `travel` fixture: `travel.move_to(...)`).
+SUITE_NOW = dt.datetime(2026, 12, 15, 10, 0, tzinfo=VIETNAM)
+
+
+@pytest.fixture(autouse=True)
+def travel(request):
+    """Every test runs at SUITE_NOW, whatever the machine's date; the clock ticks from there.
+
+    time-machine patches the process, so the live server's threads see the same time. Tests with
+    a real Celery worker keep the machine's clock: the worker is another process, and a task
+    queued with a countdown from a clock ahead of the worker's would wait days.
+    """
+    if request.node.get_closest_marker("worker"):
+        yield None
+        return
+    with time_machine.travel(SUITE_NOW, tick=True) as traveller:
+        yield traveller
+
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -18,7 +45,7 @@ def _fast_password_hashing(settings):
 
     tests/test_login_security.py checks the production hasher itself.
     """
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -50,15 +77,21 @@ def load_tree(*province_codes: int):
     return load_admin_units([p for p in read_package_tree() if p["code"] in wanted])
 
 
-@pytest.fixture
-def demo(db):
-    """Bắc Giang and Lạng Sơn from the real tree, the seeded demo figures and the demo users.
+@pytest.fixture(scope="session")
+def demo_world(django_db_setup, django_db_blocker):
+    """The demo, built and committed once per session (it used to be rebuilt for every test).
 
-    Returns the units and users tests need by name: bac_giang, luc_nam (the demo district),
-    another_district (of Bắc Giang), lang_son (another province), and the users national,
-    officer, clerk (district staff of Lục Nam), manager, other_officer and other_clerk
-    (of Lạng Sơn), and nobody (signed in, no role).
+    Tests that use it run in a transaction that is rolled back, so each starts from the same
+    world. pytest-django runs the transactional tests (live server, Celery worker) last; their
+    flush empties the database, and `demo` builds the world again for each of them.
     """
+    from django.test import override_settings
+
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        _build_demo_world()
+
+
+def _build_demo_world() -> None:
     from django.contrib.auth import get_user_model
 
     from progress.services import recompute_all
@@ -69,35 +102,87 @@ def demo(db):
     load_demo()
     recompute_all()  # every test sees the progress table, as after `manage.py load_demo`
     User = get_user_model()
-    users = {u.username: u for u in User.objects.all()}
     lang_son = Unit.objects.get(level=Level.PROVINCE, code="20")
-    other_district = lang_son.children.order_by("code").first()
-
-    def make_user(username, role, unit):
+    for username, role, unit in [
+        ("langson", Role.PROVINCIAL_OFFICER, lang_son),
+        ("langson_huyen", Role.DISTRICT_STAFF, lang_son.children.order_by("code").first()),
+        ("tpbacgiang", Role.DISTRICT_STAFF, Unit.objects.get(level=Level.DISTRICT, code="213")),
+    ]:
         user = User.objects.create_user(username=username, password="pw-" + username)
         Profile.objects.create(user=user, role=role, unit=unit)
-        return user
+    User.objects.create_user(username="nobody", password="pw-nobody")
 
-    luc_nam = Unit.objects.get(level=Level.DISTRICT, code="218")
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.fixture
+def demo(demo_world, db, request):
+    """Bắc Giang and Lạng Sơn from the real tree, the seeded demo figures and the demo users.
+
+    Returns the units and users tests need by name: bac_giang, luc_nam (the demo district),
+    another_district (of Bắc Giang), lang_son (another province), and the users national,
+    officer, clerk (district staff of Lục Nam), manager, other_officer and other_clerk
+    (of Lạng Sơn), and nobody (signed in, no role).
+    """
+    from django.contrib.auth import get_user_model
+
+    from provinces.models import Level, Unit
+
+    User = get_user_model()
+    if not User.objects.filter(username="nobody").exists():
+        # A transactional test ran before and flushed the session's world.
+        if not _is_transactional(request):
+            pytest.fail("the demo world is gone: a test outside a transaction deleted it")
+        _build_demo_world()
+    users = {u.username: u for u in User.objects.all()}
+    lang_son = Unit.objects.get(level=Level.PROVINCE, code="20")
     return SimpleNamespace(
         nation=Unit.objects.get(level=Level.NATION),
         bac_giang=Unit.objects.get(level=Level.PROVINCE, code="24"),
-        luc_nam=luc_nam,
+        luc_nam=Unit.objects.get(level=Level.DISTRICT, code="218"),
         another_district=Unit.objects.get(level=Level.DISTRICT, code="213"),
         lang_son=lang_son,
-        lang_son_district=other_district,
+        lang_son_district=lang_son.children.order_by("code").first(),
         national=users["quocgia"],
         officer=users["bacgiang"],
         clerk=users["lucnam"],
         manager=users["lanhdao"],
-        other_officer=make_user("langson", Role.PROVINCIAL_OFFICER, lang_son),
-        other_clerk=make_user("langson_huyen", Role.DISTRICT_STAFF, other_district),
-        neighbour_clerk=make_user(
-            "tpbacgiang", Role.DISTRICT_STAFF, Unit.objects.get(level=Level.DISTRICT, code="213")
-        ),
-        nobody=User.objects.create_user(username="nobody", password="pw-nobody"),
+        other_officer=users["langson"],
+        other_clerk=users["langson_huyen"],
+        neighbour_clerk=users["tpbacgiang"],
+        nobody=users["nobody"],
         password="bhxh-demo-2023",
     )
+
+
+@pytest.fixture(autouse=True)
+def _empty_world_unless_demo(request):
+    """A database test that does not ask for the demo starts from an empty database, as before
+    the demo was shared: the session's world is truncated inside the test's transaction, and the
+    rollback brings it back. A transactional test flushes at its end anyway."""
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker is not None or "db" in request.fixturenames or _is_transactional(request)
+    if not uses_db or "demo" in request.fixturenames or "demo_world" in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+    from django.db import connection
+
+    tables = [
+        t
+        for t in connection.introspection.django_table_names(only_existing=True)
+        if not t.startswith(("django_content_type", "auth_permission", "django_migrations"))
+    ]
+    if connection.vendor == "postgresql" and tables:
+        with connection.cursor() as cursor:
+            quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
+            cursor.execute(f"TRUNCATE {quoted} CASCADE")
 
 
 @pytest.fixture

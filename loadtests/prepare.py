@@ -17,13 +17,14 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.db import transaction
-from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from bhxh_dashboard import clock
+from bhxh_dashboard.months import latest_reportable_month, previous_month
 from progress.services import recompute_all
 from provinces.models import Profile, Role, Unit
 from targets.models import MonthlyCount, MonthReopening, Target, TargetKind
-from targets.selectors import WindowState, latest_reportable_month, month_window, previous_month
+from targets.selectors import WindowState, month_window
 
 SEED = 1125
 OFFICERS = 200
@@ -55,7 +56,7 @@ def prepare(*, officers: int = OFFICERS, stdout=print) -> RushData:
     call_command("migrate", verbosity=0, interactive=False)
     call_command("load_admin_units", verbosity=0)
     call_command("load_demo", verbosity=0)
-    year, month = latest_reportable_month()
+    year, month = latest_reportable_month(clock.today())
     with transaction.atomic():
         _open_month(year, month)
         previous = _previous_counts(year, month)
@@ -77,7 +78,7 @@ def prepare(*, officers: int = OFFICERS, stdout=print) -> RushData:
 def _open_month(year: int, month: int) -> None:
     """Every province can enter the month: it is in its normal window, or reopened for the rush."""
     officer = get_user_model().objects.get(username="bacgiang")
-    until = timezone.now() + dt.timedelta(days=2)
+    until = clock.now() + dt.timedelta(days=2)
     reopenings = []
     for province in Unit.objects.provinces():
         window = month_window(province_id=province.pk, year=year, month=month)
@@ -153,7 +154,7 @@ def _users(officers: int) -> tuple[list[Actor], list[Actor]]:
         ]
     )
     store = SessionStore()
-    expire = timezone.now() + dt.timedelta(hours=8)
+    expire = clock.now() + dt.timedelta(hours=8)
     sessions, staff, officer_list = [], [], []
     for user, (name, role, unit) in zip(users, plan, strict=True):
         key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")

@@ -76,8 +76,8 @@ from itertools import repeat
 
 from django.db import connection, transaction
 from django.db.models import Count
-from django.utils import timezone
 
+from bhxh_dashboard import clock
 from progress.models import Progress, RecomputeState
 from provinces.models import Level, Unit
 from targets.models import MonthlyCount, Target, TargetKind
@@ -171,7 +171,7 @@ def _mark_requested(*, province_id: int | None, year: int) -> None:
     if connection.vendor != "postgresql":
         for each in provinces:
             RecomputeState.objects.update_or_create(
-                province_id=each, year=year, defaults={"requested_at": timezone.now()}
+                province_id=each, year=year, defaults={"requested_at": clock.now()}
             )
         return
     # Strictly after the last request and the last recompute's barrier, so a save that commits
@@ -307,7 +307,7 @@ def _recompute(
         else sorted(province_ids)
     )
     barrier = _barrier(province_ids=all_ids, years=years) if all_ids else None
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         if _set_wise_sql():
             with connection.cursor() as cursor:
@@ -342,7 +342,7 @@ def _barrier(*, province_ids: list[int], years: tuple[int, ...]) -> dt.datetime:
     blocked while the recompute runs.
     """
     if connection.vendor != "postgresql":
-        return timezone.now()
+        return clock.now()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
@@ -383,7 +383,7 @@ def _mark_computed(*, province_ids: list[int], years: tuple[int, ...], barrier) 
                 [barrier, province_ids, list(years)],
             )
         return
-    now = timezone.now()
+    now = clock.now()
     existing = {
         (s.province_id, s.year): s
         for s in RecomputeState.objects.filter(province_id__in=province_ids, year__in=years)

@@ -29,12 +29,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from bhxh_dashboard import clock
+from bhxh_dashboard.months import cutoff_date
 from progress.models import Progress, RecomputeState
 from provinces.models import Level, Unit
 from reports import charts
 from reports.formatting import month_label
 from reports.models import PdfStatus, SummaryPdf
-from reports.selectors import cutoff_date
 
 logger = logging.getLogger("bhxh.reports.pdf")
 
@@ -350,7 +351,7 @@ def render_summary_pdf(*, unit: Unit, year: int, month: int, language: str, user
     """The summary PDF of `unit` for a month, in `language`, generated now by `user`."""
     with translation.override(language):
         summary = summary_data(unit=unit, year=year, month=month)
-        html = summary_html(summary, generated_at=timezone.now(), generated_by=user_label(user))
+        html = summary_html(summary, generated_at=clock.now(), generated_by=user_label(user))
     return html_to_pdf(html)
 
 
@@ -394,7 +395,7 @@ def summary_pdf_get_or_build(
         "status": PdfStatus.READY,
         "error": "",
         "created_by": user,
-        "generated_at": timezone.now(),
+        "generated_at": clock.now(),
         "render_ms": round(1000 * (time.monotonic() - started)),
     }
     try:
@@ -471,7 +472,7 @@ def summary_pdf_build(*, pdf_id: int) -> SummaryPdf | None:
         status=PdfStatus.READY,
         content=content,
         error="",
-        generated_at=timezone.now(),
+        generated_at=clock.now(),
         render_ms=round(1000 * (time.monotonic() - started)),
     )
     _drop_superseded(pdf)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 
+from bhxh_dashboard.months import cutoff_date
 from progress.models import Progress, RecomputeState
 from provinces.models import Level, Unit
 from targets.models import ChangeLog
@@ -119,11 +120,6 @@ def freshness(unit: Unit, year: int) -> Freshness:
         computed_at=min(computed) if computed else None,
         pending=any(s.pending for s in states),
     )
-
-
-def cutoff_date(year: int, month: int) -> dt.date:
-    """Counts are cut off on the 25th; December closes on the 31st (DOMAIN.md)."""
-    return dt.date(year, 12, 31) if month == 12 else dt.date(year, month, 25)
 
 
 @dataclass

@@ -9,13 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from bhxh_dashboard import clock
+from bhxh_dashboard.months import cutoff_date, latest_reportable_month
 from provinces.access import can_view, get_visible_unit_or_404, scope_unit
 from provinces.models import Level, Unit
 from reports import charts, selectors
@@ -59,7 +60,7 @@ def _int(value, default=None):
 
 def _choose_period(params, periods: selectors.Periods) -> tuple[int, int]:
     """The asked year and month if the unit has figures then, else the latest month with data."""
-    latest = periods.latest or _latest_cutoff_month(timezone.localdate())
+    latest = periods.latest or latest_reportable_month(clock.today())
     year = _int(params.get("year"))
     if year not in periods.years:
         year = latest[0]
@@ -67,12 +68,6 @@ def _choose_period(params, periods: selectors.Periods) -> tuple[int, int]:
     if month is None or not 1 <= month <= 12:
         month = periods.latest_in(year) or latest[1]
     return year, month
-
-
-def _latest_cutoff_month(today: dt.date) -> tuple[int, int]:
-    if today.day >= 25:
-        return today.year, today.month
-    return (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
 
 
 def _breadcrumbs(user, unit: Unit) -> list[tuple[Unit, bool]]:
@@ -171,7 +166,7 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             headline=headline,
             breadcrumbs=_breadcrumbs(self.request.user, self.unit),
             freshness=selectors.freshness(self.unit, self.year),
-            cutoff=selectors.cutoff_date(self.year, self.month),
+            cutoff=cutoff_date(self.year, self.month),
             child_level=Level(self.unit.child_level),
             children_count=len(children),
             trend_json=_figure_json(

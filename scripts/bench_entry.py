@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from unittest import mock
 
+from bhxh_dashboard import clock
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bhxh_dashboard.settings")
 
@@ -59,7 +61,6 @@ def run() -> None:
     from django.contrib.auth import get_user_model
     from django.db import reset_queries
     from django.test import Client
-    from django.utils import timezone
 
     from provinces.loader import load_admin_units, read_package_tree
     from provinces.models import Level, Profile, Role, Unit
@@ -90,7 +91,7 @@ def run() -> None:
             province=province,
             year=y,
             month=m,
-            open_until=timezone.now() + dt.timedelta(days=1),
+            open_until=clock.now() + dt.timedelta(days=1),
             reason="bench",
             reopened_by=clerk,
         )

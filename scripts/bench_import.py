@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from unittest import mock
 
+from bhxh_dashboard import clock
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bhxh_dashboard.settings")
 
@@ -64,7 +66,6 @@ def run() -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command
     from django.test import Client
-    from django.utils import timezone
 
     from bhxh_dashboard.celery import app
     from progress.services import recompute_all
@@ -88,7 +89,7 @@ def run() -> None:
             province=province,
             year=year,
             month=month,
-            open_until=timezone.now() + dt.timedelta(days=1),
+            open_until=clock.now() + dt.timedelta(days=1),
             reopened_by=admin,
         )
     client = Client()

@@ -24,6 +24,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from bhxh_dashboard import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bhxh_dashboard.settings")
@@ -64,7 +66,6 @@ def pages(content: bytes) -> int:
 
 def fill_missing_provinces(nation) -> int:
     """Plausible progress rows for every province the demo has no figures for (rolled back)."""
-    from django.utils import timezone
 
     from progress.models import Progress
     from provinces.models import Unit
@@ -104,7 +105,7 @@ def fill_missing_provinces(nation) -> int:
                 required_pace=-(-gap // 7) if gap else None,
                 communes_reported=rng.randrange(100, 200),
                 communes_total=200,
-                computed_at=timezone.now(),
+                computed_at=clock.now(),
             )
         )
     Progress.objects.bulk_create(rows)

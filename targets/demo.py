@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bhxh_dashboard import clock
 from bhxh_dashboard.copy import copy_rows
 from provinces.models import Level, Profile, Role, Unit
 from targets.models import MonthlyCount, MonthReopening, Target, TargetKind
@@ -213,8 +214,6 @@ def load_demo() -> DemoResult:
 def _demo_reopening(province: Unit) -> None:
     import datetime as dt
 
-    from django.utils import timezone
-
     year, month = DEMO_REOPENED_MONTH
     MonthReopening.objects.filter(province=province, year=year, month=month).delete()
     MonthReopening.objects.create(
@@ -235,7 +234,7 @@ def _insert_counts(counts: list[MonthlyCount]) -> None:
     if connection.vendor != "postgresql":
         MonthlyCount.objects.bulk_create(counts, batch_size=5000)
         return
-    now = timezone.now()
+    now = clock.now()
     copy_rows(
         MonthlyCount._meta.db_table,
         "commune_id, year, month, participants, new_participants, version, updated_at",

@@ -19,15 +19,16 @@ from datetime import date
 from typing import NamedTuple
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bhxh_dashboard import clock
+from bhxh_dashboard.months import previous_month
 from provinces import access
 from provinces.models import Level, Unit
 from provinces.search import search_key
 from targets.models import MonthlyCount, MonthReopening, Target, TargetKind
-from targets.selectors import WindowState, month_window, previous_month
+from targets.selectors import WindowState, month_window
 from targets.services import (
     CountEntry,
     TargetEntry,
@@ -531,9 +532,9 @@ def _check_months_and_warnings(
     previous month (taken from the file when it has that month, else from what is stored)."""
     if not rows:
         return
-    today = today or timezone.localdate()
+    today = today or clock.today()
     periods = {(r.unit.province_id, r.year, r.month) for r in rows}
-    now = timezone.now()
+    now = clock.now()
     reopenings = {}
     for reopening in MonthReopening.objects.filter(
         province_id__in={p for p, _y, _m in periods},
@@ -645,7 +646,7 @@ def commit_counts(preview: Preview, *, user, reopen_closed: bool = False) -> Imp
 
 
 def _reopen_closed_months(by_month: dict[tuple[int, int], list[Row]], *, user) -> None:
-    today = timezone.localdate()
+    today = clock.today()
     provinces = Unit.objects.in_bulk(
         {r.unit.province_id for rows in by_month.values() for r in rows}
     )

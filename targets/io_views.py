@@ -18,10 +18,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from bhxh_dashboard import clock
+from bhxh_dashboard.months import latest_reportable_month
 from provinces.access import can_enter_counts, can_set_targets, get_visible_unit_or_404
 from provinces.models import Level, Unit
 from targets import exports
@@ -33,7 +34,7 @@ from targets.imports import (
     preview_counts,
     preview_targets,
 )
-from targets.selectors import entry_months, latest_reportable_month
+from targets.selectors import entry_months
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 PREVIEW_TTL = 60 * 60  # an hour to look at the preview and press "Import"
@@ -176,7 +177,7 @@ def _import_page(request, *, kind: str, unit: Unit, back_url: str, template_url:
 
 
 def _template_years() -> list[int]:
-    this_year = timezone.localdate().year
+    this_year = clock.today().year
     return list(range(this_year + 1, this_year - 6, -1))
 
 
@@ -215,7 +216,7 @@ def import_targets(request, code):
 def counts_template(request, code):
     """The district's communes for one month, figures blank (or as stored), ready to fill in."""
     district = _counts_district(request, code)
-    year, month = latest_reportable_month()
+    year, month = latest_reportable_month(clock.today())
     # ?thang=2023-06, as the entry page's month picker writes it.
     text = request.GET.get("thang", "")
     if re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", text):
@@ -234,7 +235,7 @@ def counts_template(request, code):
 def targets_template(request, code):
     unit = get_visible_unit_or_404(request.user, code)
     units = _target_units(request.user, unit)
-    year = _year_param(request, "nam", timezone.localdate().year)
+    year = _year_param(request, "nam", clock.today().year)
     fmt = "xlsx" if request.GET.get("dinh_dang") == "xlsx" else "csv"
     data, content_type = exports.render(
         "targets", fmt, exports.target_template_rows(units=units, year=year)
@@ -246,7 +247,7 @@ def targets_template(request, code):
 def export(request, code):
     """Counts or targets of any unit the user may see, for a range of years, as CSV or Excel."""
     unit = get_visible_unit_or_404(request.user, code)
-    this_year = timezone.localdate().year
+    this_year = clock.today().year
     if "loai" not in request.GET:
         return render(
             request,

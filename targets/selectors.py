@@ -8,8 +8,9 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
-from django.utils import timezone
 
+from bhxh_dashboard import clock
+from bhxh_dashboard.months import cutoff_date, latest_reportable_month, previous_month
 from provinces.models import Level, Unit
 from targets.models import ChangeLog, MonthlyCount, MonthReopening, Target, TargetKind
 
@@ -23,19 +24,6 @@ class WindowState(StrEnum):
     OPEN = "open"  # from the cut-off day until MONTH_CLOSE_AFTER_DAYS days after it
     REOPENED = "reopened"  # closed, but a provincial officer reopened it and it is still open
     CLOSED = "closed"
-
-
-def cutoff_date(year: int, month: int) -> dt.date:
-    """Counts are cut off on the 25th; December closes the year on the 31st (DOMAIN.md)."""
-    return dt.date(year, 12, 31) if month == 12 else dt.date(year, month, 25)
-
-
-def previous_month(year: int, month: int) -> tuple[int, int]:
-    return (year - 1, 12) if month == 1 else (year, month - 1)
-
-
-def next_month(year: int, month: int) -> tuple[int, int]:
-    return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 @dataclass(frozen=True)
@@ -56,7 +44,7 @@ class MonthWindow:
 
 def open_reopening(province_id: int, year: int, month: int, now: dt.datetime | None = None):
     """The reopening of that month for that province that is still running, if any."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return (
         MonthReopening.objects.filter(
             province_id=province_id, year=year, month=month, open_until__gt=now
@@ -81,7 +69,7 @@ def month_window(
     already looked it up pass it (or None for "none"); False means "look it up" (one query, and
     only when the normal window is closed).
     """
-    today = today or timezone.localdate()
+    today = today or clock.today()
     cutoff = cutoff_date(year, month)
     closes_on = cutoff + dt.timedelta(days=settings.MONTH_CLOSE_AFTER_DAYS)
     if today < cutoff:
@@ -97,22 +85,13 @@ def month_window(
     return MonthWindow(year, month, cutoff, closes_on, WindowState.CLOSED)
 
 
-def latest_reportable_month(today: dt.date | None = None) -> tuple[int, int]:
-    """The most recent month whose cut-off day has come."""
-    today = today or timezone.localdate()
-    year, month = today.year, today.month
-    if today < cutoff_date(year, month):
-        year, month = previous_month(year, month)
-    return year, month
-
-
 def entry_months(
     *, province_id: int, today: dt.date | None = None, count: int = 12
 ) -> list[MonthWindow]:
     """The months offered in the month picker: the latest reportable months plus every month the
     province has reopened and is still open, newest first. Two queries at most."""
-    today = today or timezone.localdate()
-    now = timezone.now()
+    today = today or clock.today()
+    now = clock.now()
     reopenings = {
         (r.year, r.month): r
         for r in MonthReopening.objects.filter(

@@ -21,10 +21,11 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bhxh_dashboard import clock
 from bhxh_dashboard.copy import copy_rows
+from bhxh_dashboard.months import previous_month
 from progress.services import request_recompute
 from provinces.access import can_enter_commune_counts, can_reopen_month, can_set_targets
 from provinces.models import Level, Unit
@@ -37,7 +38,7 @@ from targets.models import (
     Target,
     TargetKind,
 )
-from targets.selectors import WindowState, month_window, open_reopening, previous_month
+from targets.selectors import WindowState, month_window, open_reopening
 
 # Warning thresholds against last month's participants (see count_warnings).
 FALL_WARNING_RATIO = 0.20
@@ -241,7 +242,7 @@ def _insert_history(logs: list[ChangeLog]) -> None:
     if len(logs) < BULK_HISTORY_ROWS or connection.vendor != "postgresql":
         ChangeLog.objects.bulk_create(logs)
         return
-    now = timezone.now()
+    now = clock.now()
     copy_rows(
         ChangeLog._meta.db_table,
         "unit_id, year, month, field, old_value, new_value, changed_by_id, changed_at, source",
@@ -337,7 +338,7 @@ def counts_save(
                     commune_id, ROW_ERRORS, _("Bạn không được nhập số liệu của xã này.")
                 )
         province_ids = {c.province_id for c in communes.values()}
-        today = timezone.localdate()
+        today = clock.today()
         for province_id in sorted(province_ids):
             window = month_window(province_id=province_id, year=year, month=month, today=today)
             if window.state == WindowState.NOT_YET:
@@ -573,7 +574,7 @@ def targets_save(
             (t.unit_id, t.kind): t for t in Target.objects.filter(unit_id__in=parsed, year=year)
         }
         to_create, to_update, to_delete, logs = [], [], [], []
-        now = timezone.now()
+        now = clock.now()
 
         def log(unit_id, change_field, old, new):
             logs.append(
@@ -674,7 +675,7 @@ def month_reopen(
     if window.state == WindowState.OPEN:
         raise ValidationError(_("Tháng này đang mở, không cần mở lại."))
     current = open_reopening(province.pk, year, month)
-    open_until = timezone.now() + dt.timedelta(days=days)
+    open_until = clock.now() + dt.timedelta(days=days)
     if current is not None and current.open_until > open_until:
         open_until = current.open_until  # reopening again never shortens a running reopening
     return MonthReopening.objects.create(

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bhxh_dashboard import clock
+from bhxh_dashboard.months import latest_reportable_month, previous_month
 from provinces.access import (
     can_enter_counts,
     can_reopen_month,
@@ -185,7 +187,7 @@ def count_entry(request, code):
             }
         )
     communes_by_id = {r.commune.pk: r.commune for r in grid.rows}
-    prev_year, prev_month = selectors.previous_month(year, month)
+    prev_year, prev_month = previous_month(year, month)
     context = {
         "totals": totals,
         "grid_prev_year": prev_year,
@@ -211,7 +213,7 @@ def count_entry(request, code):
 
 def _default_target_year(unit) -> int:
     latest = Target.objects.filter(unit__province_id=unit.province_id).aggregate(y=Max("year"))["y"]
-    return latest or timezone.localdate().year
+    return latest or clock.today().year
 
 
 @login_required
@@ -302,7 +304,7 @@ def month_reopen(request, code):
     province = get_visible_unit_or_404(request.user, code)
     if province.level != Level.PROVINCE or not can_reopen_month(request.user, province):
         raise PermissionDenied
-    latest = selectors.latest_reportable_month()
+    latest = latest_reportable_month(clock.today())
     form = MonthReopenForm(request.POST or None, initial={"month": f"{latest[0]}-{latest[1]:02d}"})
     if request.method == "POST" and form.is_valid():
         year, month = form.cleaned_data["month"]
@@ -335,7 +337,7 @@ def month_reopen(request, code):
     return render(
         request,
         "targets/month_reopen.html",
-        {"province": province, "form": form, "reopenings": reopenings, "now": timezone.now()},
+        {"province": province, "form": form, "reopenings": reopenings, "now": clock.now()},
     )
 
 

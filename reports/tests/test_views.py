@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from bhxh_dashboard import clock
 from progress.models import Progress, RecomputeState
 from provinces.models import Level, Profile, Role, Unit
 from reports.tests.progress_rows import progress_row
@@ -229,7 +230,7 @@ def test_excel_export_opens_with_the_same_rows(client, filled):
 def test_pending_recompute_is_announced(client, filled):
     client.force_login(filled.officer)
     assert "Đang cập nhật số liệu mới" not in client.get("/u/p24/").content.decode()
-    now = timezone.now()
+    now = clock.now()
     RecomputeState.objects.update_or_create(
         province=filled.bac_giang,
         year=2023,
@@ -333,7 +334,7 @@ def _synthetic_province(n: int) -> tuple[Unit, Unit]:
         )
         for i in range(n)
     )
-    now = timezone.now()
+    now = clock.now()
     rows = []
     for units in (districts, communes):
         for i, unit in enumerate(units):

@@ -4,9 +4,9 @@ import datetime as dt
 import io
 
 import pytest
-from django.utils import timezone
 from openpyxl import Workbook
 
+from bhxh_dashboard import clock
 from targets.imports import (
     ImportFileError,
     ImportRefused,
@@ -46,7 +46,7 @@ def june(demo):
             province=demo.bac_giang,
             year=2023,
             month=month,
-            open_until=timezone.now() + dt.timedelta(days=5),
+            open_until=clock.now() + dt.timedelta(days=5),
             reopened_by=demo.officer,
         )
     communes = list(demo.luc_nam.children.order_by("code"))
@@ -280,7 +280,7 @@ def test_all_or_nothing_when_a_later_month_is_refused_by_the_service(demo, june)
     preview = preview_counts(data, "x.csv", user=demo.clerk)
     assert not preview.has_errors
     # The July reopening ends between the preview and the import: June must not be written.
-    MonthReopening.objects.filter(month=7).update(open_until=timezone.now())
+    MonthReopening.objects.filter(month=7).update(open_until=clock.now())
     with pytest.raises(ImportRefused) as exc:
         commit_counts(preview, user=demo.clerk)
     assert "07/2023" in " ".join(exc.value.messages)

@@ -3,12 +3,15 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone, translation
+from django.utils import translation
 
+from bhxh_dashboard import clock
+from bhxh_dashboard.months import cutoff_date
+from conftest import VIETNAM
 from progress.models import RecomputeState
 from targets import services
 from targets.models import ChangeField, ChangeLog, MonthlyCount, MonthReopening, Target, TargetKind
-from targets.selectors import WindowState, cutoff_date, month_window
+from targets.selectors import WindowState, month_window
 from targets.services import CountEntry, SaveStatus, TargetEntry, counts_save, targets_save
 from targets.tests.conftest import CLOSED, OPEN, june_entries, make_district, may_counts
 
@@ -63,7 +66,7 @@ def test_a_large_batch_of_history_rows_is_written_the_same_way(demo, monkeypatch
         demo.clerk,
         "form",
     )
-    assert abs((timezone.now() - log.changed_at).total_seconds()) < 60
+    assert abs((clock.now() - log.changed_at).total_seconds()) < 60
 
 
 def test_a_save_asks_for_the_recompute_of_the_province_once(demo):
@@ -228,7 +231,7 @@ def test_a_closed_month_is_refused(demo):
 
 
 def test_a_month_before_its_cutoff_is_refused(demo):
-    today = timezone.localdate()
+    today = clock.today()
     later = (today.year + 1, 1)
     result = save(demo.clerk, june_entries(demo.luc_nam), month=later)
     assert result.status == SaveStatus.INVALID
@@ -236,14 +239,14 @@ def test_a_month_before_its_cutoff_is_refused(demo):
     assert not MonthlyCount.objects.filter(year=later[0]).exists()
 
 
-def test_the_open_window_accepts_a_save_without_any_reopening(demo, settings):
+def test_the_open_window_accepts_a_save_without_any_reopening(demo, travel):
     MonthReopening.objects.all().delete()
-    with mock.patch("django.utils.timezone.localdate", return_value=dt.date(2023, 6, 30)):
-        assert save(demo.clerk, june_entries(demo.luc_nam)).saved
+    travel.move_to(dt.datetime(2023, 6, 30, 9, 0, tzinfo=VIETNAM))
+    assert save(demo.clerk, june_entries(demo.luc_nam)).saved
 
 
 def test_a_reopening_that_ran_out_closes_the_month_again(demo):
-    MonthReopening.objects.update(open_until=timezone.now() - dt.timedelta(minutes=1))
+    MonthReopening.objects.update(open_until=clock.now() - dt.timedelta(minutes=1))
     result = save(demo.clerk, june_entries(demo.luc_nam))
     assert result.status == SaveStatus.INVALID and result.general_errors
 
@@ -468,7 +471,7 @@ def test_an_officer_reopens_a_closed_month_and_the_clerk_can_then_enter_it(demo)
         user=demo.officer, province=demo.bac_giang, year=2023, month=5, days=3, reason="Sửa số xã"
     )
     assert (reopening.reopened_by, reopening.reason) == (demo.officer, "Sửa số xã")
-    assert reopening.open_until > timezone.now() + dt.timedelta(days=2)
+    assert reopening.open_until > clock.now() + dt.timedelta(days=2)
     assert save(demo.clerk, june_entries(demo.luc_nam), month=CLOSED, confirm_warnings=True).saved
 
 
@@ -489,5 +492,5 @@ def test_reopening_needs_a_reason_a_sane_duration_and_a_reportable_month(demo):
     with pytest.raises(ValidationError):
         reopen(days=0, reason="x")
     with pytest.raises(ValidationError):
-        reopen(days=3, reason="x", year=timezone.localdate().year + 1)
+        reopen(days=3, reason="x", year=clock.today().year + 1)
     assert not MonthReopening.objects.filter(month=5).exists()

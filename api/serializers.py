@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
+from progress.figures import FIGURES
 from progress.models import Progress
-from progress.services import FIGURES
 from provinces.models import Unit
 
 

@@ -14,11 +14,12 @@ from django.db import close_old_connections, transaction
 
 from loadtests.loadgen import Results
 from progress import services
+from progress.figures import FIGURES
 from progress.models import Progress, RecomputeState
 from progress.selectors import PENDING
 from targets.models import MonthlyCount
 
-COMPARED = ["level", "parent_id", *services.FIGURES]
+COMPARED = ["level", "parent_id", *FIGURES]
 
 
 def pending_provinces() -> int:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from bhxh_dashboard import clock
 from bhxh_dashboard.copy import copy_rows
 from bhxh_dashboard.months import previous_month
-from progress.services import request_recompute
+from progress.requests import request_recompute
 from provinces.access import can_enter_commune_counts, can_reopen_month, can_set_targets
 from provinces.models import Level, Unit
 from reports.formatting import number

@@ -1,11 +1,11 @@
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.db import transaction
 from django.db.models import F, Sum
 
-from progress import services
+from progress import python_engine, requests, services, sql_engine
+from progress.figures import ROW_FIELDS
 from progress.models import Progress, RecomputeState
 from progress.selectors import freshness
 from progress.tests.conftest import snapshot
@@ -116,11 +116,10 @@ def test_the_nation_is_the_sum_of_the_provinces(demo):
 def test_sql_and_python_twin_agree_on_the_demo(demo):
     sql = snapshot()
     Progress.objects.all().delete()
-    with mock.patch.object(services, "_set_wise_sql", return_value=False):
-        services.recompute_all()
+    services.recompute_all(engine=python_engine)
     python = snapshot()
     assert sql.keys() == python.keys()
-    fields = services.ROW_FIELDS
+    fields = ROW_FIELDS
     differing = [k for k in sql if [sql[k][f] for f in fields] != [python[k][f] for f in fields]]
     assert differing == []
 
@@ -139,7 +138,7 @@ def test_a_saved_count_reaches_every_level(demo, django_capture_on_commit_callba
         MonthlyCount.objects.filter(commune=commune, year=2023, month=5).update(
             participants=F("participants") + 10
         )
-        services.request_recompute(province_id=demo.bac_giang.pk, year=2023)
+        requests.request_recompute(province_id=demo.bac_giang.pk, year=2023)
     for unit in (commune, demo.luc_nam, demo.bac_giang):
         assert row(unit, 5).participants == before[unit.pk] + 10
     assert row(demo.bac_giang, 5).gap == 8_005 - 10
@@ -213,7 +212,7 @@ def test_a_province_recompute_takes_a_fixed_number_of_queries(demo, django_asser
 @pytest.mark.django_db(transaction=True)
 def test_the_full_recompute_split_over_connections_gives_the_same_rows(demo, settings):
     def figures() -> dict:
-        return {k: [r[f] for f in services.ROW_FIELDS] for k, r in snapshot().items()}
+        return {k: [r[f] for f in ROW_FIELDS] for k, r in snapshot().items()}
 
     settings.PROGRESS_RECOMPUTE_CONNECTIONS = 1
     Progress.objects.all().delete()
@@ -222,7 +221,7 @@ def test_the_full_recompute_split_over_connections_gives_the_same_rows(demo, set
 
     settings.PROGRESS_RECOMPUTE_CONNECTIONS = 2
     provinces = sorted([demo.bac_giang.pk, demo.lang_son.pk])
-    assert services._province_groups() == [[provinces[0]], [provinces[1]]]
+    assert services._province_groups(sql_engine) == [[provinces[0]], [provinces[1]]]
     Progress.objects.all().delete()
     services.recompute_all()
     assert figures() == on_one
@@ -235,7 +234,9 @@ def test_the_full_recompute_split_over_connections_gives_the_same_rows(demo, set
 
 def test_inside_a_transaction_the_full_recompute_stays_on_its_connection(demo, settings):
     settings.PROGRESS_RECOMPUTE_CONNECTIONS = 2
-    assert services._province_groups() is None  # other connections would not see this data
+    assert (
+        services._province_groups(sql_engine) is None
+    )  # other connections would not see this data
 
 
 @pytest.mark.django_db(transaction=True)
@@ -247,7 +248,7 @@ def test_recomputes_running_at_once_serialise_and_agree(demo, settings):
     from django.db import connection
 
     settings.PROGRESS_RECOMPUTE_CONNECTIONS = 2
-    expected = {k: [r[f] for f in services.ROW_FIELDS] for k, r in snapshot().items()}
+    expected = {k: [r[f] for f in ROW_FIELDS] for k, r in snapshot().items()}
     errors = []
 
     def recompute(start, work):
@@ -273,5 +274,5 @@ def test_recomputes_running_at_once_serialise_and_agree(demo, settings):
         for thread in threads:
             thread.join(timeout=60)
         assert errors == []
-        got = {k: [r[f] for f in services.ROW_FIELDS] for k, r in snapshot().items()}
+        got = {k: [r[f] for f in ROW_FIELDS] for k, r in snapshot().items()}
         assert got == expected

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 
 from bhxh_dashboard.celery import app
-from progress import services, tasks
+from progress import requests, services, tasks
 from progress.models import Progress, RecomputeState
 from progress.selectors import freshness
 from provinces.models import Unit
@@ -22,7 +22,7 @@ def save_count(commune, *, add: int, year=2023, month=5) -> None:
         MonthlyCount.objects.filter(commune=commune, year=year, month=month).update(
             participants=F("participants") + add
         )
-        services.request_recompute(province_id=commune.province_id, year=year)
+        requests.request_recompute(province_id=commune.province_id, year=year)
 
 
 def use_broker(url: str) -> None:
@@ -48,8 +48,8 @@ def test_one_transaction_queues_one_recompute_per_province(
     communes = Unit.objects.communes().filter(district=demo.luc_nam)[:3]
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         for commune in communes:
-            services.request_recompute(province_id=commune.province_id, year=2023)
-        services.request_recompute(province_id=demo.lang_son.pk, year=2023)
+            requests.request_recompute(province_id=commune.province_id, year=2023)
+        requests.request_recompute(province_id=demo.lang_son.pk, year=2023)
     assert len(callbacks) == 2
 
 
@@ -92,7 +92,7 @@ def test_broker_down_the_save_still_works_and_stays_pending(
     try:
         use_broker("redis://127.0.0.1:1/0")  # nothing listens there
         with (
-            caplog.at_level(logging.ERROR, logger="progress.services"),
+            caplog.at_level(logging.ERROR, logger="progress.requests"),
             django_capture_on_commit_callbacks(execute=True),
         ):
             save_count(commune, add=7)
@@ -149,7 +149,7 @@ def test_a_nation_target_recomputes_every_province(demo, django_capture_on_commi
         Target.objects.create(
             unit=demo.nation, year=2023, kind=TargetKind.PARTICIPANTS, value=1, deadline_month=9
         )
-        services.request_recompute(province_id=None, year=2023)
+        requests.request_recompute(province_id=None, year=2023)
     # Lạng Sơn has no target left: its units inherit the nation's deadline; Bắc Giang keeps its own.
     assert Progress.objects.get(unit=demo.lang_son_district, year=2023, month=5).deadline_month == 9
     commune = Unit.objects.communes().filter(district=demo.another_district).first()

@@ -224,7 +224,7 @@ class Command(BaseCommand):
         self.stdout.write(line)
 
     def measure(self) -> None:
-        from progress import services
+        from progress import requests, services
         from progress.models import Progress
         from provinces.models import Unit
         from targets.models import MonthlyCount
@@ -272,7 +272,7 @@ class Command(BaseCommand):
                 MonthlyCount.objects.filter(commune_id__in=communes, year=year, month=5).update(
                     participants=models_f("participants") + 3
                 )
-                services.request_recompute(province_id=district.province_id, year=year)
+                requests.request_recompute(province_id=district.province_id, year=year)
 
         # Time the recompute itself: the queueing the save does on commit is held back here.
         from progress import tasks
@@ -298,7 +298,7 @@ class Command(BaseCommand):
 
     def save_to_visible(self) -> None:
         from bhxh_dashboard.celery import app
-        from progress import services
+        from progress import requests
         from progress.models import Progress
         from provinces.models import Unit
         from targets.models import MonthlyCount
@@ -335,7 +335,7 @@ class Command(BaseCommand):
                     )
                     count.participants += 10 + attempt
                     count.save(update_fields=["participants"])
-                    services.request_recompute(province_id=commune.province_id, year=year)
+                    requests.request_recompute(province_id=commune.province_id, year=year)
                     wanted = count.participants
                 saved = time.perf_counter()
                 while True:
@@ -348,7 +348,7 @@ class Command(BaseCommand):
                 times.append(time.perf_counter() - saved)
             self.stdout.write(
                 f"save-to-visible with a real worker: median {statistics.median(times):.2f} s, "
-                f"worst {max(times):.2f} s (includes the {services.debounce_seconds():.1f} s "
+                f"worst {max(times):.2f} s (includes the {requests.debounce_seconds():.1f} s "
                 "debounce)"
             )
         finally:

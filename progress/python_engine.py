@@ -1,0 +1,270 @@
+"""The Python twin: the rules of progress/figures.py one unit at a time, with the ORM.
+
+It computes on SQLite (the newcomer's default database) and is the tests' independent oracle for
+progress/sql_engine.py, on PostgreSQL too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from progress.figures import MONTHS, ROW_FIELDS
+from progress.models import Progress
+from provinces.models import Level, Unit
+from targets.models import MonthlyCount, Target, TargetKind
+
+NAME = "python"
+
+
+def prepare() -> None:
+    """Nothing to set: the twin writes through the ORM."""
+
+
+def _round2(numerator: int, denominator: int) -> Decimal | None:
+    if not denominator:
+        return None
+    value = Decimal(100 * numerator) / Decimal(denominator)
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _round_half_away(value: Fraction) -> int:
+    sign = -1 if value < 0 else 1
+    return sign * int(abs(value) + Fraction(1, 2))
+
+
+def derive_rows(
+    series: dict[int, tuple[int | None, int | None, int, int | None]],
+    meta: dict,
+) -> list[dict]:
+    """Every figure of twelve months of one unit-year.
+
+    series: month -> (participants, new, communes reported, same month last year) and meta holds
+    communes_total, target, target_new, deadline, children_target(_new). Pure: no database.
+    """
+    p_dec = series.get(12, (None, None, 0, None))[3]
+    rows, ytd, prev = [], None, None
+    points = [(0, p_dec)] if p_dec is not None else []
+    target, deadline = meta["target"], meta["deadline"]
+    for month in MONTHS:
+        p, n, reported, p_last = series.get(month, (None, None, 0, None))
+        if n is not None:
+            ytd = (ytd or 0) + n
+        if p is not None:
+            points.append((month, p))
+        before = p_dec if month == 1 else prev
+        months_left = max(deadline - month, 0)
+        known = p is not None and target is not None
+        if known and target - p <= 0:
+            pace = 0
+        elif known and months_left > 0:
+            pace = -(-(target - p) // months_left)
+        else:
+            pace = None
+        projected = None
+        if p is not None and len(points) >= 2:
+            k = len(points)
+            sx = sum(x for x, _ in points)
+            sxx = sum(x * x for x, _ in points)
+            sy = sum(y for _, y in points)
+            sxy = sum(x * y for x, y in points)
+            denom = k * sxx - sx * sx
+            if denom:
+                projected = _round_half_away(
+                    Fraction(p * denom + (k * sxy - sx * sy) * (12 - month), denom)
+                )
+        rows.append(
+            {
+                "month": month,
+                "participants": p,
+                "change_vs_prev_month": _minus(p, before),
+                "change_vs_prev_year_end": _minus(p, p_dec),
+                "same_month_last_year": p_last,
+                "change_yoy": _minus(p, p_last),
+                "change_yoy_pct": _round2(p - p_last, p_last) if p is not None and p_last else None,
+                "target": target,
+                "children_target": meta["children_target"],
+                "completion_pct": _round2(p, target) if known else None,
+                "gap": max(target - p, 0) if known else None,
+                "over_target": max(p - target, 0) if known else None,
+                "new_in_month": n,
+                "new_ytd": ytd if n is not None else None,
+                "target_new": meta["target_new"],
+                "children_target_new": meta["children_target_new"],
+                "completion_new_pct": _round2(ytd, meta["target_new"])
+                if n is not None and meta["target_new"]
+                else None,
+                "deadline_month": deadline,
+                "months_left": months_left,
+                "required_pace": pace,
+                "projected_year_end": projected,
+                "communes_reported": reported,
+                "communes_total": meta["communes_total"],
+            }
+        )
+        prev = p
+    return rows
+
+
+def _minus(a, b):
+    return None if a is None or b is None else a - b
+
+
+def _add(a, b):
+    return b if a is None else (a if b is None else a + b)
+
+
+def compute_units(
+    *, province_ids: list[int] | None, years: tuple[int, ...], nation: int, now: dt.datetime
+) -> None:
+    """Every row of the provinces' units (all provinces when None) for the years."""
+    units = Unit.objects.filter(level__gte=Level.PROVINCE)
+    if province_ids is not None:
+        units = units.filter(province_id__in=province_ids)
+    units = list(units.values_list("pk", "level", "parent_id", "province_id", "district_id"))
+    unit_ids = {u[0] for u in units}
+    commune_of = {u[0]: u for u in units if u[1] == Level.COMMUNE}
+    wanted_years = set(years) | {y - 1 for y in years}
+    counts = MonthlyCount.objects.filter(year__in=wanted_years, commune_id__in=commune_of)
+    # (unit, year, month) -> [participants, new, reported]
+    agg: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for commune_id, year, month, p, n in counts.values_list(
+        "commune_id", "year", "month", "participants", "new_participants"
+    ):
+        _, _, _, province_id, district_id = commune_of[commune_id]
+        for unit_id in (commune_id, district_id, province_id):
+            cell = agg[(unit_id, year, month)]
+            cell[0] += p
+            cell[1] += n
+            cell[2] += 1
+    totals: dict[int, int] = defaultdict(int)
+    for commune_id, (_, _, _, province_id, district_id) in commune_of.items():
+        for unit_id in (commune_id, district_id, province_id):
+            totals[unit_id] += 1
+    targets = _python_targets(years, unit_ids | {nation})
+    parent_of = {u[0]: u[2] for u in units}
+    rows = []
+    for year in years:
+        active = {u[3] for u in units if any((u[3], year, m) in agg for m in MONTHS)}
+        for unit_id, level, parent_id, province_id, district_id in units:
+            if province_id not in active:
+                continue
+            series = {}
+            for m in MONTHS:
+                cur, last = agg.get((unit_id, year, m)), agg.get((unit_id, year - 1, m))
+                series[m] = (
+                    cur[0] if cur else None,
+                    cur[1] if cur else None,
+                    cur[2] if cur else 0,
+                    last[0] if last else None,
+                )
+            own = targets.get((unit_id, year), {})
+            deadline = next(
+                (
+                    targets[(u, year)]["deadline"]
+                    for u in (unit_id, district_id, province_id, nation)
+                    if targets.get((u, year), {}).get("deadline")
+                ),
+                12,
+            )
+            children = [
+                t for (u, y), t in targets.items() if y == year and parent_of.get(u) == unit_id
+            ]
+            meta = {
+                "communes_total": totals.get(unit_id, 0),
+                "target": own.get("target"),
+                "target_new": own.get("target_new"),
+                "deadline": deadline,
+                "children_target": _sum_known(t.get("target") for t in children),
+                "children_target_new": _sum_known(t.get("target_new") for t in children),
+            }
+            for row in derive_rows(series, meta):
+                rows.append(
+                    Progress(
+                        unit_id=unit_id,
+                        level=level,
+                        parent_id=parent_id,
+                        year=year,
+                        computed_at=now,
+                        **row,
+                    )
+                )
+        Progress.objects.filter(unit_id__in=unit_ids, year=year).exclude(
+            unit__province_id__in=active
+        ).delete()
+    _upsert(rows)
+
+
+def _sum_known(values) -> int | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _python_targets(years, unit_ids) -> dict[tuple[int, int], dict]:
+    targets: dict[tuple[int, int], dict] = defaultdict(dict)
+    for unit_id, year, kind, value, deadline in Target.objects.filter(
+        year__in=years, unit_id__in=unit_ids
+    ).values_list("unit_id", "year", "kind", "value", "deadline_month"):
+        if kind == TargetKind.PARTICIPANTS:
+            targets[(unit_id, year)].update(target=value, deadline=deadline)
+        else:
+            targets[(unit_id, year)]["target_new"] = value
+    return targets
+
+
+def compute_nation(*, years: tuple[int, ...], nation: int, now: dt.datetime) -> None:
+    """The nation's rows: the sum of the provinces' rows, derived with the same rules."""
+    communes_total = Unit.objects.communes().count()
+    rows = []
+    for year in years:
+        series: dict[int, list] = {}
+        for month, p, n, reported, p_last in Progress.objects.filter(
+            level=Level.PROVINCE, year=year
+        ).values_list(
+            "month", "participants", "new_in_month", "communes_reported", "same_month_last_year"
+        ):
+            cell = series.setdefault(month, [None, None, 0, None])
+            cell[0], cell[1] = _add(cell[0], p), _add(cell[1], n)
+            cell[2] += reported
+            cell[3] = _add(cell[3], p_last)
+        if not series:
+            Progress.objects.filter(level=Level.NATION, year=year).delete()
+            continue
+        own = _python_targets([year], [nation]).get((nation, year), {})
+        provinces = Target.objects.filter(year=year, unit__level=Level.PROVINCE)
+        meta = {
+            "communes_total": communes_total,
+            "target": own.get("target"),
+            "target_new": own.get("target_new"),
+            "deadline": own.get("deadline") or 12,
+            "children_target": _sum_known(
+                provinces.filter(kind=TargetKind.PARTICIPANTS).values_list("value", flat=True)
+            ),
+            "children_target_new": _sum_known(
+                provinces.filter(kind=TargetKind.NEW_PARTICIPANTS).values_list("value", flat=True)
+            ),
+        }
+        for row in derive_rows({m: tuple(v) for m, v in series.items()}, meta):
+            rows.append(
+                Progress(
+                    unit_id=nation,
+                    level=Level.NATION,
+                    parent_id=None,
+                    year=year,
+                    computed_at=now,
+                    **row,
+                )
+            )
+    _upsert(rows)
+
+
+def _upsert(rows: list[Progress]) -> None:
+    Progress.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["unit", "year", "month"],
+        update_fields=[*ROW_FIELDS, "computed_at"],
+    )

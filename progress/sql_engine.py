@@ -1,0 +1,315 @@
+"""The PostgreSQL engine: every figure of progress/figures.py, set-wise, one MERGE per level.
+
+A recompute is one MERGE statement per level (units, then the nation): its source is one grouped
+query (``GROUP BY ... ROLLUP(district, commune)`` over the monthly counts, plus window functions
+for the comparisons), joined once with the stored rows of the year; only new rows are inserted
+and only rows whose figures changed are updated, so recomputing twice writes nothing and a save
+rewrites only the months it moved. The table keeps free room on each page (fillfactor 70) so
+those rewrites are HOT updates, and has no database foreign keys (see models.Progress). A full
+recompute splits the provinces over ``PROGRESS_RECOMPUTE_CONNECTIONS`` connections (2) working
+at once, then sums the nation from their rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+
+from progress.figures import ROW_FIELDS
+
+NAME = "sql"
+
+
+def prepare() -> None:
+    """Settings for the recompute's transaction."""
+    with connection.cursor() as cursor:
+        # One big statement: compiling it (JIT) costs more than it saves, and its sorts fit in
+        # memory with a little more than the 4 MB default.
+        cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+
+
+# From `series` (unit_id, month, p, n, reported, p_last: twelve dense months per unit) and `meta`
+# (each unit's level, parent, communes_total, targets and deadline), derive every figure and
+# merge it into the table.
+_DERIVE_AND_MERGE = """
+WITH {ctes},
+win AS (
+    SELECT s.*,
+        lag(p) OVER w AS p_prev,
+        max(p_last) FILTER (WHERE month = 12) OVER (PARTITION BY unit_id) AS p_dec,
+        sum(n) OVER w AS new_ytd,
+        count(p) OVER w AS k,
+        sum(month) FILTER (WHERE p IS NOT NULL) OVER w AS sx,
+        sum(p) OVER w AS sy,
+        sum(p * month) OVER w AS sxy,
+        sum(month * month) FILTER (WHERE p IS NOT NULL) OVER w AS sxx
+    FROM series s
+    WINDOW w AS (PARTITION BY unit_id ORDER BY month ROWS UNBOUNDED PRECEDING)
+),
+fig AS (
+    SELECT win.*, m.level, m.parent_id, m.communes_total, m.target, m.deadline, m.target_new,
+        m.children_target, m.children_target_new,
+        CASE WHEN month = 1 THEN p_dec ELSE p_prev END AS p_before,
+        greatest(m.deadline - month, 0) AS months_left,
+        -- least squares through (0, December last year) and (m, p_m) of this year
+        k + (p_dec IS NOT NULL)::int AS pts,
+        coalesce(sy, 0) + coalesce(p_dec, 0) AS sy2
+    FROM win JOIN meta m ON m.unit_id = win.unit_id
+),
+out AS (
+    SELECT unit_id, level, parent_id, %(year)s AS year, month,
+        p AS participants,
+        p - p_before AS change_vs_prev_month,
+        p - p_dec AS change_vs_prev_year_end,
+        p_last AS same_month_last_year,
+        p - p_last AS change_yoy,
+        round(100.0 * (p - p_last) / nullif(p_last, 0), 2) AS change_yoy_pct,
+        target,
+        children_target,
+        round(100.0 * p / nullif(target, 0), 2) AS completion_pct,
+        CASE WHEN p IS NOT NULL AND target IS NOT NULL THEN greatest(target - p, 0) END AS gap,
+        CASE WHEN p IS NOT NULL AND target IS NOT NULL THEN greatest(p - target, 0) END
+            AS over_target,
+        n AS new_in_month,
+        CASE WHEN n IS NOT NULL THEN new_ytd END AS new_ytd,
+        target_new,
+        children_target_new,
+        CASE WHEN n IS NOT NULL THEN round(100.0 * new_ytd / nullif(target_new, 0), 2) END
+            AS completion_new_pct,
+        deadline AS deadline_month,
+        months_left,
+        CASE WHEN target - p <= 0 THEN 0
+             WHEN months_left > 0 THEN (target - p + months_left - 1) / months_left
+        END AS required_pace,
+        CASE WHEN p IS NOT NULL AND pts >= 2 AND pts * coalesce(sxx, 0) - sx * sx <> 0 THEN
+            round((p * (pts * sxx - sx * sx) + (pts * sxy - sx * sy2) * (12 - month))::numeric
+                  / (pts * sxx - sx * sx))
+        END AS projected_year_end,
+        coalesce(reported, 0) AS communes_reported,
+        communes_total
+    FROM fig
+)
+MERGE INTO progress_progress t
+USING out o ON t.year = %(year)s AND t.unit_id = o.unit_id AND t.month = o.month AND {scope_t}
+WHEN MATCHED AND ({old}) IS DISTINCT FROM ({new}) THEN
+    UPDATE SET computed_at = %(now)s, {updates}
+WHEN NOT MATCHED THEN
+    INSERT (unit_id, year, month, computed_at, {columns})
+    VALUES (o.unit_id, o.year, o.month, %(now)s, {out_columns})
+"""
+
+
+def _derive_sql(ctes: str, scope_t: str = "true") -> str:
+    """The merge of every figure from `ctes` (which define `series` and `meta`) into the table.
+
+    scope_t holds for every stored row of the units in `series`: it lets the planner read only
+    those rows (one province's, not the whole country's) when it joins them.
+
+    MERGE joins the fresh rows with the stored ones once, on the (unit, year, month) key:
+    a stored row that is unchanged is neither written nor locked (so recomputing twice writes
+    nothing), a changed one is updated in place, a new one is a plain insert. Concurrent
+    recomputes of the same rows are serialised by the advisory locks, which MERGE needs (it
+    does not resolve insert races the way ON CONFLICT does).
+    """
+    return _DERIVE_AND_MERGE.format(
+        ctes=ctes,
+        scope_t=scope_t,
+        columns=", ".join(ROW_FIELDS),
+        updates=", ".join(f"{c} = o.{c}" for c in ROW_FIELDS),
+        old=", ".join(f"t.{c}" for c in ROW_FIELDS),
+        # No casts to the columns' types: the figures are compared by value (a bigint sum with an
+        # integer, a numeric rounded to 2 places with a numeric(9, 2)), and casting costs time.
+        new=", ".join(f"o.{c}" for c in ROW_FIELDS),
+        out_columns=", ".join(f"o.{c}" for c in ROW_FIELDS),
+    )
+
+
+# Provinces, districts and communes of the provinces in scope, for the years in scope. `agg` is
+# the one grouped query: each count row feeds its own year (p, n) and the next (p_last).
+_UNITS_BASE = """
+    -- Every commune x month of the active provinces, with its counts of this year and the last:
+    -- grouped with ROLLUP it gives every unit twelve dense months, reported or not.
+    agg AS (
+        SELECT m.month, cu.province_id, cu.district_id, cu.id AS commune_id,
+            grouping(cu.district_id, cu.id) AS g,
+            sum(c.participants) FILTER (WHERE c.year = %(year)s) AS p,
+            sum(c.new_participants) FILTER (WHERE c.year = %(year)s) AS n,
+            count(*) FILTER (WHERE c.year = %(year)s) AS reported,
+            sum(c.participants) FILTER (WHERE c.year = %(year)s - 1) AS p_last
+        FROM provinces_unit cu
+        CROSS JOIN generate_series(1, 12) m(month)
+        LEFT JOIN targets_monthlycount c ON c.commune_id = cu.id AND c.month = m.month::smallint
+            AND c.year IN (%(year)s, %(year)s - 1) AND {scope_c}
+        WHERE cu.level = 3 AND {scope_cu}
+        GROUP BY m.month, cu.province_id, ROLLUP (cu.district_id, cu.id)
+    ),
+    totals AS (
+        SELECT CASE grouping(district_id, id) WHEN 0 THEN id WHEN 1 THEN district_id
+                ELSE province_id END AS unit_id, count(*) AS communes_total
+        FROM provinces_unit WHERE level = 3 AND {scope}
+        GROUP BY province_id, ROLLUP (district_id, id)
+    ),
+    tg AS (
+        SELECT t.unit_id, u.parent_id,
+            max(t.value) FILTER (WHERE t.kind = 'participants') AS target,
+            max(t.deadline_month) FILTER (WHERE t.kind = 'participants') AS deadline,
+            max(t.value) FILTER (WHERE t.kind = 'new') AS target_new
+        FROM targets_target t JOIN provinces_unit u ON u.id = t.unit_id
+        WHERE t.year = %(year)s AND (u.level = 0 OR {scope_u})
+        GROUP BY t.unit_id, u.parent_id
+    ),
+    ctg AS (
+        SELECT parent_id, sum(target) AS children_target, sum(target_new) AS children_target_new
+        FROM tg GROUP BY parent_id
+    ),
+    meta AS (
+        SELECT u.id AS unit_id, u.level, u.parent_id,
+            coalesce(tot.communes_total, 0) AS communes_total,
+            ts.target, ts.target_new,
+            coalesce(ts.deadline, td.deadline, tp.deadline,
+                     (SELECT deadline FROM tg WHERE unit_id = %(nation)s), 12) AS deadline,
+            ctg.children_target, ctg.children_target_new
+        FROM provinces_unit u
+        LEFT JOIN totals tot ON tot.unit_id = u.id
+        LEFT JOIN tg ts ON ts.unit_id = u.id
+        LEFT JOIN tg td ON td.unit_id = u.district_id
+        LEFT JOIN tg tp ON tp.unit_id = u.province_id
+        LEFT JOIN ctg ON ctg.parent_id = u.id
+        WHERE u.level >= 1 AND {scope_u}
+    ),
+    series AS (
+        SELECT CASE g WHEN 0 THEN commune_id WHEN 1 THEN district_id ELSE province_id END
+                AS unit_id, month::smallint AS month, p, n, reported, p_last
+        FROM agg
+        UNION ALL  -- the few districts without communes (islands) still get their rows
+        SELECT um.unit_id, m.month::smallint, NULL, NULL, 0, NULL
+        FROM meta um CROSS JOIN generate_series(1, 12) m(month)
+        WHERE um.level = 2 AND um.communes_total = 0
+    )
+"""
+
+# The nation: the sum of the provinces' rows of the same year and month.
+_NATION_BASE = """
+    series AS (
+        SELECT %(nation)s::bigint AS unit_id, month, sum(participants) AS p,
+            sum(new_in_month) AS n, sum(communes_reported) AS reported,
+            sum(same_month_last_year) AS p_last
+        FROM progress_progress WHERE parent_id = %(nation)s AND year = %(year)s
+        GROUP BY month
+    ),
+    -- Materialized: computed once, not once for each of the twelve months it is joined with.
+    meta AS MATERIALIZED (
+        SELECT %(nation)s::bigint AS unit_id, 0 AS level, NULL::bigint AS parent_id,
+            (SELECT count(*) FROM provinces_unit WHERE level = 3) AS communes_total,
+            max(t.value) FILTER (WHERE t.kind = 'participants' AND u.level = 0) AS target,
+            coalesce(max(t.deadline_month) FILTER (
+                WHERE t.kind = 'participants' AND u.level = 0), 12) AS deadline,
+            max(t.value) FILTER (WHERE t.kind = 'new' AND u.level = 0) AS target_new,
+            sum(t.value) FILTER (WHERE t.kind = 'participants' AND u.level = 1)
+                AS children_target,
+            sum(t.value) FILTER (WHERE t.kind = 'new' AND u.level = 1) AS children_target_new
+        FROM targets_target t JOIN provinces_unit u ON u.id = t.unit_id
+        WHERE t.year = %(year)s AND u.level <= 1
+    )
+"""
+
+
+def _scope(column: str, province_ids) -> str:
+    return "true" if province_ids is None else f"{column} = ANY(%(provinces)s)"
+
+
+def _units_base(province_ids) -> str:
+    """The units' base query, filtered to the provinces (no filter at all for every province).
+
+    The filter is a literal list the planner can estimate (a subquery it cannot: it then picks
+    nested loops over the whole country). The counts are also narrowed to the provinces'
+    range of commune ids: a province's communes are loaded together, so their ids are one
+    run and the counts index reads only that run (the join with the units keeps it exact
+    whatever the ids).
+    """
+    if province_ids is None:
+        return _UNITS_BASE.format(scope="true", scope_u="true", scope_cu="true", scope_c="true")
+    return _UNITS_BASE.format(
+        scope="province_id = ANY(%(provinces)s)",
+        scope_u="u.province_id = ANY(%(provinces)s)",
+        scope_cu="cu.province_id = ANY(%(provinces)s)",
+        scope_c="c.commune_id BETWEEN %(first_commune)s AND %(last_commune)s",
+    )
+
+
+def _params(province_ids, year, nation, now, communes=(None, None)) -> dict:
+    return {
+        "provinces": list(province_ids or []),
+        "first_commune": communes[0],
+        "last_commune": communes[1],
+        "year": year,
+        "nation": nation,
+        "now": now,
+    }
+
+
+def compute_units(
+    *, province_ids: list[int] | None, years: tuple[int, ...], nation: int, now: dt.datetime
+) -> None:
+    """Every row of the provinces' units (all provinces when None) for the years."""
+    with connection.cursor() as cursor:
+        for year in years:
+            # Rows exist for the provinces with counts this year: one indexed probe each. The
+            # range of their communes' ids narrows the read of the counts (see _units_base).
+            cursor.execute(
+                f"""
+                SELECT array_agg(p.id ORDER BY p.id), count(*) = (
+                    SELECT count(*) FROM provinces_unit p WHERE level = 1 AND {_scope("p.id", province_ids)}),
+                    (SELECT min(id) FROM provinces_unit WHERE level = 3 AND {_scope("province_id", province_ids)}),
+                    (SELECT max(id) FROM provinces_unit WHERE level = 3 AND {_scope("province_id", province_ids)})
+                FROM provinces_unit p WHERE p.level = 1 AND {_scope("p.id", province_ids)} AND EXISTS (
+                    SELECT 1 FROM provinces_unit cu JOIN targets_monthlycount c ON c.commune_id = cu.id
+                    WHERE cu.province_id = p.id AND cu.level = 3 AND c.year = %(year)s)
+                """,
+                {"year": year, "provinces": list(province_ids or [])},
+            )
+            active, every, *communes = cursor.fetchone()
+            if active:
+                scope = None if province_ids is None and every else active
+                scope_t = (
+                    "true"
+                    if scope is None
+                    else "t.unit_id IN (SELECT id FROM provinces_unit"
+                    " WHERE province_id = ANY(%(provinces)s))"
+                )
+                cursor.execute(
+                    _derive_sql(_units_base(scope), scope_t),
+                    _params(scope, year, nation, now, communes),
+                )
+            # A province-year whose counts were all deleted keeps no rows.
+            cursor.execute(
+                f"""
+                DELETE FROM progress_progress t USING provinces_unit u
+                WHERE t.unit_id = u.id AND t.year = %(year)s AND u.level >= 1
+                  AND {_scope("u.province_id", province_ids)}
+                  AND NOT u.province_id = ANY(%(active)s)
+                """,
+                {"year": year, "provinces": list(province_ids or []), "active": active or []},
+            )
+
+
+def compute_nation(*, years: tuple[int, ...], nation: int, now: dt.datetime) -> None:
+    """The nation's rows: the sum of the provinces' rows, derived with the same rules."""
+    with connection.cursor() as cursor:
+        for year in years:
+            params = _params(None, year, nation, now)
+            cursor.execute(_derive_sql(_NATION_BASE, "t.unit_id = %(nation)s"), params)
+            cursor.execute(
+                """
+                DELETE FROM progress_progress t WHERE t.unit_id = %(nation)s AND t.year = %(year)s
+                  AND NOT EXISTS (SELECT 1 FROM progress_progress p
+                                  WHERE p.parent_id = %(nation)s AND p.year = %(year)s)
+                """,
+                params,
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# Python: the same rules, for SQLite and as the tests' oracle
+# ---------------------------------------------------------------------------------------------

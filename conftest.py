@@ -89,6 +89,52 @@ def demo_world(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         _build_demo_world()
+        _DEMO_SNAPSHOT.update(_snapshot_tables())
+
+
+# Every table's rows as COPY text, taken once the world is built: a transactional test restores
+# the world from it in about 0.2 s instead of building it again (about 3 s).
+_DEMO_SNAPSHOT: dict[str, bytes] = {}
+
+
+def _data_tables() -> list[str]:
+    from django.db import connection
+
+    return [
+        t
+        for t in connection.introspection.django_table_names(only_existing=True)
+        if not t.startswith(("django_content_type", "auth_permission", "django_migrations"))
+    ]
+
+
+def _snapshot_tables() -> dict[str, bytes]:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {}
+    snapshot = {}
+    with connection.cursor() as cursor:
+        for table in _data_tables():
+            name = connection.ops.quote_name(table)
+            with cursor.copy(f"COPY {name} TO STDOUT") as copy:
+                snapshot[table] = b"".join(bytes(block) for block in copy)
+    return snapshot
+
+
+def _restore_snapshot() -> None:
+    """Write the session's world back into emptied tables (foreign keys are deferred in Django's
+    PostgreSQL schema, so the order does not matter), then move each sequence past the ids."""
+    from django.apps import apps
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, data in _DEMO_SNAPSHOT.items():
+            if data:
+                with cursor.copy(f"COPY {connection.ops.quote_name(table)} FROM STDIN") as copy:
+                    copy.write(data)
+        for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
+            cursor.execute(sql)
 
 
 def _build_demo_world() -> None:
@@ -140,7 +186,10 @@ def demo(demo_world, db, request):
         # A transactional test ran before and flushed the session's world.
         if not _is_transactional(request):
             pytest.fail("the demo world is gone: a test outside a transaction deleted it")
-        _build_demo_world()
+        if _DEMO_SNAPSHOT:
+            _restore_snapshot()
+        else:
+            _build_demo_world()
     users = {u.username: u for u in User.objects.all()}
     lang_son = Unit.objects.get(level=Level.PROVINCE, code="20")
     return SimpleNamespace(
@@ -174,11 +223,7 @@ def _empty_world_unless_demo(request):
     request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
     from django.db import connection
 
-    tables = [
-        t
-        for t in connection.introspection.django_table_names(only_existing=True)
-        if not t.startswith(("django_content_type", "auth_permission", "django_migrations"))
-    ]
+    tables = _data_tables()
     if connection.vendor == "postgresql" and tables:
         with connection.cursor() as cursor:
             quoted = ", ".join(connection.ops.quote_name(t) for t in tables)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -45,8 +46,10 @@ def derive_rows(
     communes_total, target, target_new, deadline, children_target(_new). Pure: no database.
     """
     p_dec = series.get(12, (None, None, 0, None))[3]
-    rows, ytd, prev = [], None, None
-    points = [(0, p_dec)] if p_dec is not None else []
+    rows: list[dict] = []
+    ytd: int | None = None
+    prev: int | None = None
+    points: list[tuple[int, int]] = [(0, p_dec)] if p_dec is not None else []
     target, deadline = meta["target"], meta["deadline"]
     for month in MONTHS:
         p, n, reported, p_last = series.get(month, (None, None, 0, None))
@@ -56,13 +59,14 @@ def derive_rows(
             points.append((month, p))
         before = p_dec if month == 1 else prev
         months_left = max(deadline - month, 0)
-        known = p is not None and target is not None
-        if known and target - p <= 0:
-            pace = 0
-        elif known and months_left > 0:
-            pace = -(-(target - p) // months_left)
-        else:
-            pace = None
+        completion: Decimal | None = None
+        gap = over = pace = None
+        if p is not None and target is not None:
+            completion, gap, over = _round2(p, target), max(target - p, 0), max(p - target, 0)
+            if target - p <= 0:
+                pace = 0
+            elif months_left > 0:
+                pace = -(-(target - p) // months_left)
         projected = None
         if p is not None and len(points) >= 2:
             k = len(points)
@@ -86,15 +90,15 @@ def derive_rows(
                 "change_yoy_pct": _round2(p - p_last, p_last) if p is not None and p_last else None,
                 "target": target,
                 "children_target": meta["children_target"],
-                "completion_pct": _round2(p, target) if known else None,
-                "gap": max(target - p, 0) if known else None,
-                "over_target": max(p - target, 0) if known else None,
+                "completion_pct": completion,
+                "gap": gap,
+                "over_target": over,
                 "new_in_month": n,
                 "new_ytd": ytd if n is not None else None,
                 "target_new": meta["target_new"],
                 "children_target_new": meta["children_target_new"],
                 "completion_new_pct": _round2(ytd, meta["target_new"])
-                if n is not None and meta["target_new"]
+                if n is not None and ytd is not None and meta["target_new"]
                 else None,
                 "deadline_month": deadline,
                 "months_left": months_left,
@@ -108,11 +112,11 @@ def derive_rows(
     return rows
 
 
-def _minus(a, b):
+def _minus(a: int | None, b: int | None) -> int | None:
     return None if a is None or b is None else a - b
 
 
-def _add(a, b):
+def _add(a: int | None, b: int | None) -> int | None:
     return b if a is None else (a if b is None else a + b)
 
 
@@ -120,10 +124,13 @@ def compute_units(
     *, province_ids: list[int] | None, years: tuple[int, ...], nation: int, now: dt.datetime
 ) -> None:
     """Every row of the provinces' units (all provinces when None) for the years."""
-    units = Unit.objects.filter(level__gte=Level.PROVINCE)
+    in_scope = Unit.objects.filter(level__gte=Level.PROVINCE)
     if province_ids is not None:
-        units = units.filter(province_id__in=province_ids)
-    units = list(units.values_list("pk", "level", "parent_id", "province_id", "district_id"))
+        in_scope = in_scope.filter(province_id__in=province_ids)
+    # (id, level, parent, province, district) of every unit in scope
+    units: list[tuple[int, int, int, int, int]] = list(
+        in_scope.values_list("pk", "level", "parent_id", "province_id", "district_id")
+    )
     unit_ids = {u[0] for u in units}
     commune_of = {u[0]: u for u in units if u[1] == Level.COMMUNE}
     wanted_years = set(years) | {y - 1 for y in years}
@@ -197,12 +204,12 @@ def compute_units(
     _upsert(rows)
 
 
-def _sum_known(values) -> int | None:
+def _sum_known(values: Iterable[int | None]) -> int | None:
     known = [v for v in values if v is not None]
     return sum(known) if known else None
 
 
-def _python_targets(years, unit_ids) -> dict[tuple[int, int], dict]:
+def _python_targets(years: Iterable[int], unit_ids: Iterable[int]) -> dict[tuple[int, int], dict]:
     targets: dict[tuple[int, int], dict] = defaultdict(dict)
     for unit_id, year, kind, value, deadline in Target.objects.filter(
         year__in=years, unit_id__in=unit_ids

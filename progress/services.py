@@ -12,6 +12,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import repeat
+from types import ModuleType
 
 from django.db import connection, transaction
 from django.db.models import Count
@@ -27,7 +28,7 @@ from targets.models import MonthlyCount
 LOCK_NAMESPACE = 0x50520000
 
 
-def engine_for(vendor: str):
+def engine_for(vendor: str) -> ModuleType:
     """The engine of the database in use: set-wise SQL on PostgreSQL, the Python twin elsewhere.
 
     An engine is a module with prepare(), compute_units(...) and compute_nation(...); tests pass
@@ -43,7 +44,7 @@ class RecomputeResult:
 
 
 def recompute_province(
-    *, province_id: int, year: int, only_if_pending: bool = False, engine=None
+    *, province_id: int, year: int, only_if_pending: bool = False, engine: ModuleType | None = None
 ) -> RecomputeResult:
     """Recompute every progress row of one province (and the nation) for one year.
 
@@ -79,7 +80,7 @@ def years_with_data(*, province_id: int | None = None) -> list[int]:
     )
 
 
-def recompute_all(*, year: int | None = None, engine=None) -> list[int]:
+def recompute_all(*, year: int | None = None, engine: ModuleType | None = None) -> list[int]:
     """Recompute every province for a year (every year with data, oldest first, when None).
 
     The provinces are split over PROGRESS_RECOMPUTE_CONNECTIONS connections working at once (one
@@ -98,7 +99,7 @@ def recompute_all(*, year: int | None = None, engine=None) -> list[int]:
     return years
 
 
-def _province_groups(engine) -> list[list[int]] | None:
+def _province_groups(engine: ModuleType) -> list[list[int]] | None:
     """Runs of provinces (in id order, so their communes' ids are runs too) with about the same
     number of communes each, one per connection; None when the recompute must stay on this
     connection: one is configured, or a transaction is open here whose data other connections
@@ -116,7 +117,8 @@ def _province_groups(engine) -> list[list[int]] | None:
     )
     provinces = list(Unit.objects.provinces().order_by("pk").values_list("pk", flat=True))
     total = sum(communes.values()) or 1
-    groups, filled = [[]], 0
+    groups: list[list[int]] = [[]]
+    filled = 0
     for province in provinces:
         size = communes.get(province, 0)
         # A province goes to the next group when most of it lies past this group's share.
@@ -128,7 +130,9 @@ def _province_groups(engine) -> list[list[int]] | None:
     return [group for group in groups if group] or None
 
 
-def _recompute_in_own_connection(province_ids: list[int], years: tuple[int, ...], engine) -> None:
+def _recompute_in_own_connection(
+    province_ids: list[int], years: tuple[int, ...], engine: ModuleType
+) -> None:
     try:
         _recompute(province_ids=province_ids, years=years, with_nation=False, engine=engine)
     finally:
@@ -140,7 +144,7 @@ def _recompute(
     province_ids: list[int] | None,
     years: tuple[int, ...],
     with_nation: bool = True,
-    engine=None,
+    engine: ModuleType | None = None,
 ) -> None:
     """province_ids None means every province, in one statement (not one per province); an empty
     list only the nation rows (after the provinces were recomputed in groups)."""

@@ -215,11 +215,11 @@ _NATION_BASE = """
 """
 
 
-def _scope(column: str, province_ids) -> str:
+def _scope(column: str, province_ids: list[int] | None) -> str:
     return "true" if province_ids is None else f"{column} = ANY(%(provinces)s)"
 
 
-def _units_base(province_ids) -> str:
+def _units_base(province_ids: list[int] | None) -> str:
     """The units' base query, filtered to the provinces (no filter at all for every province).
 
     The filter is a literal list the planner can estimate (a subquery it cannot: it then picks
@@ -238,7 +238,13 @@ def _units_base(province_ids) -> str:
     )
 
 
-def _params(province_ids, year, nation, now, communes=(None, None)) -> dict:
+def _params(
+    province_ids: list[int] | None,
+    year: int,
+    nation: int,
+    now: dt.datetime,
+    communes: tuple[int | None, int | None] = (None, None),
+) -> dict:
     return {
         "provinces": list(province_ids or []),
         "first_commune": communes[0],
@@ -269,7 +275,7 @@ def compute_units(
                 """,
                 {"year": year, "provinces": list(province_ids or [])},
             )
-            active, every, *communes = cursor.fetchone()
+            active, every, first_commune, last_commune = cursor.fetchone()
             if active:
                 scope = None if province_ids is None and every else active
                 scope_t = (
@@ -280,7 +286,7 @@ def compute_units(
                 )
                 cursor.execute(
                     _derive_sql(_units_base(scope), scope_t),
-                    _params(scope, year, nation, now, communes),
+                    _params(scope, year, nation, now, (first_commune, last_commune)),
                 )
             # A province-year whose counts were all deleted keeps no rows.
             cursor.execute(

@@ -1,5 +1,7 @@
 """Celery tasks: thin wrappers that call the services and retry on transient database errors."""
 
+from typing import Any
+
 from celery import shared_task
 from django.db import OperationalError
 
@@ -7,7 +9,7 @@ from progress import services
 
 # ignore_result: nobody reads these results, and storing them made every save wait on Redis
 # (about 20 s of retries) while Redis was down (loadtests/faults/redis_outage.py).
-RETRY = {
+RETRY: dict[str, Any] = {
     "ignore_result": True,
     "autoretry_for": (OperationalError,),
     "retry_backoff": 2,

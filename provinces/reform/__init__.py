@@ -21,6 +21,7 @@ from provinces.reform.crosswalk import (
     province_crosswalk,
     read_crosswalk,
     read_name_crosswalk,
+    source_disagreements,
 )
 from provinces.reform.decisions import DECISIONS, Decision, Source
 from provinces.reform.new_map import NewCommune, NewDivisionType, NewMap, NewProvince, read_new_map
@@ -49,4 +50,5 @@ __all__ = [
     "read_name_crosswalk",
     "read_new_map",
     "read_official_table",
+    "source_disagreements",
 ]

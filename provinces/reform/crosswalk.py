@@ -163,6 +163,20 @@ def read_name_crosswalk() -> Mapping[str, tuple[tuple[str, bool | None], ...]]:
     return MappingProxyType({code: tuple(sorted(found)) for code, found in sorted(pairs.items())})
 
 
+def source_disagreements() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Old communes in both sources whose successors differ: code -> (official, by name), each
+    sorted. DECISIONS must settle exactly these."""
+    by_name = read_name_crosswalk()
+    found = {}
+    for code, row in read_official_table().rows.items():
+        if code in by_name:
+            official = tuple(sorted(row.new_codes))
+            named = tuple(sorted(new_code for new_code, _ in by_name[code]))
+            if official != named:
+                found[code] = (official, named)
+    return found
+
+
 @functools.cache
 def island_districts() -> Mapping[str, str]:
     """Old island district without communes -> the special zone it became (from the name

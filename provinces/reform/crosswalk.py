@@ -84,7 +84,9 @@ EARLY_2025_CODES = frozenset(
 
 class Share(enum.StrEnum):
     """How much of the old commune went to a successor. The official table's notes say whether a
-    part was of the area or of the population; neither package kept that, only whole or part."""
+    part was of the area or of the population; neither package kept that, only whole or part.
+    A sole successor can be a part (132 communes): the official table says only part of the old
+    commune went there and names nowhere else for the rest."""
 
     WHOLE = "whole"
     PART = "part"
@@ -160,7 +162,12 @@ def read_name_crosswalk() -> Mapping[str, tuple[tuple[str, bool | None], ...]]:
             for target in targets:
                 new_code = new[province_key, target["newWardKey"]]
                 pairs[legacy[old_key].code].append((new_code, target["isDefaultNewWard"]))
-    return MappingProxyType({code: tuple(sorted(found)) for code, found in sorted(pairs.items())})
+    return MappingProxyType(
+        {
+            code: tuple(sorted(found, key=lambda pair: pair[0]))
+            for code, found in sorted(pairs.items())
+        }
+    )
 
 
 def source_disagreements() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -192,7 +199,9 @@ def island_districts() -> Mapping[str, str]:
     return MappingProxyType(dict(sorted(zones.items())))
 
 
-def _successors(codes, *, partly: bool, defaults) -> tuple[Successor, ...]:
+def _successors(
+    codes: tuple[str, ...], *, partly: bool, defaults: list[str]
+) -> tuple[Successor, ...]:
     """The default first, then by code. `defaults` are candidates; only one may be a successor."""
     if len(codes) == 1:
         return (Successor(codes[0], Share.PART if partly else Share.WHOLE, True),)

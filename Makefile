@@ -69,9 +69,18 @@ services:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Today's map (July 2025) is read from data files, never from these packages' code (provinces/reform):
+# requirements-data.txt goes in without its dependencies, and vietnam-provinces 2026 cannot sit beside
+# the pinned 0.6.0 (same distribution name), so its wheel is only downloaded and read as a zip. Keep
+# the name in step with VIETNAM_PROVINCES_2026_WHEEL in bhxh_dashboard/settings.py.
+REFORM_WHEEL := $(VENV)/wheels/vietnam_provinces-2026.9.0-py3-none-any.whl
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-data.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -r requirements-data.txt
+	test -f $(REFORM_WHEEL) || $(BIN)/pip download -q --disable-pip-version-check --no-deps \
+		--ignore-requires-python vietnam-provinces==2026.9.0 -d $(VENV)/wheels
 	touch $@
 
 # Background processes for a PostgreSQL + Redis setup (see README).

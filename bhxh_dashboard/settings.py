@@ -213,6 +213,15 @@ SPECTACULAR_SETTINGS = {
 # Data entry: a month closes this many days after its cut-off (the 25th; December the 31st).
 MONTH_CLOSE_AFTER_DAYS = 10
 
+# Today's map (July 2025) is read straight from this wheel, never installed beside the pinned
+# vietnam-provinces 0.6.0 (provinces/reform); `make venv` downloads it to this default place.
+VIETNAM_PROVINCES_2026_WHEEL = Path(
+    __import__("os").environ.get(
+        "VIETNAM_PROVINCES_2026_WHEEL",
+        BASE_DIR / ".venv" / "wheels" / "vietnam_provinces-2026.9.0-py3-none-any.whl",
+    )
+)
+
 # Content Security Policy: no inline scripts; chart data travels in json_script blocks.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

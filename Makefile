@@ -58,14 +58,17 @@ system-test-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
+# Start PostgreSQL and Redis when they are not answering. Redis is asked with bash's /dev/tcp,
+# not redis-cli: redis-cli hangs when the clock is faked (`faketime '2027-01-25 00:30' make test`).
+REDIS_PING = bash -c 'exec 3<>/dev/tcp/127.0.0.1/6379 && printf "PING\r\n" >&3 && read -r reply <&3 && [[ $$reply == +PONG* ]]' 2>/dev/null
 # Start PostgreSQL and Redis when they are not answering.
 services:
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect \
 		$$(ls /etc/postgresql | sort -n | tail -1) main start
 	@for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 0.5; done
-	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes \
+	@$(REDIS_PING) || redis-server --daemonize yes \
 		--bind 127.0.0.1 --port 6379 --save "" --appendonly no
-	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.2; done
+	@for i in $$(seq 1 30); do $(REDIS_PING) && break; sleep 0.2; done
 
 venv: $(VENV)/.installed
 

@@ -34,7 +34,8 @@ How the figures are defined (one row per unit, year and month 1..12):
 Nation rows are the sum of the provinces' rows of the same year and month (recomputed set-wise
 after every province recompute), then derived with the same rules: its December of last year is
 the sum of the provinces' same_month_last_year of December, so a province with no count yet this
-year is not in the nation's comparisons; communes_total counts every commune of the country.
+year is not in the nation's comparisons; communes_total counts every commune of the map in force at
+the month's cut-off (10,051 communes up to June 2025, 3,321 since July 2025).
 The nation's own target (a Target on the nation unit) is optional; children_target sums the
 provinces' targets. A province recompute also recomputes the next year when that has counts,
 since its comparisons read this year's.

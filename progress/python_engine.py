@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from bhxh_dashboard.months import cutoff_date
 from progress.figures import MONTHS, ROW_FIELDS
 from progress.models import Progress
 from provinces.models import Level, Unit
@@ -105,7 +106,9 @@ def derive_rows(
                 "required_pace": pace,
                 "projected_year_end": projected,
                 "communes_reported": reported,
-                "communes_total": meta["communes_total"],
+                "communes_total": meta["communes_by_month"][month]
+                if "communes_by_month" in meta
+                else meta["communes_total"],
             }
         )
         prev = p
@@ -223,7 +226,7 @@ def _python_targets(years: Iterable[int], unit_ids: Iterable[int]) -> dict[tuple
 
 def compute_nation(*, years: tuple[int, ...], nation: int, now: dt.datetime) -> None:
     """The nation's rows: the sum of the provinces' rows, derived with the same rules."""
-    communes_total = Unit.objects.communes().count()
+    communes = list(Unit.objects.communes().values_list("valid_from", "valid_until"))
     rows = []
     for year in years:
         series: dict[int, list] = {}
@@ -242,7 +245,16 @@ def compute_nation(*, years: tuple[int, ...], nation: int, now: dt.datetime) -> 
         own = _python_targets([year], [nation]).get((nation, year), {})
         provinces = Target.objects.filter(year=year, unit__level=Level.PROVINCE)
         meta = {
-            "communes_total": communes_total,
+            # every commune of the map in force at the month's cut-off
+            "communes_by_month": {
+                m: sum(
+                    1
+                    for start, end in communes
+                    if (start is None or start <= cutoff_date(year, m))
+                    and (end is None or cutoff_date(year, m) <= end)
+                )
+                for m in MONTHS
+            },
             "target": own.get("target"),
             "target_new": own.get("target_new"),
             "deadline": own.get("deadline") or 12,

@@ -48,7 +48,8 @@ win AS (
     WINDOW w AS (PARTITION BY unit_id ORDER BY month ROWS UNBOUNDED PRECEDING)
 ),
 fig AS (
-    SELECT win.*, m.level, m.parent_id, m.communes_total, m.target, m.deadline, m.target_new,
+    SELECT win.*, m.level, m.parent_id, coalesce(win.ct, m.communes_total) AS communes_total,
+        m.target, m.deadline, m.target_new,
         m.children_target, m.children_target_new,
         CASE WHEN month = 1 THEN p_dec ELSE p_prev END AS p_before,
         greatest(m.deadline - month, 0) AS months_left,
@@ -180,10 +181,10 @@ _UNITS_BASE = """
     ),
     series AS (
         SELECT CASE g WHEN 0 THEN commune_id WHEN 1 THEN district_id ELSE province_id END
-                AS unit_id, month::smallint AS month, p, n, reported, p_last
+                AS unit_id, month::smallint AS month, p, n, reported, p_last, NULL::bigint AS ct
         FROM agg
         UNION ALL  -- the few districts without communes (islands) still get their rows
-        SELECT um.unit_id, m.month::smallint, NULL, NULL, 0, NULL
+        SELECT um.unit_id, m.month::smallint, NULL, NULL, 0, NULL, NULL
         FROM meta um CROSS JOIN generate_series(1, 12) m(month)
         WHERE um.level = 2 AND um.communes_total = 0
     )
@@ -194,14 +195,21 @@ _NATION_BASE = """
     series AS (
         SELECT %(nation)s::bigint AS unit_id, month, sum(participants) AS p,
             sum(new_in_month) AS n, sum(communes_reported) AS reported,
-            sum(same_month_last_year) AS p_last
+            sum(same_month_last_year) AS p_last,
+            -- every commune of the map in force at the month's cut-off (10,051 up to June 2025,
+            -- 3,321 since July)
+            (SELECT count(*) FROM provinces_unit u WHERE u.level = 3
+                AND (u.valid_from IS NULL OR u.valid_from <= make_date(%(year)s, month,
+                     CASE WHEN month = 12 THEN 31 ELSE 25 END))
+                AND (u.valid_until IS NULL OR u.valid_until >= make_date(%(year)s, month,
+                     CASE WHEN month = 12 THEN 31 ELSE 25 END))) AS ct
         FROM progress_progress WHERE parent_id = %(nation)s AND year = %(year)s
         GROUP BY month
     ),
     -- Materialized: computed once, not once for each of the twelve months it is joined with.
     meta AS MATERIALIZED (
         SELECT %(nation)s::bigint AS unit_id, 0 AS level, NULL::bigint AS parent_id,
-            (SELECT count(*) FROM provinces_unit WHERE level = 3) AS communes_total,
+            NULL::bigint AS communes_total,  -- per month, in series
             max(t.value) FILTER (WHERE t.kind = 'participants' AND u.level = 0) AS target,
             coalesce(max(t.deadline_month) FILTER (
                 WHERE t.kind = 'participants' AND u.level = 0), 12) AS deadline,

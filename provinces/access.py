@@ -9,11 +9,14 @@ from django.http import Http404
 
 from provinces.models import Level, Profile, Role, Unit
 
+# URL prefix -> (level, of today's map?): p, d, c on the map before 01/07/2025, t, x on today's.
 URL_PREFIX_LEVEL = {
-    "vn": Level.NATION,
-    "p": Level.PROVINCE,
-    "d": Level.DISTRICT,
-    "c": Level.COMMUNE,
+    "vn": (Level.NATION, False),
+    "p": (Level.PROVINCE, False),
+    "d": (Level.DISTRICT, False),
+    "c": (Level.COMMUNE, False),
+    "t": (Level.PROVINCE, True),
+    "x": (Level.COMMUNE, True),
 }
 
 
@@ -126,17 +129,23 @@ def can_download_reports(user, unit: Unit) -> bool:
     return can_view(user, unit)
 
 
-def parse_url_code(url_code: str) -> tuple[int, str]:
-    """ "p24" -> (PROVINCE, "24"); raises Http404 for anything else."""
-    for prefix in ("vn", "p", "d", "c"):
+def parse_url_code(url_code: str) -> tuple[int, str, bool]:
+    """ "p24" -> (PROVINCE, "24", False), "t24" -> (PROVINCE, "24", True): level, code and
+    whether the unit is on today's map; raises Http404 for anything else."""
+    for prefix, (level, new_map) in URL_PREFIX_LEVEL.items():
         if url_code.startswith(prefix):
             code = url_code[len(prefix) :]
-            level = URL_PREFIX_LEVEL[prefix]
             if level == Level.NATION:
-                return level, "VN"
+                return level, "VN", False
             if code.isdigit():
-                return level, code
+                return level, code, new_map
     raise Http404("Unknown unit")
+
+
+def unit_by_url_code(url_code: str) -> Unit:
+    """The unit a URL names (Unit.DoesNotExist when none)."""
+    level, code, new_map = parse_url_code(url_code)
+    return Unit.objects.get(level=level, code=code, valid_from__isnull=not new_map)
 
 
 def get_visible_unit_or_404(user, url_code: str) -> Unit:
@@ -144,9 +153,8 @@ def get_visible_unit_or_404(user, url_code: str) -> Unit:
 
     404 rather than 403, so that a URL does not even confirm what exists outside one's scope.
     """
-    level, code = parse_url_code(url_code)
     try:
-        unit = Unit.objects.get(level=level, code=code)
+        unit = unit_by_url_code(url_code)
     except Unit.DoesNotExist:
         raise Http404("Unknown unit") from None
     if not can_view(user, unit):

@@ -1,4 +1,6 @@
-"""Loading the 63 / 696 / 10,051 tree of January 2025 from the `vietnam-provinces` package."""
+"""Loading both maps: the 63 / 696 / 10,051 tree of January 2025 from `vietnam-provinces==0.6.0`
+(in force until 30/06/2025), today's 34 / 3,321 from the reform data (provinces.reform, from
+01/07/2025), and the crosswalk between them (Succession)."""
 
 import functools
 import json
@@ -8,7 +10,15 @@ from importlib import resources
 from django.db import transaction
 from django.db.models import F
 
-from provinces.models import DivisionType, Level, Unit
+from provinces.models import (
+    NEW_MAP_FROM,
+    OLD_MAP_UNTIL,
+    DivisionType,
+    Level,
+    Share,
+    Succession,
+    Unit,
+)
 from provinces.search import search_key
 
 NATION_CODE = "VN"
@@ -95,11 +105,11 @@ def load_admin_units(tree: list[dict] | None = None) -> LoadResult:
     )
     created[Level.NATION] += was_created
 
-    existing = {(u.level, u.code): u for u in Unit.objects.all()}
+    existing = {(u.level, u.code): u for u in Unit.objects.filter(valid_from__isnull=True)}
     rows = list(_rows(tree))
     # Parents before children, so each level can refer to ids of the level above.
     for level in (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE):
-        fields = ["name", "full_name", "division_type", "search_key", "parent_id"]
+        fields = ["name", "full_name", "division_type", "search_key", "parent_id", "valid_until"]
         if level >= Level.DISTRICT:
             fields.append("province_id")
         if level == Level.COMMUNE:
@@ -115,6 +125,7 @@ def load_admin_units(tree: list[dict] | None = None) -> LoadResult:
                 "division_type": division_type,
                 "search_key": search_key(short),
                 "parent_id": existing[(level - 1, parent_code)].pk,
+                "valid_until": OLD_MAP_UNTIL,
             }
             if "province_id" in fields:
                 wanted["province_id"] = existing[(Level.PROVINCE, p_code)].pk
@@ -136,10 +147,145 @@ def load_admin_units(tree: list[dict] | None = None) -> LoadResult:
         # A province or district is the root of its own subtree filter (within()).
         self_field = {Level.PROVINCE: "province_id", Level.DISTRICT: "district_id"}.get(level)
         if self_field:
-            Unit.objects.filter(level=level).exclude(**{self_field: F("pk")}).update(
+            Unit.objects.filter(level=level, valid_from__isnull=True).exclude(
                 **{self_field: F("pk")}
-            )
+            ).update(**{self_field: F("pk")})
             for unit in to_create:
                 setattr(unit, self_field, unit.pk)
-    total = {level: Unit.objects.filter(level=level).count() for level in Level.values}
+    total = {
+        level: Unit.objects.filter(level=level, valid_from__isnull=True).count()
+        for level in Level.values
+    }
     return LoadResult(created=created, updated=updated, total=total)
+
+
+@dataclass
+class NewMapResult:
+    created: dict[int, int]
+    updated: dict[int, int]
+    total: dict[int, int]
+    successions: int
+
+
+@transaction.atomic
+def load_new_map(province_codes: set[str] | None = None) -> NewMapResult:
+    """Create or update today's provinces and communes (from 01/07/2025) and the crosswalk from
+    the old units already loaded; a second run changes nothing. `province_codes` (new codes)
+    limits it to some provinces, for tests. Old provinces and communes that are not loaded get
+    no successions."""
+    from provinces import reform
+
+    new_map = reform.read_new_map()
+    nation = Unit.objects.get(level=Level.NATION)
+    created = dict.fromkeys(Level.values, 0)
+    updated = dict.fromkeys(Level.values, 0)
+    existing = {
+        (u.level, u.code): u for u in Unit.objects.filter(valid_from__isnull=False, level__gte=1)
+    }
+
+    def upsert(level: int, code: str, wanted: dict) -> tuple[Unit, bool]:
+        unit = existing.get((level, code))
+        if unit is None:
+            unit = Unit.objects.create(level=level, code=code, valid_from=NEW_MAP_FROM, **wanted)
+            existing[(level, code)] = unit
+            created[level] += 1
+            return unit, True
+        if any(getattr(unit, key) != value for key, value in wanted.items()):
+            for key, value in wanted.items():
+                setattr(unit, key, value)
+            updated[level] += 1
+            return unit, True
+        return unit, False
+
+    provinces = {
+        code: p
+        for code, p in new_map.provinces.items()
+        if province_codes is None or code in province_codes
+    }
+    for code, p in provinces.items():
+        unit, changed = upsert(
+            Level.PROVINCE,
+            code,
+            {
+                "name": p.name,
+                "full_name": p.full_name,
+                "division_type": p.division_type.value,
+                "search_key": search_key(p.name),
+                "parent_id": nation.pk,
+            },
+        )
+        if unit.province_id != unit.pk:
+            unit.province_id = unit.pk
+            changed = True
+        if changed:
+            unit.save()
+    to_create, to_update = [], []
+    fields = ["name", "full_name", "division_type", "search_key", "parent_id", "province_id"]
+    for code, c in new_map.communes.items():
+        if c.province_code not in provinces:
+            continue
+        province = existing[(Level.PROVINCE, c.province_code)]
+        wanted = {
+            "name": c.name,
+            "full_name": c.full_name,
+            "division_type": c.division_type.value,
+            "search_key": search_key(c.name),
+            "parent_id": province.pk,
+            "province_id": province.pk,
+        }
+        unit = existing.get((Level.COMMUNE, code))
+        if unit is None:
+            unit = Unit(level=Level.COMMUNE, code=code, valid_from=NEW_MAP_FROM, **wanted)
+            to_create.append(unit)
+            existing[(Level.COMMUNE, code)] = unit
+        elif any(getattr(unit, key) != value for key, value in wanted.items()):
+            for key, value in wanted.items():
+                setattr(unit, key, value)
+            to_update.append(unit)
+    Unit.objects.bulk_create(to_create, batch_size=2000)
+    Unit.objects.bulk_update(to_update, fields, batch_size=2000)
+    created[Level.COMMUNE] += len(to_create)
+    updated[Level.COMMUNE] += len(to_update)
+    successions = _load_successions(existing)
+    total = {
+        level: Unit.objects.filter(level=level, valid_from__isnull=False).count()
+        for level in (Level.PROVINCE, Level.COMMUNE)
+    }
+    return NewMapResult(created=created, updated=updated, total=total, successions=successions)
+
+
+def _load_successions(new_units: dict[tuple[int, str], Unit]) -> int:
+    """The crosswalk between the loaded old units and the loaded new ones, replaced whole (it is
+    data from the packages, never edited here). Old provinces -> their new province (whole);
+    old communes -> their successors; the five island districts -> their special zones."""
+    from provinces import reform
+
+    old = {
+        (u.level, u.code): u.pk
+        for u in Unit.objects.filter(valid_from__isnull=True, level__gte=1).only("level", "code")
+    }
+    rows = []
+    for old_code, new_code in reform.province_crosswalk().items():
+        a, b = old.get((Level.PROVINCE, old_code)), new_units.get((Level.PROVINCE, new_code))
+        if a and b:
+            rows.append(Succession(predecessor_id=a, successor=b, share=Share.WHOLE))
+    for old_code, successors in reform.read_crosswalk().items():
+        a = old.get((Level.COMMUNE, old_code))
+        for s in successors:
+            b = new_units.get((Level.COMMUNE, s.code))
+            if a and b:
+                rows.append(
+                    Succession(
+                        predecessor_id=a,
+                        successor=b,
+                        share=Share.WHOLE if s.share == reform.Share.WHOLE else Share.PART,
+                        is_default=s.is_default,
+                    )
+                )
+    for district_code, zone_code in reform.island_districts().items():
+        a, b = old.get((Level.DISTRICT, district_code)), new_units.get((Level.COMMUNE, zone_code))
+        if a and b:
+            rows.append(Succession(predecessor_id=a, successor=b, share=Share.WHOLE))
+    Succession.objects.all().delete()
+    Succession.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)

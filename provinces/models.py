@@ -1,4 +1,12 @@
-"""The administrative tree: nation > province > district > commune, with official codes."""
+"""The administrative tree: nation > province > district > commune, with official codes.
+
+Two maps live in it, each unit dated: the map in force until 30 June 2025 (63 provinces, 696
+districts, 10,051 communes) and today's, from 1 July 2025 (34 provinces, 3,321 communes, no
+districts). Codes repeat between the maps (24 was Bắc Giang and is now Bắc Ninh), so a unit is
+named by its level, its code and its map; Succession links the old units to the new.
+"""
+
+import datetime as dt
 
 from django.conf import settings
 from django.db import models
@@ -24,6 +32,23 @@ class DivisionType(models.TextChoices):
     WARD = "phuong", _("Phường")
     TOWNSHIP = "thi_tran", _("Thị trấn")
     COMMUNE = "xa", _("Xã")
+    SPECIAL_ZONE = "dac_khu", _("Đặc khu")
+
+
+# The reform of 1 July 2025: the old map's last day and today's map's first.
+OLD_MAP_UNTIL = dt.date(2025, 6, 30)
+NEW_MAP_FROM = dt.date(2025, 7, 1)
+
+
+def in_force_q(on: dt.date, prefix: str = "") -> models.Q:
+    """Units in force on a day (a filter; `prefix` reaches a related unit, e.g. "commune__")."""
+    return (
+        models.Q(**{f"{prefix}valid_from__isnull": True})
+        | models.Q(**{f"{prefix}valid_from__lte": on})
+    ) & (
+        models.Q(**{f"{prefix}valid_until__isnull": True})
+        | models.Q(**{f"{prefix}valid_until__gte": on})
+    )
 
 
 class UnitQuerySet(models.QuerySet):
@@ -35,6 +60,10 @@ class UnitQuerySet(models.QuerySet):
 
     def communes(self):
         return self.filter(level=Level.COMMUNE)
+
+    def in_force(self, on: dt.date):
+        """Units in force on that day: the old map up to 30/06/2025, today's from 01/07/2025."""
+        return self.filter(in_force_q(on))
 
     def within(self, unit: "Unit"):
         """The unit and every unit below it, in one indexed filter."""
@@ -75,6 +104,10 @@ class Unit(models.Model):
     district = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The period the unit is in force: None from means "since before our records", None until
+    # "still in force". The nation has neither.
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_until = models.DateField(_("hiệu lực đến"), null=True, blank=True)
 
     objects = UnitQuerySet.as_manager()
 
@@ -83,7 +116,12 @@ class Unit(models.Model):
         verbose_name_plural = _("đơn vị hành chính")
         ordering = ["level", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["level", "code"], name="unit_unique_level_code"),
+            models.UniqueConstraint(
+                fields=["level", "code", "valid_from"],
+                name="unit_unique_level_code_map",
+                nulls_distinct=False,
+                violation_error_message=_("Mã đơn vị đã có trên địa giới này."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(level__gte=0, level__lte=3),
                 name="unit_level_range",
@@ -121,11 +159,64 @@ class Unit(models.Model):
         return self.level + 1 if self.level < Level.COMMUNE else None
 
     @property
+    def is_new_map(self) -> bool:
+        """A unit of today's map (since 01/07/2025)."""
+        return self.valid_from is not None
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+    @property
     def url_code(self) -> str:
-        """Codes repeat across levels ("01" is a province, "001" a district): the URL says which."""
+        """Codes repeat across levels ("01" is a province, "001" a district) and across the maps
+        (24 was Bắc Giang, is Bắc Ninh): the URL says which. The old map keeps the links it had
+        (p, d, c); today's map is t (tỉnh) and x (xã)."""
         if self.level == Level.NATION:
             return "vn"
+        if self.is_new_map:
+            return {1: "t", 3: "x"}[self.level] + self.code
         return {1: "p", 2: "d", 3: "c"}[self.level] + self.code
+
+
+class Share(models.TextChoices):
+    WHOLE = "whole", _("toàn bộ")
+    PART = "part", _("một phần")
+
+
+class Succession(models.Model):
+    """An old unit (before 01/07/2025) and a unit of today's map that took it over, wholly or in
+    part. A split old commune has several successors, exactly one of them the default: the one
+    that carries its figures when they cannot be divided. Old provinces went whole into one new
+    province each."""
+
+    predecessor = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="successions", verbose_name=_("đơn vị cũ")
+    )
+    successor = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="predecessions", verbose_name=_("đơn vị mới")
+    )
+    share = models.CharField(_("phần"), max_length=5, choices=Share.choices)
+    is_default = models.BooleanField(_("kế thừa số liệu"), default=True)
+
+    class Meta:
+        verbose_name = _("quy đổi địa giới")
+        verbose_name_plural = _("quy đổi địa giới")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"], name="succession_unique_pair"
+            ),
+            models.UniqueConstraint(
+                fields=["predecessor"],
+                condition=models.Q(is_default=True),
+                name="succession_one_default",
+                violation_error_message=_("Một đơn vị cũ chỉ có một đơn vị kế thừa số liệu."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor}"
 
 
 class Role(models.TextChoices):

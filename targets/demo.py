@@ -153,7 +153,7 @@ def load_demo() -> DemoResult:
     provinces = {
         p.code: p
         for p in Unit.objects.provinces().filter(
-            code__in=[BAC_GIANG] + [c for c, *_ in OTHER_PROVINCES]
+            code__in=[BAC_GIANG] + [c for c, *_ in OTHER_PROVINCES], valid_from__isnull=True
         )
     }
     if BAC_GIANG not in provinces:
@@ -178,7 +178,9 @@ def load_demo() -> DemoResult:
         )
     )
     # The demo district also splits its target over its communes.
-    demo_district = Unit.objects.get(level=Level.DISTRICT, code=DEMO_DISTRICT)
+    demo_district = Unit.objects.get(
+        level=Level.DISTRICT, code=DEMO_DISTRICT
+    )  # districts: old map only
     district_target = next(t for t in targets if t.unit == demo_district and t.year == 2023)
     district_communes = [c for c in bg_communes if c.district_id == demo_district.pk]
     for commune, value in zip(
@@ -259,7 +261,11 @@ def _demo_users() -> list[tuple[str, str]]:
         user.set_password(DEMO_PASSWORD)
         user.save()
         Profile.objects.update_or_create(
-            user=user, defaults={"role": role, "unit": Unit.objects.get(level=level, code=code)}
+            user=user,
+            defaults={
+                "role": role,
+                "unit": Unit.objects.get(level=level, code=code, valid_from__isnull=True),
+            },
         )
         made.append((username, role))
     return made

@@ -97,7 +97,7 @@ def test_division_types_use_the_models_values_where_the_model_has_the_type():
     assert reform.NewDivisionType.CENTRAL_CITY == DivisionType.CENTRAL_CITY
     assert reform.NewDivisionType.COMMUNE == DivisionType.COMMUNE
     assert reform.NewDivisionType.WARD == DivisionType.WARD
-    assert "dac_khu" not in DivisionType.values  # for the model change to add
+    assert reform.NewDivisionType.SPECIAL_ZONE == DivisionType.SPECIAL_ZONE
 
 
 def test_every_type_applies_from_the_reform_day_and_the_data_is_of_september_2026():

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 from django.utils import translation
 
-from provinces.access import parse_url_code
+from provinces.access import unit_by_url_code
 from provinces.models import Unit
 from targets import exports
 
@@ -29,8 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args, unit, from_year, to_year, targets, format, output, **options):
         translation.activate("vi")
         try:
-            level, code = parse_url_code(unit)
-            scope = Unit.objects.get(level=level, code=code)
+            scope = unit_by_url_code(unit)
         except (Http404, Unit.DoesNotExist):
             raise CommandError(f"No unit {unit!r}.") from None
         kind = "targets" if targets else "counts"

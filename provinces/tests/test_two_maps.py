@@ -1,0 +1,84 @@
+"""Both maps in the tree, dated, with the crosswalk between them (the reform of 1 July 2025)."""
+
+import datetime as dt
+
+import pytest
+from django.db.models import Count
+
+from bhxh_dashboard.months import cutoff_date
+from conftest import load_tree
+from progress import python_engine, services
+from progress.models import Progress
+from provinces.access import unit_by_url_code
+from provinces.loader import load_admin_units, load_new_map
+from provinces.models import Level, Share, Succession, Unit
+from targets.models import MonthlyCount
+
+pytestmark = pytest.mark.django_db
+
+
+def provinces_in_force(year: int, month: int) -> int:
+    return Unit.objects.provinces().in_force(cutoff_date(year, month)).count()
+
+
+def test_both_maps_load_with_official_counts_and_a_second_run_changes_nothing():
+    load_admin_units()
+    first = load_new_map()
+    assert first.total == {Level.PROVINCE: 34, Level.COMMUNE: 3321}
+    old = Unit.objects.filter(valid_from__isnull=True).values("level").annotate(n=Count("pk"))
+    assert {r["level"]: r["n"] for r in old} == {0: 1, 1: 63, 2: 696, 3: 10_051}
+    again = load_new_map()
+    assert sum(again.created.values()) == sum(again.updated.values()) == 0
+    assert again.successions == first.successions
+
+    # A year and month resolve to the map in force at the month's cut-off.
+    assert provinces_in_force(2024, 5) == 63
+    assert provinces_in_force(2025, 6) == 63  # cut off on 25/06/2025, the old map's last month
+    assert provinces_in_force(2025, 7) == 34
+    assert provinces_in_force(2026, 5) == 34
+    assert Unit.objects.communes().in_force(dt.date(2026, 5, 25)).count() == 3321
+    assert not Unit.objects.districts().in_force(dt.date(2025, 7, 25)).exists()
+
+    # Codes repeat between the maps: the URL says which map.
+    bac_giang, bac_ninh = unit_by_url_code("p24"), unit_by_url_code("t24")
+    assert (bac_giang.name, bac_giang.valid_until) == ("Bắc Giang", dt.date(2025, 6, 30))
+    assert (bac_ninh.name, bac_ninh.valid_from) == ("Bắc Ninh", dt.date(2025, 7, 1))
+    assert bac_ninh.url_code == "t24" and bac_giang.url_code == "p24"
+
+    # Old Bắc Giang and old Bắc Ninh went whole into today's Bắc Ninh.
+    assert sorted(
+        (s.predecessor.name, s.share) for s in bac_ninh.predecessions.select_related("predecessor")
+    ) == [("Bắc Giang", Share.WHOLE), ("Bắc Ninh", Share.WHOLE)]
+    # Every old commune has a successor, and a split one exactly one default.
+    old_communes = Unit.objects.communes().filter(valid_from__isnull=True)
+    assert old_communes.filter(successions__isnull=True).count() == 0
+    defaults = Succession.objects.filter(is_default=True, predecessor__level=Level.COMMUNE)
+    assert defaults.count() == 10_051
+    # Huyện Lục Nam's communes all went to communes of today's Bắc Ninh.
+    luc_nam = Unit.objects.get(level=Level.DISTRICT, code="218")
+    successors = Unit.objects.filter(predecessions__predecessor__district=luc_nam).distinct()
+    assert successors.exists()
+    assert set(successors.values_list("province__name", flat=True)) == {"Bắc Ninh"}
+    # Hoàng Sa is Đà Nẵng's, Trường Sa Khánh Hòa's.
+    zones = {u.name: u.province.name for u in Unit.objects.filter(division_type="dac_khu")}
+    assert zones["Hoàng Sa"] == "Đà Nẵng" and zones["Trường Sa"] == "Khánh Hòa"
+
+
+@pytest.mark.parametrize("engine", [None, python_engine], ids=["sql", "python"])
+def test_the_nations_communes_are_those_of_the_map_in_force_each_month(engine):
+    load_tree(24, 27)  # old Bắc Giang and old Bắc Ninh
+    load_new_map({"24"})  # today's Bắc Ninh
+    old_total = Unit.objects.communes().filter(valid_from__isnull=True).count()
+    new_total = Unit.objects.communes().filter(valid_from__isnull=False).count()
+    commune = Unit.objects.communes().filter(valid_from__isnull=True).first()
+    MonthlyCount.objects.create(
+        commune=commune, year=2025, month=3, participants=10, new_participants=1
+    )
+    services.recompute_all(year=2025, engine=engine)
+    nation = dict(
+        Progress.objects.filter(level=Level.NATION, year=2025).values_list(
+            "month", "communes_total"
+        )
+    )
+    assert nation == {m: old_total if m <= 6 else new_total for m in range(1, 13)}
+    assert (old_total, new_total) == (195 + 121, 99)  # old Bắc Giang + old Bắc Ninh -> Bắc Ninh

@@ -70,7 +70,7 @@ services:
 		--bind 127.0.0.1 --port 6379 --save "" --appendonly no
 	@for i in $$(seq 1 30); do $(REDIS_PING) && break; sleep 0.2; done
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed $(REFORM_WHEEL)
 
 # Today's map (July 2025) is read from data files, never from these packages' code (provinces/reform):
 # requirements-data.txt goes in without its dependencies, and vietnam-provinces 2026 cannot sit beside
@@ -82,9 +82,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-data.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -r requirements-data.txt
-	test -f $(REFORM_WHEEL) || $(BIN)/pip download -q --disable-pip-version-check --no-deps \
-		--ignore-requires-python vietnam-provinces==2026.9.0 -d $(VENV)/wheels
 	touch $@
+
+# A file target of its own: a venv made before the wheel was needed still gets it.
+$(REFORM_WHEEL): | $(VENV)/.installed
+	$(BIN)/pip download -q --disable-pip-version-check --no-deps \
+		--ignore-requires-python vietnam-provinces==2026.9.0 -d $(VENV)/wheels
 
 # Background processes for a PostgreSQL + Redis setup (see README).
 worker: venv

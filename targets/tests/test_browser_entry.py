@@ -87,7 +87,9 @@ def test_a_suspicious_figure_is_confirmed_then_the_officer_sees_targets(page, de
         may[commune.pk].participants // 2
     )
 
-    page.get_by_role("button", name="Đăng xuất").click()
+    # Wait for the sign-out to land: a navigation started on top of it aborts its redirect.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng xuất").click()
     login(page, "bacgiang", demo.password)
     page.get_by_role("link", name="Giao chỉ tiêu").click()
     page.wait_for_load_state("networkidle")

@@ -81,6 +81,7 @@ CHILD_FIELDS = (
     "unit__id",
     "unit__level",
     "unit__code",
+    "unit__valid_from",  # the URL code says which map
     "unit__name",
     "year",
     "month",

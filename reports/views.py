@@ -19,6 +19,7 @@ from bhxh_dashboard import clock
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month
 from provinces.access import can_view, get_visible_unit_or_404, scope_unit
 from provinces.models import Level, Unit
+from provinces.selectors import Lineage, lineage, period_map_label
 from reports import charts, selectors
 from reports.filtersets import ProgressFilterSet
 from reports.tables import HistoryTable, ProgressTable
@@ -81,6 +82,10 @@ def _breadcrumbs(user, unit: Unit) -> list[tuple[Unit, bool]]:
     if unit.level > Level.DISTRICT:
         crumbs.append((unit.district, can_view(user, unit.district)))
     return crumbs
+
+
+def _lineage(user, unit: Unit) -> Lineage:
+    return lineage(unit, can_view=lambda other: can_view(user, other))
 
 
 def _stamp(rows) -> str:
@@ -165,6 +170,8 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             month=self.month,
             headline=headline,
             breadcrumbs=_breadcrumbs(self.request.user, self.unit),
+            lineage=_lineage(self.request.user, self.unit),
+            period_map=period_map_label(self.year, self.month),
             freshness=selectors.freshness(self.unit, self.year),
             cutoff=cutoff_date(self.year, self.month),
             child_level=Level(self.unit.child_level),
@@ -227,6 +234,7 @@ def commune_detail(request, unit: Unit):
         "years": periods.years,
         "headline": basis,
         "breadcrumbs": _breadcrumbs(request.user, unit),
+        "lineage": _lineage(request.user, unit),
         "freshness": selectors.freshness(unit, year),
         "table": HistoryTable(history),
         "trend_json": trend_json,

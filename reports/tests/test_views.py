@@ -386,10 +386,11 @@ def _national_user():
 QUERY_PAGES = {
     # page -> (url for the synthetic tree, queries)
     "nation": (lambda p, d, c: "/u/vn/" + MAY_2023, 13),
-    "province": (lambda p, d, c: "/u/p99/" + MAY_2023, 11),
-    "district": (lambda p, d, c: f"/u/{d.url_code}/" + MAY_2023, 12),
+    # one of them reads the unit's predecessors or successors across the reform
+    "province": (lambda p, d, c: "/u/p99/" + MAY_2023, 12),
+    "district": (lambda p, d, c: f"/u/{d.url_code}/" + MAY_2023, 13),
     "province_csv": (lambda p, d, c: "/u/p99/?_export=csv&year=2023&month=5", 9),
-    "commune": (lambda p, d, c: f"/u/{c.url_code}/", 10),
+    "commune": (lambda p, d, c: f"/u/{c.url_code}/", 11),
     "reporting": (lambda p, d, c: "/u/p99/bao-cao/" + MAY_2023, 7),
 }
 

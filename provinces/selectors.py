@@ -1,0 +1,81 @@
+"""Reads of the tree across the reform: which map a unit is on, what it came from, what took it over."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from provinces.models import NEW_MAP_FROM, OLD_MAP_UNTIL, Level, Share, Succession, Unit
+
+
+def vn_date(day) -> str:
+    return day.strftime("%d/%m/%Y")  # 30/06/2025, in either language
+
+
+@dataclass(frozen=True)
+class Related:
+    """A predecessor or successor as a page shows it: linked only when the reader may open it."""
+
+    unit: Unit
+    part: bool  # only part of the old unit went over
+    visible: bool
+
+
+@dataclass(frozen=True)
+class Lineage:
+    map_label: str
+    predecessors: list[Related]
+    successors: list[Related]
+
+
+def map_label(unit: Unit) -> str:
+    """Which map a unit belongs to, as every page says it."""
+    if unit.valid_until is not None:
+        return _("Địa giới hành chính đến %(day)s") % {"day": vn_date(unit.valid_until)}
+    if unit.valid_from is not None:
+        return _("Địa giới hành chính từ %(day)s") % {"day": vn_date(unit.valid_from)}
+    return ""
+
+
+def period_map_label(year: int, month: int) -> str:
+    """The map a period's figures are on (the nation's pages, which belong to both)."""
+    from bhxh_dashboard.months import cutoff_date
+
+    if cutoff_date(year, month) <= OLD_MAP_UNTIL:
+        return _("Địa giới hành chính đến %(day)s") % {"day": vn_date(OLD_MAP_UNTIL)}
+    return _("Địa giới hành chính từ %(day)s") % {"day": vn_date(NEW_MAP_FROM)}
+
+
+def lineage(unit: Unit, *, can_view) -> Lineage:
+    """The unit's predecessors (today's units) or successors (old units), two queries at most.
+
+    An old district took no part in the crosswalk itself (only its communes did, and the island
+    districts): its successors are those of its communes.
+    """
+    if unit.level == Level.NATION:
+        return Lineage("", [], [])
+    predecessors: list[Related] = []
+    successors: list[Related] = []
+    if unit.is_new_map:
+        links = (
+            Succession.objects.filter(successor=unit)
+            .select_related("predecessor")
+            .order_by("predecessor__code")
+        )
+        predecessors = [
+            Related(s.predecessor, s.share == Share.PART, can_view(s.predecessor)) for s in links
+        ]
+    else:
+        links = Succession.objects.filter(
+            Q(predecessor=unit) | Q(predecessor__district=unit, predecessor__level=Level.COMMUNE)
+            if unit.level == Level.DISTRICT
+            else Q(predecessor=unit)
+        ).select_related("successor")
+        seen: dict[int, Related] = {}
+        for s in links.order_by("successor__code"):
+            part = s.share == Share.PART or unit.level == Level.DISTRICT
+            seen.setdefault(s.successor_id, Related(s.successor, part, can_view(s.successor)))
+        successors = list(seen.values())
+    return Lineage(map_label(unit), predecessors, successors)

@@ -93,7 +93,8 @@ def can_enter_commune_counts(user, commune: Unit) -> bool:
 def can_set_targets(user, unit: Unit) -> bool:
     """Provincial officers set the targets of the districts and communes of their province.
 
-    The province's own target is assigned from above: superusers set it (in admin or the grid).
+    The province's own target is assigned from above: superusers set it, on the province's
+    targets page (its first row) or with a targets file. Admin is read-only.
     """
     if not user.is_authenticated:
         return False

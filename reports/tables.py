@@ -8,7 +8,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from reports import formatting
+from bhxh_dashboard import formatting
 from reports.charts import traffic_light
 
 LIGHT_LABELS = {

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 
 from bhxh_dashboard import clock
+from bhxh_dashboard.formatting import user_label
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month, previous_month
 from provinces.models import Level, Unit
 from targets.models import ChangeLog, MonthlyCount, MonthReopening, Target, TargetKind
@@ -158,12 +159,6 @@ class EntryGrid:
         return self.total_participants - self.total_prev_participants
 
 
-def _user_label(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
 def entry_grid(*, district: Unit, year: int, month: int) -> EntryGrid:
     """Every commune of the district with this month's and last month's figures: two queries."""
     communes = list(Unit.objects.communes().filter(district_id=district.pk).order_by("code"))
@@ -182,7 +177,7 @@ def entry_grid(*, district: Unit, year: int, month: int) -> EntryGrid:
         if (c := current.get(commune.pk)) is not None:
             row.participants, row.new_participants = c.participants, c.new_participants
             row.version, row.updated_at = c.version, c.updated_at
-            row.updated_by = _user_label(c.updated_by)
+            row.updated_by = user_label(c.updated_by)
         if (p := previous.get(commune.pk)) is not None:
             row.prev_participants, row.prev_new_participants = p.participants, p.new_participants
         rows.append(row)

@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.copy import copy_rows
+from bhxh_dashboard.formatting import number, user_label
 from bhxh_dashboard.months import previous_month
 from progress.services import request_recompute
 from provinces.access import can_enter_commune_counts, can_reopen_month, can_set_targets
 from provinces.models import Level, Unit
-from reports.formatting import number
 from targets.models import (
     ChangeField,
     ChangeLog,
@@ -263,12 +263,6 @@ def _insert_history(logs: list[ChangeLog]) -> None:
     )
 
 
-def _user_label(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
 def counts_save(
     *,
     user,
@@ -388,7 +382,7 @@ def counts_save(
                             participants=row.participants if row else None,
                             new_participants=row.new_participants if row else None,
                             version=stored_version,
-                            updated_by=_user_label(row.updated_by) if row else "",
+                            updated_by=user_label(row.updated_by) if row else "",
                             updated_at=row.updated_at if row else None,
                             wanted_participants=participants,
                             wanted_new_participants=new,

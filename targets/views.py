@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bhxh_dashboard import clock
+from bhxh_dashboard.formatting import month_label
 from bhxh_dashboard.months import latest_reportable_month, previous_month
 from provinces.access import (
     can_enter_counts,
@@ -28,7 +29,6 @@ from provinces.access import (
     scope_unit,
 )
 from provinces.models import Level, Role
-from reports.formatting import month_label
 from targets import selectors, services
 from targets.forms import (
     MonthReopenForm,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -27,6 +26,13 @@ from bhxh_dashboard import clock
 from bhxh_dashboard.copy import copy_rows
 from bhxh_dashboard.formatting import number, user_label
 from bhxh_dashboard.months import previous_month
+from bhxh_dashboard.parsing import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    ParseError,
+    parse_count,
+    parse_month_number,
+)
 from progress.services import request_recompute
 from provinces.access import can_enter_commune_counts, can_reopen_month, can_set_targets
 from provinces.models import Level, Unit
@@ -44,7 +50,6 @@ from targets.selectors import WindowState, month_window, open_reopening
 FALL_WARNING_RATIO = 0.20
 RISE_WARNING_RATIO = 0.50
 MAX_REOPEN_DAYS = 60
-MAX_COUNT = 10_000_000  # far above any commune; catches a pasted phone number or a typo
 
 COUNT_FIELDS = ("participants", "new_participants")
 ROW_ERRORS = "__all__"
@@ -54,7 +59,8 @@ ROW_ERRORS = "__all__"
 class CountEntry:
     """One commune's figures for the month as the user typed them.
 
-    Values may be ints or strings ("1.234" and "1,234" read as 1234); None or "" means missing.
+    Values may be ints or text, read by bhxh_dashboard.parsing.parse_count ("1.234" is 1234);
+    None or "" means missing.
     """
 
     commune_id: int
@@ -123,40 +129,6 @@ def warnings_token(warnings: Iterable[CountWarning]) -> str:
     """A short fingerprint of a set of warnings, so a confirmation covers exactly what was shown."""
     text = "|".join(sorted(f"{w.commune_id}:{w.code}:{w.message}" for w in warnings))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-_GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
-
-
-def parse_count(value) -> int | None:
-    """A whole number >= 0 from what a person typed; None when blank. Raises ValueError."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError(_("Phải là số nguyên."))
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError(_("Phải là số nguyên."))
-        number = int(value)
-    else:
-        text = str(value).strip().replace("\u00a0", " ")
-        if not text:
-            return None
-        if text.startswith("-") and text[1:].strip().replace(".", "").isdigit():
-            raise ValueError(_("Không được là số âm."))
-        if _GROUPED.match(text):
-            # 1.234 (Vietnamese) and 1,234 (English) are both thousands; a count is never a fraction.
-            text = re.sub(r"[.,\s]", "", text)
-        if not text.isdigit():
-            raise ValueError(_("Phải là số nguyên."))
-        number = int(text)
-    if number < 0:
-        raise ValueError(_("Không được là số âm."))
-    if number > MAX_COUNT:
-        raise ValueError(_("Số quá lớn."))
-    return number
 
 
 def count_warnings(
@@ -300,9 +272,8 @@ def counts_save(
         for name in COUNT_FIELDS:
             try:
                 values[name] = parse_count(getattr(entry, name))
-            except ValueError as exc:
+            except ParseError as exc:
                 result.add_error(entry.commune_id, name, str(exc))
-                continue
         if "participants" in values and values["participants"] is None:
             result.add_error(entry.commune_id, "participants", _("Chưa nhập số người tham gia."))
         if entry.commune_id not in result.errors:
@@ -520,7 +491,7 @@ def targets_save(
     too (provinces.access.can_set_targets). The deadline month applies to both kinds of a unit.
     """
     result = TargetSaveResult()
-    if not 2000 <= year <= 2100:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         result.general_errors.append(_("Năm không hợp lệ."))
         return result
     parsed: dict[int, dict] = {}
@@ -532,20 +503,14 @@ def targets_save(
         for name in ("participants", "new_participants"):
             try:
                 values[name] = parse_count(getattr(entry, name))
-            except ValueError as exc:
+            except ParseError as exc:
                 result.add_error(entry.unit_id, name, str(exc))
-        deadline = entry.deadline_month
-        if deadline in (None, ""):
-            values["deadline_month"] = None
-        else:
-            try:
-                values["deadline_month"] = int(str(deadline).strip())
-                if not 1 <= values["deadline_month"] <= 12:
-                    raise ValueError
-            except ValueError:
-                result.add_error(
-                    entry.unit_id, "deadline_month", _("Tháng hoàn thành phải từ 1 đến 12.")
-                )
+        try:
+            values["deadline_month"] = parse_month_number(entry.deadline_month)
+        except ParseError:
+            result.add_error(
+                entry.unit_id, "deadline_month", _("Tháng hoàn thành phải từ 1 đến 12.")
+            )
         parsed[entry.unit_id] = values
     if not parsed:
         result.general_errors.append(_("Không có chỉ tiêu nào để lưu."))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import month_label
 from bhxh_dashboard.months import latest_reportable_month, previous_month
+from bhxh_dashboard.parsing import MAX_COUNT, ParseError, parse_count
 from provinces.access import (
     can_enter_counts,
     can_reopen_month,
@@ -34,6 +35,7 @@ from targets.forms import (
     MonthReopenForm,
     count_grid_data,
     parse_month_param,
+    parse_year_param,
     target_grid_entries,
 )
 from targets.models import MonthReopening, Target
@@ -67,8 +69,8 @@ def _loaded(participants: int | None, new: int | None) -> str:
 def _as_int(text: str) -> int | None:
     """What a typed cell counts for in the totals; the service decides what is valid."""
     try:
-        return services.parse_count(text)
-    except ValueError:
+        return parse_count(text)
+    except ParseError:
         return None
 
 
@@ -207,6 +209,7 @@ def count_entry(request, code):
             (communes_by_id.get(w.commune_id), w) for w in (result.warnings if result else [])
         ],
         "conflicts": result.conflicts if result else [],
+        "max_count": MAX_COUNT,  # the page's script refuses what the server would
     }
     return render(request, "targets/count_entry.html", context)
 
@@ -224,12 +227,8 @@ def target_grid(request, code):
         from django.http import Http404
 
         raise Http404("Not a province or district")
-    try:
-        year = int(request.GET.get("nam") or request.POST.get("nam") or 0)
-    except ValueError:
-        year = 0
-    if not 2000 <= year <= 2100:
-        year = _default_target_year(parent)
+    year = parse_year_param(request.GET.get("nam") or request.POST.get("nam"), default=0)
+    year = year or _default_target_year(parent)
 
     allocation = selectors.target_allocation(parent=parent, year=year)
     children = [r.unit for r in allocation.rows]

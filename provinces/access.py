@@ -59,13 +59,6 @@ def can_view(user, unit: Unit) -> bool:
     return root is not None and is_within(unit, root)
 
 
-def visible_units(user):
-    root = scope_unit(user)
-    if root is None:
-        return Unit.objects.none()
-    return Unit.objects.within(root)
-
-
 def _is_staff_of(user, district_id: int | None) -> bool:
     """District staff of that district, or a superuser."""
     if not user.is_authenticated:

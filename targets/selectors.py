@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import user_label
@@ -115,6 +115,15 @@ def entry_months(
         )
         for y, m in months
     ]
+
+
+def recent_reopenings(*, province: Unit, limit: int = 20) -> QuerySet[MonthReopening]:
+    """The province's latest reopenings, newest first, with who reopened (one query)."""
+    return (
+        MonthReopening.objects.filter(province=province)
+        .select_related("reopened_by")
+        .order_by("-reopened_at")[:limit]
+    )
 
 
 def default_entry_month(windows: list[MonthWindow]) -> tuple[int, int]:
@@ -234,6 +243,11 @@ class TargetAllocation:
         if self.parent_row.new_participants is None:
             return None
         return self.parent_row.new_participants - self.allocated_new
+
+
+def latest_target_year(*, province_id: int) -> int | None:
+    """The latest year with a target anywhere in the province (the targets page opens on it)."""
+    return Target.objects.filter(unit__province_id=province_id).aggregate(y=Max("year"))["y"]
 
 
 def target_allocation(*, parent: Unit, year: int) -> TargetAllocation:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,7 +37,6 @@ from targets.forms import (
     parse_year_param,
     target_grid_entries,
 )
-from targets.models import MonthReopening, Target
 
 
 @login_required
@@ -214,11 +212,6 @@ def count_entry(request, code):
     return render(request, "targets/count_entry.html", context)
 
 
-def _default_target_year(unit) -> int:
-    latest = Target.objects.filter(unit__province_id=unit.province_id).aggregate(y=Max("year"))["y"]
-    return latest or clock.today().year
-
-
 @login_required
 def target_grid(request, code):
     """Targets of a province's districts (or a district's communes) against the parent's target."""
@@ -228,7 +221,9 @@ def target_grid(request, code):
 
         raise Http404("Not a province or district")
     year = parse_year_param(request.GET.get("nam") or request.POST.get("nam"), default=0)
-    year = year or _default_target_year(parent)
+    year = (
+        year or selectors.latest_target_year(province_id=parent.province_id) or clock.today().year
+    )
 
     allocation = selectors.target_allocation(parent=parent, year=year)
     children = [r.unit for r in allocation.rows]
@@ -328,11 +323,7 @@ def month_reopen(request, code):
                 },
             )
             return redirect("targets:reopen", code=province.url_code)
-    reopenings = (
-        MonthReopening.objects.filter(province=province)
-        .select_related("reopened_by")
-        .order_by("-reopened_at")[:20]
-    )
+    reopenings = selectors.recent_reopenings(province=province, limit=20)
     return render(
         request,
         "targets/month_reopen.html",

@@ -29,7 +29,7 @@ def parse_year_param(value: str | None, default: int) -> int:
 
 
 @dataclass
-class CountGridData:
+class CountGridPost:
     """What one POST of the entry grid carries."""
 
     entries: list[CountEntry]
@@ -48,7 +48,7 @@ def _same(typed: str, loaded: str) -> bool:
         return False
 
 
-def count_grid_data(post, commune_ids: list[int]) -> CountGridData:
+def count_grid_post(post, commune_ids: list[int]) -> CountGridPost:
     """Read the grid's inputs p_<id>, n_<id>, the version v_<id> and figures o_<id> it loaded.
 
     Only the rows the user changed are entries: a row left as loaded is not saved again, so it
@@ -71,7 +71,7 @@ def count_grid_data(post, commune_ids: list[int]) -> CountGridData:
             continue
         entries.append(CountEntry(commune_id, participants, new))
     token = post.get("confirm_token") if post.get("confirm") else None
-    return CountGridData(entries, versions, raw, loaded, token)
+    return CountGridPost(entries, versions, raw, loaded, token)
 
 
 def target_grid_entries(post, unit_ids: list[int]) -> tuple[list[TargetEntry], dict]:

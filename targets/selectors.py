@@ -135,12 +135,12 @@ def default_entry_month(windows: list[MonthWindow]) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The entry grid
+# The count grid (the monthly entry page)
 # ---------------------------------------------------------------------------------------------
 
 
 @dataclass
-class GridRow:
+class CountGridRow:
     commune: Unit
     participants: int | None = None
     new_participants: int | None = None
@@ -152,11 +152,11 @@ class GridRow:
 
 
 @dataclass
-class EntryGrid:
+class CountGrid:
     district: Unit
     year: int
     month: int
-    rows: list[GridRow]
+    rows: list[CountGridRow]
     total_participants: int = 0
     total_new: int = 0
     total_prev_participants: int = 0
@@ -168,7 +168,7 @@ class EntryGrid:
         return self.total_participants - self.total_prev_participants
 
 
-def entry_grid(*, district: Unit, year: int, month: int) -> EntryGrid:
+def count_grid(*, district: Unit, year: int, month: int) -> CountGrid:
     """Every commune of the district with this month's and last month's figures: two queries."""
     communes = list(Unit.objects.communes().filter(district_id=district.pk).order_by("code"))
     pyear, pmonth = previous_month(year, month)
@@ -182,7 +182,7 @@ def entry_grid(*, district: Unit, year: int, month: int) -> EntryGrid:
         )
     rows = []
     for commune in communes:
-        row = GridRow(commune=commune)
+        row = CountGridRow(commune=commune)
         if (c := current.get(commune.pk)) is not None:
             row.participants, row.new_participants = c.participants, c.new_participants
             row.version, row.updated_at = c.version, c.updated_at
@@ -190,7 +190,7 @@ def entry_grid(*, district: Unit, year: int, month: int) -> EntryGrid:
         if (p := previous.get(commune.pk)) is not None:
             row.prev_participants, row.prev_new_participants = p.participants, p.new_participants
         rows.append(row)
-    grid = EntryGrid(district=district, year=year, month=month, rows=rows)
+    grid = CountGrid(district=district, year=year, month=month, rows=rows)
     grid.total_participants = sum(r.participants or 0 for r in rows)
     grid.total_new = sum(r.new_participants or 0 for r in rows)
     grid.total_prev_participants = sum(r.prev_participants or 0 for r in rows)

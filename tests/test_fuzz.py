@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from bhxh_dashboard.parsing import MAX_COUNT, ParseError, parse_count
 from provinces.models import Level
 from targets import imports
-from targets.forms import count_grid_data, parse_month_param
+from targets.forms import count_grid_post, parse_month_param
 from targets.imports import ImportFileError
 from targets.models import MonthlyCount
 from targets.services import CountEntry, SaveStatus, count_warnings, counts_save
@@ -274,7 +274,7 @@ def test_grid_post_data_is_read_without_crashing(post, commune_ids):
     query = QueryDict(mutable=True)
     for key, value in post.items():
         query[key] = value
-    data = count_grid_data(query, commune_ids)
+    data = count_grid_post(query, commune_ids)
     assert {e.commune_id for e in data.entries} <= set(commune_ids)
     assert set(data.expected_versions) == set(commune_ids)
     assert all(isinstance(v, int) for v in data.expected_versions.values())

@@ -2,6 +2,14 @@
 
 from rest_framework import serializers
 
+from bhxh_dashboard.parsing import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    ParseError,
+    parse_count,
+    parse_month_number,
+    parse_year,
+)
 from progress.figures import FIGURES
 from progress.models import Progress
 from provinces.models import Unit
@@ -45,14 +53,44 @@ class ProgressSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class _ParsedIntegerField(serializers.IntegerField):
+    """An integer query parameter read by bhxh_dashboard.parsing, the grammar of the entry grid
+    and the file import; min/max stay declared for the schema."""
+
+    parse = staticmethod(parse_count)
+
+    def to_internal_value(self, data):
+        try:
+            value = self.parse(data)
+        except ParseError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        if value is None:
+            self.fail("invalid")
+        return value
+
+
+class YearField(_ParsedIntegerField):
+    parse = staticmethod(parse_year)
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=FIRST_YEAR, max_value=LAST_YEAR, **kwargs)
+
+
+class MonthField(_ParsedIntegerField):
+    parse = staticmethod(parse_month_number)
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=12, **kwargs)
+
+
 class ProgressQuerySerializer(serializers.Serializer):
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
-    month = serializers.IntegerField(min_value=1, max_value=12, required=False)
+    year = YearField()
+    month = MonthField(required=False)
 
 
 class ChildrenQuerySerializer(serializers.Serializer):
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
-    month = serializers.IntegerField(min_value=1, max_value=12)
+    year = YearField()
+    month = MonthField()
     level = serializers.IntegerField(
         min_value=1,
         max_value=3,
@@ -64,7 +102,3 @@ class ChildrenQuerySerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()

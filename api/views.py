@@ -9,11 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.authtoken.models import Token
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import selectors, services
 from api.serializers import (
     ChildrenQuerySerializer,
     ErrorSerializer,
@@ -21,9 +21,7 @@ from api.serializers import (
     ProgressSerializer,
     UnitSerializer,
 )
-from progress.models import Progress
 from provinces.access import get_visible_unit_or_404, scope_unit
-from provinces.models import Level
 
 CODE_PARAMETER = OpenApiParameter(
     "code",
@@ -67,10 +65,11 @@ class UnitProgress(APIView):
         unit = get_visible_unit_or_404(request.user, code)
         query = ProgressQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        rows = Progress.objects.filter(unit=unit, year=query.validated_data["year"])
-        if "month" in query.validated_data:
-            rows = rows.filter(month=query.validated_data["month"])
-        rows = rows.select_related("unit").order_by("month")
+        rows = selectors.unit_progress(
+            unit=unit,
+            year=query.validated_data["year"],
+            month=query.validated_data.get("month"),
+        )
         return Response(ProgressSerializer(rows, many=True).data)
 
 
@@ -92,17 +91,12 @@ class UnitChildren(ListAPIView):
         query = ChildrenQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        level = data.get("level", unit.level + 1)
-        if level <= unit.level or level > Level.COMMUNE:
-            return Progress.objects.none()  # nothing of that level below this unit
-        rows = Progress.objects.filter(year=data["year"], month=data["month"], level=level)
-        if level == unit.level + 1:
-            rows = rows.filter(parent=unit)
-        elif unit.level == Level.PROVINCE:
-            rows = rows.filter(unit__province_id=unit.pk)
-        elif unit.level == Level.DISTRICT:
-            rows = rows.filter(unit__district_id=unit.pk)
-        return rows.select_related("unit").order_by("unit__code")
+        return selectors.children_progress(
+            unit=unit,
+            year=data["year"],
+            month=data["month"],
+            level=data.get("level", unit.level + 1),
+        )
 
 
 @login_required
@@ -110,9 +104,8 @@ def token_page(request):
     """Show the signed-in user's API token; create or replace it on POST."""
     if scope_unit(request.user) is None:
         raise PermissionDenied
-    token = Token.objects.filter(user=request.user).first()
     if request.method == "POST":
-        if token is not None:
-            token.delete()  # a new key: the old one stops working at once
-        token = Token.objects.create(user=request.user)
+        token = services.token_replace(user=request.user)
+    else:
+        token = selectors.token_of(user=request.user)
     return render(request, "api/token.html", {"token": token})

@@ -62,13 +62,6 @@ def can_view(user, unit: Unit) -> bool:
     return root is not None and is_within(unit, root)
 
 
-def visible_units(user):
-    root = scope_unit(user)
-    if root is None:
-        return Unit.objects.none()
-    return Unit.objects.within(root)
-
-
 def _is_staff_of(user, district_id: int | None) -> bool:
     """District staff of that district, or a superuser."""
     if not user.is_authenticated:
@@ -96,7 +89,8 @@ def can_enter_commune_counts(user, commune: Unit) -> bool:
 def can_set_targets(user, unit: Unit) -> bool:
     """Provincial officers set the targets of the districts and communes of their province.
 
-    The province's own target is assigned from above: superusers set it (in admin or the grid).
+    The province's own target is assigned from above: superusers set it, on the province's
+    targets page (its first row) or with a targets file. Admin is read-only.
     """
     if not user.is_authenticated:
         return False

@@ -1,15 +1,18 @@
 from django.contrib import admin
 
+from bhxh_dashboard.admin import ReadOnlyAdmin
 from provinces.models import Profile, Unit
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ReadOnlyAdmin):
+    """Read-only: the tree comes from the official lists (`manage.py load_admin_units`), which
+    also set each unit's denormalised province and district and its search key."""
+
     list_display = ["code", "name", "full_name", "level", "division_type"]
     list_filter = ["level", "division_type"]
     search_fields = ["code", "name", "search_key"]
     raw_id_fields = ["parent", "province", "district"]
-    readonly_fields = ["search_key"]
 
 
 @admin.register(Profile)

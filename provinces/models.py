@@ -151,10 +151,6 @@ class Unit(models.Model):
         return unit
 
     @property
-    def is_commune(self) -> bool:
-        return self.level == Level.COMMUNE
-
-    @property
     def child_level(self) -> int | None:
         return self.level + 1 if self.level < Level.COMMUNE else None
 

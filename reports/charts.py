@@ -2,8 +2,8 @@
 
 The web pages send `fig.to_json()` to static/js/charts.js (local plotly.min.js); the PDF summaries
 render the same Figure objects to images. Numbers in labels and hover text are formatted here with
-reports.formatting (52.139 / 84,65% / 05/2023) so both outputs read the same in either language;
-`layout.separators` makes the axis ticks agree.
+bhxh_dashboard.formatting (52.139 / 84,65% / 05/2023) so both outputs read the same in either
+language; `layout.separators` makes the axis ticks agree.
 
 Rows may be progress.models.Progress instances (with `unit` loaded) or plain mappings with the same
 field names plus `name` (see `_field`).
@@ -25,7 +25,7 @@ from typing import Any
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
-from reports.formatting import month_label, number, percent, plotly_separators, signed
+from bhxh_dashboard.formatting import month_label, number, percent, plotly_separators, signed
 
 GREEN, AMBER, RED, GREY = "#1e8e3e", "#e0a000", "#c5221f", "#9aa6b2"
 BLUE, INK, MUTED = "#0b4f8a", "#1d2733", "#5b6776"

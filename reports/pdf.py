@@ -30,11 +30,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bhxh_dashboard import clock
+from bhxh_dashboard.formatting import month_label, user_label
 from bhxh_dashboard.months import cutoff_date
 from progress.models import Progress, RecomputeState
 from provinces.models import Level, Unit
 from reports import charts
-from reports.formatting import month_label
 from reports.models import PdfStatus, SummaryPdf
 
 logger = logging.getLogger("bhxh.reports.pdf")
@@ -339,12 +339,6 @@ def html_to_pdf(html: str) -> bytes:
     # The shared font configuration is not known to be thread-safe (runserver is threaded).
     with _weasyprint_lock:
         return HTML(string=html, base_url=".").write_pdf(stylesheets=[css], font_config=fonts)
-
-
-def user_label(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
 
 
 def render_summary_pdf(*, unit: Unit, year: int, month: int, language: str, user=None) -> bytes:

@@ -5,10 +5,9 @@ raw numbers through each column's `value`.
 """
 
 import django_tables2 as tables
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from reports import formatting
+from bhxh_dashboard import formatting
 from reports.charts import traffic_light
 
 LIGHT_LABELS = {
@@ -99,40 +98,21 @@ class ProgressTable(tables.Table):
 
     @property
     def body_rows(self):
-        """(record, light, light label) of the rows on the current page, for the lean template."""
+        """(record, light, light label) of the rows on the current page, for the lean template
+        (templates/reports/_progress_table.html writes the cells; the value_* methods below
+        give the exports their raw values)."""
         for row in self.paginated_rows:
             light = traffic_light(row.record)
             yield row.record, light, LIGHT_LABELS[light]
 
-    def render_name(self, record):
-        return format_html(
-            '<a href="{}{}">{}</a>', record.unit.get_absolute_url(), self.period_query, record.unit
-        )
-
     def value_name(self, record):
         return record.unit.name
-
-    def render_light(self, record):
-        light = traffic_light(record)
-        return format_html(
-            '<span class="light light-{}">{}</span>', light or "none", LIGHT_LABELS[light]
-        )
 
     def value_light(self, record):
         return str(LIGHT_LABELS[traffic_light(record)])
 
-    def render_gap(self, record, value):
-        if record.over_target:
-            return format_html(
-                '<span class="over">{} {}</span>', _("vượt"), formatting.signed(record.over_target)
-            )
-        return formatting.number(value)
-
     def value_gap(self, value):
         return value
-
-    def render_reporting(self, record):
-        return f"{record.communes_reported}/{record.communes_total}"
 
     def value_reporting(self, record):
         return record.communes_reported

@@ -1,10 +1,14 @@
+"""Read-only: targets and counts are written by targets.services (the entry pages, the file
+import), which check the month window, write the audit history and request the recompute."""
+
 from django.contrib import admin
 
+from bhxh_dashboard.admin import ReadOnlyAdmin
 from targets.models import ChangeLog, MonthlyCount, MonthReopening, Target
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(ReadOnlyAdmin):
     list_display = ["unit", "year", "kind", "value", "deadline_month", "updated_by", "updated_at"]
     list_filter = ["year", "kind"]
     raw_id_fields = ["unit"]
@@ -12,7 +16,7 @@ class TargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(MonthlyCount)
-class MonthlyCountAdmin(admin.ModelAdmin):
+class MonthlyCountAdmin(ReadOnlyAdmin):
     list_display = ["commune", "year", "month", "participants", "new_participants", "updated_by"]
     list_filter = ["year", "month"]
     raw_id_fields = ["commune"]
@@ -20,14 +24,16 @@ class MonthlyCountAdmin(admin.ModelAdmin):
 
 
 @admin.register(MonthReopening)
-class MonthReopeningAdmin(admin.ModelAdmin):
+class MonthReopeningAdmin(ReadOnlyAdmin):
     list_display = ["province", "year", "month", "open_until", "reopened_by", "reopened_at"]
+    list_filter = ["year", "month"]
     raw_id_fields = ["province"]
+    search_fields = ["province__name", "province__code"]
 
 
 @admin.register(ChangeLog)
-class ChangeLogAdmin(admin.ModelAdmin):
-    """Read-only: the audit history is written by the services, never edited by hand."""
+class ChangeLogAdmin(ReadOnlyAdmin):
+    """The audit history is written by the services, never edited by hand."""
 
     list_display = [
         "changed_at",
@@ -43,12 +49,3 @@ class ChangeLogAdmin(admin.ModelAdmin):
     list_filter = ["field", "source", "year"]
     raw_id_fields = ["unit"]
     search_fields = ["unit__name", "unit__code"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from targets.services import MAX_REOPEN_DAYS, CountEntry, TargetEntry, parse_count
-
-MONTH_PARAM = re.compile(r"^(\d{4})-(\d{2})$")
+from bhxh_dashboard.parsing import ParseError, parse_count, parse_month, parse_year
+from targets.services import MAX_REOPEN_DAYS, CountEntry, TargetEntry
 
 
 def parse_month_param(value: str | None) -> tuple[int, int] | None:
-    """ "2023-06" -> (2023, 6); None for anything else."""
-    match = MONTH_PARAM.match(value or "")
-    if not match:
+    """The month a `?thang=2023-06` names; None when blank or not a month (the page then shows
+    its default month)."""
+    try:
+        return parse_month(value)
+    except ParseError:
         return None
-    year, month = int(match[1]), int(match[2])
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        return None
-    return year, month
+
+
+def parse_year_param(value: str | None, default: int) -> int:
+    """The year a `?nam=2023` names; `default` when blank or not a year."""
+    try:
+        return parse_year(value) or default
+    except ParseError:
+        return default
 
 
 @dataclass
-class CountGridData:
+class CountGridPost:
     """What one POST of the entry grid carries."""
 
     entries: list[CountEntry]
@@ -40,11 +44,11 @@ def _same(typed: str, loaded: str) -> bool:
         return True
     try:
         return parse_count(typed) == parse_count(loaded)
-    except ValueError:
+    except ParseError:
         return False
 
 
-def count_grid_data(post, commune_ids: list[int]) -> CountGridData:
+def count_grid_post(post, commune_ids: list[int]) -> CountGridPost:
     """Read the grid's inputs p_<id>, n_<id>, the version v_<id> and figures o_<id> it loaded.
 
     Only the rows the user changed are entries: a row left as loaded is not saved again, so it
@@ -67,7 +71,7 @@ def count_grid_data(post, commune_ids: list[int]) -> CountGridData:
             continue
         entries.append(CountEntry(commune_id, participants, new))
     token = post.get("confirm_token") if post.get("confirm") else None
-    return CountGridData(entries, versions, raw, loaded, token)
+    return CountGridPost(entries, versions, raw, loaded, token)
 
 
 def target_grid_entries(post, unit_ids: list[int]) -> tuple[list[TargetEntry], dict]:
@@ -98,7 +102,10 @@ class MonthReopenForm(forms.Form):
     )
 
     def clean_month(self) -> tuple[int, int]:
-        parsed = parse_month_param(self.cleaned_data["month"].strip())
+        try:
+            parsed = parse_month(self.cleaned_data["month"])
+        except ParseError as exc:
+            raise forms.ValidationError(str(exc)) from None
         if parsed is None:
             raise forms.ValidationError(_("Tháng không hợp lệ."))
         return parsed

@@ -4,7 +4,8 @@ Reading turns the bytes people really send (UTF-8 with or without BOM, `;` or `,
 codes that lost their leading zeros, Excel cells typed as numbers or text, trailing empty rows)
 into rows of text. Checking marks each row fine / warning / error with a reason a user can act on,
 using a handful of set-wise queries whatever the file's length. Nothing here writes: committing a
-checked preview goes through the entry services (`targets.io_services`).
+checked preview goes through the entry services (`targets.services`). Numbers, years and months
+are read by bhxh_dashboard.parsing, the grammar the entry grid uses too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.months import previous_month
+from bhxh_dashboard.parsing import ParseError, parse_count, parse_month_number, parse_year
 from provinces import access
 from provinces.models import Level, Unit
 from provinces.search import search_key
@@ -202,35 +204,6 @@ def _cell_text(value) -> str:
 # ---------------------------------------------------------------------------------------------
 # Cells
 
-_GROUPED = re.compile(r"^\d{1,3}([.,\s\u00a0]\d{3})+$")
-_PLAIN = re.compile(r"^\d+$")
-
-
-class NumberError(ValueError):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-
-def parse_whole_number(text: str) -> int | None:
-    """ "1.234", "1 234", "1,234" and "1234" are 1234; blank is None; others raise NumberError."""
-    text = text.strip().replace("\u00a0", " ")
-    if not text:
-        return None
-    negative = text[0] in "-−"
-    digits = text[1:].strip() if negative else text
-    if _PLAIN.match(digits):
-        value = int(digits)
-    elif _GROUPED.match(digits):
-        value = int(re.sub(r"\D", "", digits))
-    elif re.match(r"^\d+([.,]0+)$", digits):  # "12.0" from a spreadsheet
-        value = int(re.split(r"[.,]", digits)[0])
-    else:
-        raise NumberError(_("“%(value)s” không phải số nguyên.") % {"value": text})
-    if negative and value:
-        raise NumberError(_("“%(value)s” là số âm.") % {"value": text})
-    return value
-
 
 def normalize_code(text: str, level: int) -> str | None:
     """ "4", "04", "00004" and "4.0" all name commune "00004"; None when it is not a code."""
@@ -367,30 +340,25 @@ LABEL_TARGET_NEW = gettext_lazy("Chỉ tiêu phát triển mới")
 LABEL_DEADLINE = gettext_lazy("Tháng hoàn thành")
 
 
-def _read_int(row: Row, key: str, label) -> int | None:
+def _read_int(row: Row, key: str, label, parse=parse_count) -> int | None:
+    """The cell read by `parse`; None when blank or refused (the reason is in row.errors)."""
     try:
-        return parse_whole_number(row.cells.get(key, ""))
-    except NumberError as exc:
-        row.errors.append(f"{label}: {exc.message}")
+        return parse(row.cells.get(key, ""))
+    except ParseError as exc:
+        row.errors.append(f"{label}: {exc}")
         return None
 
 
 def _read_period(row: Row, *, with_month: bool) -> None:
     before = len(row.errors)
-    row.year = _read_int(row, "year", LABEL_YEAR)
+    row.year = _read_int(row, "year", LABEL_YEAR, parse_year)
     if row.year is None and len(row.errors) == before:
         row.errors.append(_("Thiếu năm."))
-    elif row.year is not None and not 2000 <= row.year <= 2100:
-        row.errors.append(_("Năm %(year)s không hợp lệ.") % {"year": row.year})
-        row.year = None
     if with_month:
         before = len(row.errors)
-        row.month = _read_int(row, "month", LABEL_MONTH)
+        row.month = _read_int(row, "month", LABEL_MONTH, parse_month_number)
         if row.month is None and len(row.errors) == before:
             row.errors.append(_("Thiếu tháng."))
-        elif row.month is not None and not 1 <= row.month <= 12:
-            row.errors.append(_("Tháng %(month)s không hợp lệ.") % {"month": row.month})
-            row.month = None
 
 
 def _check_unit(row: Row, unit: Unit | None, code_text: str, allowed, user) -> None:
@@ -733,11 +701,8 @@ def preview_targets(data: bytes, filename: str, *, user) -> Preview:
         row.values = {
             "participants": _read_int(row, "participants", LABEL_TARGET),
             "new_participants": _read_int(row, "new_participants", LABEL_TARGET_NEW),
-            "deadline_month": _read_int(row, "deadline_month", LABEL_DEADLINE),
+            "deadline_month": _read_int(row, "deadline_month", LABEL_DEADLINE, parse_month_number),
         }
-        deadline = row.values["deadline_month"]
-        if deadline is not None and not 1 <= deadline <= 12:
-            row.errors.append(_("Tháng hoàn thành phải từ 1 đến 12."))
         if row.unit and row.year:
             key = (row.unit.pk, row.year)
             if key in seen:

@@ -8,7 +8,6 @@ passed at that moment, not a stale preview.
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from django.contrib import messages
@@ -26,6 +25,7 @@ from bhxh_dashboard.months import latest_reportable_month
 from provinces.access import can_enter_counts, can_set_targets, get_visible_unit_or_404
 from provinces.models import Level, Unit
 from targets import exports
+from targets.forms import parse_month_param, parse_year_param
 from targets.imports import (
     ImportFileError,
     ImportRefused,
@@ -60,14 +60,6 @@ def _target_units(user, unit: Unit):
     if not allowed:
         raise PermissionDenied
     return Unit.objects.filter(pk__in=allowed)
-
-
-def _year_param(request, name: str, default: int) -> int:
-    try:
-        year = int(request.GET.get(name, default))
-    except ValueError:
-        return default
-    return year if 2000 <= year <= 2100 else default
 
 
 def _file_response(data: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -216,11 +208,10 @@ def import_targets(request, code):
 def counts_template(request, code):
     """The district's communes for one month, figures blank (or as stored), ready to fill in."""
     district = _counts_district(request, code)
-    year, month = latest_reportable_month(clock.today())
     # ?thang=2023-06, as the entry page's month picker writes it.
-    text = request.GET.get("thang", "")
-    if re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", text):
-        year, month = int(text[:4]), int(text[5:])
+    year, month = parse_month_param(request.GET.get("thang")) or latest_reportable_month(
+        clock.today()
+    )
     rows = exports.count_template_rows(
         communes=Unit.objects.communes().filter(district_id=district.pk), year=year, month=month
     )
@@ -235,7 +226,7 @@ def counts_template(request, code):
 def targets_template(request, code):
     unit = get_visible_unit_or_404(request.user, code)
     units = _target_units(request.user, unit)
-    year = _year_param(request, "nam", clock.today().year)
+    year = parse_year_param(request.GET.get("nam"), clock.today().year)
     fmt = "xlsx" if request.GET.get("dinh_dang") == "xlsx" else "csv"
     data, content_type = exports.render(
         "targets", fmt, exports.target_template_rows(units=units, year=year)
@@ -254,8 +245,8 @@ def export(request, code):
             "targets/export.html",
             {"unit": unit, "years": list(range(this_year, this_year - 10, -1))},
         )
-    year_from = _year_param(request, "tu_nam", this_year)
-    year_to = max(_year_param(request, "den_nam", year_from), year_from)
+    year_from = parse_year_param(request.GET.get("tu_nam"), this_year)
+    year_to = max(parse_year_param(request.GET.get("den_nam"), year_from), year_from)
     kind = "targets" if request.GET.get("loai") == "chi-tieu" else "counts"
     fmt = "xlsx" if request.GET.get("dinh_dang") == "xlsx" else "csv"
     rows_of = exports.target_rows if kind == "targets" else exports.count_rows

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 
 from bhxh_dashboard import clock
+from bhxh_dashboard.formatting import user_label
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month, previous_month
 from provinces.models import Level, Unit
 from targets.models import ChangeLog, MonthlyCount, MonthReopening, Target, TargetKind
@@ -116,6 +117,15 @@ def entry_months(
     ]
 
 
+def recent_reopenings(*, province: Unit, limit: int = 20) -> QuerySet[MonthReopening]:
+    """The province's latest reopenings, newest first, with who reopened (one query)."""
+    return (
+        MonthReopening.objects.filter(province=province)
+        .select_related("reopened_by")
+        .order_by("-reopened_at")[:limit]
+    )
+
+
 def default_entry_month(windows: list[MonthWindow]) -> tuple[int, int]:
     """The latest open month, else the latest reportable one."""
     for window in windows:
@@ -125,12 +135,12 @@ def default_entry_month(windows: list[MonthWindow]) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The entry grid
+# The count grid (the monthly entry page)
 # ---------------------------------------------------------------------------------------------
 
 
 @dataclass
-class GridRow:
+class CountGridRow:
     commune: Unit
     participants: int | None = None
     new_participants: int | None = None
@@ -142,11 +152,11 @@ class GridRow:
 
 
 @dataclass
-class EntryGrid:
+class CountGrid:
     district: Unit
     year: int
     month: int
-    rows: list[GridRow]
+    rows: list[CountGridRow]
     total_participants: int = 0
     total_new: int = 0
     total_prev_participants: int = 0
@@ -158,13 +168,7 @@ class EntryGrid:
         return self.total_participants - self.total_prev_participants
 
 
-def _user_label(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
-def entry_grid(*, district: Unit, year: int, month: int) -> EntryGrid:
+def count_grid(*, district: Unit, year: int, month: int) -> CountGrid:
     """Every commune of the district with this month's and last month's figures: two queries."""
     communes = list(Unit.objects.communes().filter(district_id=district.pk).order_by("code"))
     pyear, pmonth = previous_month(year, month)
@@ -178,15 +182,15 @@ def entry_grid(*, district: Unit, year: int, month: int) -> EntryGrid:
         )
     rows = []
     for commune in communes:
-        row = GridRow(commune=commune)
+        row = CountGridRow(commune=commune)
         if (c := current.get(commune.pk)) is not None:
             row.participants, row.new_participants = c.participants, c.new_participants
             row.version, row.updated_at = c.version, c.updated_at
-            row.updated_by = _user_label(c.updated_by)
+            row.updated_by = user_label(c.updated_by)
         if (p := previous.get(commune.pk)) is not None:
             row.prev_participants, row.prev_new_participants = p.participants, p.new_participants
         rows.append(row)
-    grid = EntryGrid(district=district, year=year, month=month, rows=rows)
+    grid = CountGrid(district=district, year=year, month=month, rows=rows)
     grid.total_participants = sum(r.participants or 0 for r in rows)
     grid.total_new = sum(r.new_participants or 0 for r in rows)
     grid.total_prev_participants = sum(r.prev_participants or 0 for r in rows)
@@ -239,6 +243,11 @@ class TargetAllocation:
         if self.parent_row.new_participants is None:
             return None
         return self.parent_row.new_participants - self.allocated_new
+
+
+def latest_target_year(*, province_id: int) -> int | None:
+    """The latest year with a target anywhere in the province (the targets page opens on it)."""
+    return Target.objects.filter(unit__province_id=province_id).aggregate(y=Max("year"))["y"]
 
 
 def target_allocation(*, parent: Unit, year: int) -> TargetAllocation:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,11 +24,18 @@ from django.utils.translation import gettext as _
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.copy import copy_rows
+from bhxh_dashboard.formatting import number, user_label
 from bhxh_dashboard.months import previous_month
+from bhxh_dashboard.parsing import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    ParseError,
+    parse_count,
+    parse_month_number,
+)
 from progress.requests import request_recompute
 from provinces.access import can_enter_commune_counts, can_reopen_month, can_set_targets
 from provinces.models import Level, Unit
-from reports.formatting import number
 from targets.models import (
     ChangeField,
     ChangeLog,
@@ -44,7 +50,6 @@ from targets.selectors import WindowState, month_window, open_reopening
 FALL_WARNING_RATIO = 0.20
 RISE_WARNING_RATIO = 0.50
 MAX_REOPEN_DAYS = 60
-MAX_COUNT = 10_000_000  # far above any commune; catches a pasted phone number or a typo
 
 COUNT_FIELDS = ("participants", "new_participants")
 ROW_ERRORS = "__all__"
@@ -54,7 +59,8 @@ ROW_ERRORS = "__all__"
 class CountEntry:
     """One commune's figures for the month as the user typed them.
 
-    Values may be ints or strings ("1.234" and "1,234" read as 1234); None or "" means missing.
+    Values may be ints or text, read by bhxh_dashboard.parsing.parse_count ("1.234" is 1234);
+    None or "" means missing.
     """
 
     commune_id: int
@@ -123,40 +129,6 @@ def warnings_token(warnings: Iterable[CountWarning]) -> str:
     """A short fingerprint of a set of warnings, so a confirmation covers exactly what was shown."""
     text = "|".join(sorted(f"{w.commune_id}:{w.code}:{w.message}" for w in warnings))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-_GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
-
-
-def parse_count(value) -> int | None:
-    """A whole number >= 0 from what a person typed; None when blank. Raises ValueError."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError(_("Phải là số nguyên."))
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError(_("Phải là số nguyên."))
-        number = int(value)
-    else:
-        text = str(value).strip().replace("\u00a0", " ")
-        if not text:
-            return None
-        if text.startswith("-") and text[1:].strip().replace(".", "").isdigit():
-            raise ValueError(_("Không được là số âm."))
-        if _GROUPED.match(text):
-            # 1.234 (Vietnamese) and 1,234 (English) are both thousands; a count is never a fraction.
-            text = re.sub(r"[.,\s]", "", text)
-        if not text.isdigit():
-            raise ValueError(_("Phải là số nguyên."))
-        number = int(text)
-    if number < 0:
-        raise ValueError(_("Không được là số âm."))
-    if number > MAX_COUNT:
-        raise ValueError(_("Số quá lớn."))
-    return number
 
 
 def count_warnings(
@@ -263,12 +235,6 @@ def _insert_history(logs: list[ChangeLog]) -> None:
     )
 
 
-def _user_label(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
 def counts_save(
     *,
     user,
@@ -295,6 +261,68 @@ def counts_save(
     A constant handful of queries whatever the number of communes.
     """
     result = SaveResult(status=SaveStatus.INVALID)
+    parsed, seen = _read_count_entries(entries, result)
+    if not 1 <= month <= 12:
+        result.general_errors.append(_("Tháng phải từ 1 đến 12."))
+        return result
+    if not seen:
+        result.general_errors.append(_("Không có số liệu nào để lưu."))
+        return result
+
+    with transaction.atomic():
+        communes = _lock_communes(seen)
+        _check_communes(user, seen, communes, result)
+        _check_month_open({c.province_id for c in communes.values()}, year, month, result)
+        if result.errors or result.general_errors:
+            return result
+
+        current, previous = _stored_months(seen, year, month)
+        plan = _CountPlan(year=year, month=month, user=user, source=source)
+        for commune_id, (participants, new) in parsed.items():
+            row = current.get(commune_id)
+            if row is not None and (row.participants, row.new_participants) == (participants, new):
+                result.unchanged += 1
+                result.versions[commune_id] = row.version
+                continue
+            if expected_versions is not None and commune_id in expected_versions:
+                stored_version = row.version if row is not None else 0
+                if stored_version != expected_versions[commune_id]:
+                    result.conflicts.append(
+                        _conflict(communes[commune_id], row, stored_version, participants, new)
+                    )
+                    continue
+            result.warnings += count_warnings(
+                commune_id=commune_id,
+                participants=participants,
+                new_participants=new,
+                previous=previous.get(commune_id),
+            )
+            plan.add(commune_id, row, participants, new)
+
+        if result.conflicts:
+            result.status = SaveStatus.CONFLICT
+            return result
+        if result.warnings and not (
+            confirm_warnings is True or confirm_warnings == warnings_token(result.warnings)
+        ):
+            result.status = SaveStatus.NEEDS_CONFIRMATION
+            return result
+
+        plan.write()
+        for row in plan.rows:
+            result.versions[row.commune_id] = row.version
+        result.created, result.updated = len(plan.to_create), len(plan.to_update)
+        for province_id in sorted({communes[r.commune_id].province_id for r in plan.rows}):
+            request_recompute(province_id=province_id, year=year)
+        result.status = SaveStatus.SAVED
+        return result
+
+
+def _read_count_entries(
+    entries: list[CountEntry], result: SaveResult
+) -> tuple[dict[int, tuple[int, int]], set[int]]:
+    """Each entry's figures read by parse_count, by commune; errors go to `result`. Also the
+    set of every commune named, valid or not."""
     parsed: dict[int, tuple[int, int]] = {}
     seen: set[int] = set()
     for entry in entries:
@@ -306,160 +334,161 @@ def counts_save(
         for name in COUNT_FIELDS:
             try:
                 values[name] = parse_count(getattr(entry, name))
-            except ValueError as exc:
+            except ParseError as exc:
                 result.add_error(entry.commune_id, name, str(exc))
-                continue
         if "participants" in values and values["participants"] is None:
             result.add_error(entry.commune_id, "participants", _("Chưa nhập số người tham gia."))
         if entry.commune_id not in result.errors:
             parsed[entry.commune_id] = (values["participants"], values["new_participants"] or 0)
-    if not 1 <= month <= 12:
-        result.general_errors.append(_("Tháng phải từ 1 đến 12."))
-        return result
-    if not seen:
-        result.general_errors.append(_("Không có số liệu nào để lưu."))
-        return result
+    return parsed, seen
 
-    with transaction.atomic():
-        # Locking the communes serialises two saves of the same communes (and their inserts),
-        # without blocking readers; it also loads what the access check needs.
-        communes = {
-            c.pk: c
-            for c in Unit.objects.select_for_update(no_key=True)
-            .filter(pk__in=seen)
-            .only("id", "level", "name", "district_id", "province_id")
-        }
-        for commune_id in seen:
-            commune = communes.get(commune_id)
-            if commune is None or commune.level != Level.COMMUNE:
-                result.add_error(commune_id, ROW_ERRORS, _("Không tìm thấy xã."))
-            elif not can_enter_commune_counts(user, commune):
-                result.add_error(
-                    commune_id, ROW_ERRORS, _("Bạn không được nhập số liệu của xã này.")
-                )
-        province_ids = {c.province_id for c in communes.values()}
-        today = clock.today()
-        for province_id in sorted(province_ids):
-            window = month_window(province_id=province_id, year=year, month=month, today=today)
-            if window.state == WindowState.NOT_YET:
-                result.general_errors.append(
-                    _("Chưa đến ngày chốt số liệu tháng %(m)02d/%(y)s (%(d)s).")
-                    % {"m": month, "y": year, "d": window.cutoff.strftime("%d/%m/%Y")}
-                )
-            elif window.state == WindowState.CLOSED:
-                result.general_errors.append(
-                    _(
-                        "Tháng %(m)02d/%(y)s đã khoá sổ ngày %(d)s. Đề nghị cán bộ BHXH tỉnh mở "
-                        "lại tháng để sửa số liệu."
-                    )
-                    % {"m": month, "y": year, "d": window.closes_on.strftime("%d/%m/%Y")}
-                )
-        if result.errors or result.general_errors:
-            return result
 
-        pyear, pmonth = previous_month(year, month)
-        current: dict[int, MonthlyCount] = {}
-        previous: dict[int, MonthlyCount] = {}
-        rows = (
-            MonthlyCount.objects.filter(commune_id__in=seen, year__in={year, pyear})
-            .filter(month__in={month, pmonth})
-            .select_related("updated_by")
-        )
-        for row in rows:
-            if (row.year, row.month) == (year, month):
-                current[row.commune_id] = row
-            elif (row.year, row.month) == (pyear, pmonth):
-                previous[row.commune_id] = row
+def _lock_communes(commune_ids: set[int]) -> dict[int, Unit]:
+    """The communes, locked: two saves of the same communes (and their inserts) run one after
+    the other, without blocking readers. Loads what the access check needs."""
+    return {
+        c.pk: c
+        for c in Unit.objects.select_for_update(no_key=True)
+        .filter(pk__in=commune_ids)
+        .only("id", "level", "name", "district_id", "province_id")
+    }
 
-        to_create, to_update, logs = [], [], []
-        for commune_id, (participants, new) in parsed.items():
-            row = current.get(commune_id)
-            if row is not None and (row.participants, row.new_participants) == (participants, new):
-                result.unchanged += 1
-                result.versions[commune_id] = row.version
-                continue
-            if expected_versions is not None and commune_id in expected_versions:
-                stored_version = row.version if row is not None else 0
-                if stored_version != expected_versions[commune_id]:
-                    result.conflicts.append(
-                        CountConflict(
-                            commune_id=commune_id,
-                            commune_name=communes[commune_id].name,
-                            participants=row.participants if row else None,
-                            new_participants=row.new_participants if row else None,
-                            version=stored_version,
-                            updated_by=_user_label(row.updated_by) if row else "",
-                            updated_at=row.updated_at if row else None,
-                            wanted_participants=participants,
-                            wanted_new_participants=new,
-                        )
-                    )
-                    continue
-            result.warnings += count_warnings(
-                commune_id=commune_id,
-                participants=participants,
-                new_participants=new,
-                previous=previous.get(commune_id),
+
+def _check_communes(
+    user, commune_ids: set[int], communes: dict[int, Unit], result: SaveResult
+) -> None:
+    for commune_id in commune_ids:
+        commune = communes.get(commune_id)
+        if commune is None or commune.level != Level.COMMUNE:
+            result.add_error(commune_id, ROW_ERRORS, _("Không tìm thấy xã."))
+        elif not can_enter_commune_counts(user, commune):
+            result.add_error(commune_id, ROW_ERRORS, _("Bạn không được nhập số liệu của xã này."))
+
+
+def _check_month_open(province_ids: set[int], year: int, month: int, result: SaveResult) -> None:
+    """The month must be in its window (or reopened) for every province of the save."""
+    today = clock.today()
+    for province_id in sorted(province_ids):
+        window = month_window(province_id=province_id, year=year, month=month, today=today)
+        if window.state == WindowState.NOT_YET:
+            result.general_errors.append(
+                _("Chưa đến ngày chốt số liệu tháng %(m)02d/%(y)s (%(d)s).")
+                % {"m": month, "y": year, "d": window.cutoff.strftime("%d/%m/%Y")}
             )
-            if row is None:
-                to_create.append(
-                    MonthlyCount(
-                        commune_id=commune_id,
-                        year=year,
-                        month=month,
-                        participants=participants,
-                        new_participants=new,
-                        version=1,
-                        updated_by=user,
+        elif window.state == WindowState.CLOSED:
+            result.general_errors.append(
+                _(
+                    "Tháng %(m)02d/%(y)s đã khoá sổ ngày %(d)s. Đề nghị cán bộ BHXH tỉnh mở "
+                    "lại tháng để sửa số liệu."
+                )
+                % {"m": month, "y": year, "d": window.closes_on.strftime("%d/%m/%Y")}
+            )
+
+
+def _stored_months(
+    commune_ids: set[int], year: int, month: int
+) -> tuple[dict[int, MonthlyCount], dict[int, MonthlyCount]]:
+    """This month's and last month's stored rows of the communes, in one query."""
+    pyear, pmonth = previous_month(year, month)
+    current: dict[int, MonthlyCount] = {}
+    previous: dict[int, MonthlyCount] = {}
+    rows = (
+        MonthlyCount.objects.filter(commune_id__in=commune_ids, year__in={year, pyear})
+        .filter(month__in={month, pmonth})
+        .select_related("updated_by")
+    )
+    for row in rows:
+        if (row.year, row.month) == (year, month):
+            current[row.commune_id] = row
+        elif (row.year, row.month) == (pyear, pmonth):
+            previous[row.commune_id] = row
+    return current, previous
+
+
+def _conflict(
+    commune: Unit, row: MonthlyCount | None, version: int, participants: int, new: int
+) -> CountConflict:
+    return CountConflict(
+        commune_id=commune.pk,
+        commune_name=commune.name,
+        participants=row.participants if row else None,
+        new_participants=row.new_participants if row else None,
+        version=version,
+        updated_by=user_label(row.updated_by) if row else "",
+        updated_at=row.updated_at if row else None,
+        wanted_participants=participants,
+        wanted_new_participants=new,
+    )
+
+
+@dataclass
+class _CountPlan:
+    """The rows one save creates and updates for a month, and their audit rows."""
+
+    year: int
+    month: int
+    user: object
+    source: str
+    to_create: list[MonthlyCount] = field(default_factory=list)
+    to_update: list[MonthlyCount] = field(default_factory=list)
+    logs: list[ChangeLog] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[MonthlyCount]:
+        return self.to_create + self.to_update
+
+    def add(self, commune_id: int, row: MonthlyCount | None, participants: int, new: int) -> None:
+        if row is None:
+            self.to_create.append(
+                MonthlyCount(
+                    commune_id=commune_id,
+                    year=self.year,
+                    month=self.month,
+                    participants=participants,
+                    new_participants=new,
+                    version=1,
+                    updated_by=self.user,
+                )
+            )
+            old = {"participants": None, "new_participants": None}
+        else:
+            old = {"participants": row.participants, "new_participants": row.new_participants}
+            row.participants, row.new_participants = participants, new
+            row.version += 1
+            self.to_update.append(row)
+        for name, value in (("participants", participants), ("new_participants", new)):
+            if old[name] != value:
+                self.logs.append(
+                    ChangeLog(
+                        unit_id=commune_id,
+                        year=self.year,
+                        month=self.month,
+                        field=ChangeField(name),
+                        old_value=old[name],
+                        new_value=value,
+                        changed_by=self.user,
+                        source=self.source,
                     )
                 )
-                old = {"participants": None, "new_participants": None}
-            else:
-                old = {"participants": row.participants, "new_participants": row.new_participants}
-                row.participants, row.new_participants = participants, new
-                row.version += 1
-                to_update.append(row)
-            for name, value in (("participants", participants), ("new_participants", new)):
-                if old[name] != value:
-                    logs.append(
-                        ChangeLog(
-                            unit_id=commune_id,
-                            year=year,
-                            month=month,
-                            field=ChangeField(name),
-                            old_value=old[name],
-                            new_value=value,
-                            changed_by=user,
-                            source=source,
-                        )
-                    )
 
-        if result.conflicts:
-            result.status = SaveStatus.CONFLICT
-            return result
-        if result.warnings and not (
-            confirm_warnings is True or confirm_warnings == warnings_token(result.warnings)
-        ):
-            result.status = SaveStatus.NEEDS_CONFIRMATION
-            return result
-
-        if to_create or to_update:
+    def write(self) -> None:
+        if self.rows:
             # One INSERT ... ON CONFLICT DO UPDATE writes new and changed rows alike: bulk_update's
             # CASE WHEN expressions cost far more Python time than the database spends. The rows
             # are locked above and their versions checked, so the upsert overwrites nothing unseen.
             MonthlyCount.objects.bulk_create(
-                to_create
+                self.to_create
                 + [
                     MonthlyCount(
                         commune_id=row.commune_id,
-                        year=year,
-                        month=month,
+                        year=self.year,
+                        month=self.month,
                         participants=row.participants,
                         new_participants=row.new_participants,
                         version=row.version,
-                        updated_by=user,
+                        updated_by=self.user,
                     )
-                    for row in to_update
+                    for row in self.to_update
                 ],
                 update_conflicts=True,
                 unique_fields=["commune", "year", "month"],
@@ -471,17 +500,7 @@ def counts_save(
                     "updated_at",
                 ],
             )
-        _insert_history(logs)
-        for row in to_create + to_update:
-            result.versions[row.commune_id] = row.version
-        result.created, result.updated = len(to_create), len(to_update)
-        if to_create or to_update:
-            for province_id in sorted(
-                {communes[r.commune_id].province_id for r in to_create + to_update}
-            ):
-                request_recompute(province_id=province_id, year=year)
-        result.status = SaveStatus.SAVED
-        return result
+        _insert_history(self.logs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,9 +545,35 @@ def targets_save(
     too (provinces.access.can_set_targets). The deadline month applies to both kinds of a unit.
     """
     result = TargetSaveResult()
-    if not 2000 <= year <= 2100:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         result.general_errors.append(_("Năm không hợp lệ."))
         return result
+    parsed = _read_target_entries(entries, result)
+    if not parsed:
+        result.general_errors.append(_("Không có chỉ tiêu nào để lưu."))
+        return result
+
+    with transaction.atomic():
+        units = _lock_target_units(user, parsed, result)
+        if result.errors:
+            return result
+        existing = {
+            (t.unit_id, t.kind): t for t in Target.objects.filter(unit_id__in=parsed, year=year)
+        }
+        plan = _TargetPlan(year=year, user=user, source=source, now=clock.now())
+        for unit_id, values in parsed.items():
+            if plan.add(unit_id, values, existing):
+                plan.touched_provinces.add(units[unit_id].province_id)
+        plan.write()
+        for province_id in sorted(plan.touched_provinces):
+            request_recompute(province_id=province_id, year=year)
+        result.changed = len(plan.to_create) + len(plan.to_update) + len(plan.to_delete)
+        result.saved = True
+        return result
+
+
+def _read_target_entries(entries: list[TargetEntry], result: TargetSaveResult) -> dict[int, dict]:
+    """Each unit's values read by parse_count / parse_month_number; errors go to `result`."""
     parsed: dict[int, dict] = {}
     for entry in entries:
         if entry.unit_id in parsed:
@@ -538,113 +583,110 @@ def targets_save(
         for name in ("participants", "new_participants"):
             try:
                 values[name] = parse_count(getattr(entry, name))
-            except ValueError as exc:
+            except ParseError as exc:
                 result.add_error(entry.unit_id, name, str(exc))
-        deadline = entry.deadline_month
-        if deadline in (None, ""):
-            values["deadline_month"] = None
-        else:
-            try:
-                values["deadline_month"] = int(str(deadline).strip())
-                if not 1 <= values["deadline_month"] <= 12:
-                    raise ValueError
-            except ValueError:
-                result.add_error(
-                    entry.unit_id, "deadline_month", _("Tháng hoàn thành phải từ 1 đến 12.")
-                )
+        try:
+            values["deadline_month"] = parse_month_number(entry.deadline_month)
+        except ParseError:
+            result.add_error(
+                entry.unit_id, "deadline_month", _("Tháng hoàn thành phải từ 1 đến 12.")
+            )
         parsed[entry.unit_id] = values
-    if not parsed:
-        result.general_errors.append(_("Không có chỉ tiêu nào để lưu."))
-        return result
+    return parsed
 
-    with transaction.atomic():
-        units = {u.pk: u for u in Unit.objects.select_for_update(no_key=True).filter(pk__in=parsed)}
-        for unit_id in parsed:
-            unit = units.get(unit_id)
-            if unit is None:
-                result.add_error(unit_id, ROW_ERRORS, _("Không tìm thấy đơn vị."))
-            elif not can_set_targets(user, unit):
-                result.add_error(
-                    unit_id, ROW_ERRORS, _("Bạn không được giao chỉ tiêu cho đơn vị này.")
-                )
-        if result.errors:
-            return result
 
-        existing = {
-            (t.unit_id, t.kind): t for t in Target.objects.filter(unit_id__in=parsed, year=year)
-        }
-        to_create, to_update, to_delete, logs = [], [], [], []
-        now = clock.now()
+def _lock_target_units(user, unit_ids, result: TargetSaveResult) -> dict[int, Unit]:
+    """The units, locked for the save; each one the user may not set is an error."""
+    units = {u.pk: u for u in Unit.objects.select_for_update(no_key=True).filter(pk__in=unit_ids)}
+    for unit_id in unit_ids:
+        unit = units.get(unit_id)
+        if unit is None:
+            result.add_error(unit_id, ROW_ERRORS, _("Không tìm thấy đơn vị."))
+        elif not can_set_targets(user, unit):
+            result.add_error(unit_id, ROW_ERRORS, _("Bạn không được giao chỉ tiêu cho đơn vị này."))
+    return units
 
-        def log(unit_id, change_field, old, new):
-            logs.append(
-                ChangeLog(
+
+@dataclass
+class _TargetPlan:
+    """The targets one save creates, updates and removes for a year, and their audit rows."""
+
+    year: int
+    user: object
+    source: str
+    now: dt.datetime
+    to_create: list[Target] = field(default_factory=list)
+    to_update: list[Target] = field(default_factory=list)
+    to_delete: list[int] = field(default_factory=list)
+    logs: list[ChangeLog] = field(default_factory=list)
+    touched_provinces: set[int] = field(default_factory=set)
+
+    def log(self, unit_id: int, change_field, old, new) -> None:
+        self.logs.append(
+            ChangeLog(
+                unit_id=unit_id,
+                year=self.year,
+                month=None,
+                field=change_field,
+                old_value=old,
+                new_value=new,
+                changed_by=self.user,
+                source=self.source,
+            )
+        )
+
+    def add(self, unit_id: int, values: dict, existing: dict) -> bool:
+        """Plan one unit's targets against the stored ones; True when anything changes."""
+        deadline = values["deadline_month"]
+        deadline_logged = touched = False
+        for name, kind, change_field in TARGET_KINDS:
+            target = existing.get((unit_id, kind))
+            value = values[name]
+            if value is None:
+                if target is not None:
+                    self.to_delete.append(target.pk)
+                    self.log(unit_id, change_field, target.value, None)
+                    touched = True
+                continue
+            if target is None:
+                target = Target(
                     unit_id=unit_id,
-                    year=year,
-                    month=None,
-                    field=change_field,
-                    old_value=old,
-                    new_value=new,
-                    changed_by=user,
-                    source=source,
+                    year=self.year,
+                    kind=kind,
+                    value=value,
+                    deadline_month=deadline or 12,
+                    updated_by=self.user,
                 )
-            )
+                self.to_create.append(target)
+                self.log(unit_id, change_field, None, value)
+                touched = True
+                continue
+            changed = False
+            if target.value != value:
+                self.log(unit_id, change_field, target.value, value)
+                target.value, changed = value, True
+            if deadline is not None and target.deadline_month != deadline:
+                if not deadline_logged:
+                    self.log(unit_id, ChangeField.DEADLINE_MONTH, target.deadline_month, deadline)
+                    deadline_logged = True
+                target.deadline_month, changed = deadline, True
+            if changed:
+                target.updated_by, target.updated_at = self.user, self.now
+                self.to_update.append(target)
+                touched = True
+        return touched
 
-        touched_provinces = set()
-        for unit_id, values in parsed.items():
-            deadline = values["deadline_month"]
-            deadline_logged = False
-            for name, kind, change_field in TARGET_KINDS:
-                target = existing.get((unit_id, kind))
-                value = values[name]
-                if value is None:
-                    if target is not None:
-                        to_delete.append(target.pk)
-                        log(unit_id, change_field, target.value, None)
-                        touched_provinces.add(units[unit_id].province_id)
-                    continue
-                if target is None:
-                    target = Target(
-                        unit_id=unit_id,
-                        year=year,
-                        kind=kind,
-                        value=value,
-                        deadline_month=deadline or 12,
-                        updated_by=user,
-                    )
-                    to_create.append(target)
-                    log(unit_id, change_field, None, value)
-                    touched_provinces.add(units[unit_id].province_id)
-                    continue
-                changed = False
-                if target.value != value:
-                    log(unit_id, change_field, target.value, value)
-                    target.value, changed = value, True
-                if deadline is not None and target.deadline_month != deadline:
-                    if not deadline_logged:
-                        log(unit_id, ChangeField.DEADLINE_MONTH, target.deadline_month, deadline)
-                        deadline_logged = True
-                    target.deadline_month, changed = deadline, True
-                if changed:
-                    target.updated_by, target.updated_at = user, now
-                    to_update.append(target)
-                    touched_provinces.add(units[unit_id].province_id)
-
-        if to_delete:
-            Target.objects.filter(pk__in=to_delete).delete()
-        if to_create:
-            Target.objects.bulk_create(to_create)
-        if to_update:
+    def write(self) -> None:
+        if self.to_delete:
+            Target.objects.filter(pk__in=self.to_delete).delete()
+        if self.to_create:
+            Target.objects.bulk_create(self.to_create)
+        if self.to_update:
             Target.objects.bulk_update(
-                to_update, ["value", "deadline_month", "updated_by", "updated_at"]
+                self.to_update, ["value", "deadline_month", "updated_by", "updated_at"]
             )
-        if logs:
-            ChangeLog.objects.bulk_create(logs)
-        for province_id in sorted(touched_provinces):
-            request_recompute(province_id=province_id, year=year)
-        result.changed = len(to_create) + len(to_update) + len(to_delete)
-        result.saved = True
-        return result
+        if self.logs:
+            ChangeLog.objects.bulk_create(self.logs)
 
 
 # ---------------------------------------------------------------------------------------------

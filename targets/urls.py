@@ -6,7 +6,7 @@ app_name = "targets"
 
 urlpatterns = [
     path("", views.entry_home, name="home"),
-    path("so-lieu/<str:code>/", views.count_entry, name="counts"),
+    path("so-lieu/<str:code>/", views.count_grid, name="counts"),
     path("chi-tieu/<str:code>/", views.target_grid, name="targets"),
     path("mo-lai-thang/<str:code>/", views.month_reopen, name="reopen"),
     path("lich-su/<str:code>/", views.change_history, name="history"),

@@ -10,15 +10,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bhxh_dashboard import clock
+from bhxh_dashboard.formatting import month_label
 from bhxh_dashboard.months import latest_reportable_month, previous_month
+from bhxh_dashboard.parsing import MAX_COUNT, ParseError, parse_count
 from provinces.access import (
     can_enter_counts,
     can_reopen_month,
@@ -28,15 +29,14 @@ from provinces.access import (
     scope_unit,
 )
 from provinces.models import Level, Role
-from reports.formatting import month_label
 from targets import selectors, services
 from targets.forms import (
     MonthReopenForm,
-    count_grid_data,
+    count_grid_post,
     parse_month_param,
+    parse_year_param,
     target_grid_entries,
 )
-from targets.models import MonthReopening, Target
 
 
 @login_required
@@ -67,23 +67,14 @@ def _loaded(participants: int | None, new: int | None) -> str:
 def _as_int(text: str) -> int | None:
     """What a typed cell counts for in the totals; the service decides what is valid."""
     try:
-        return services.parse_count(text)
-    except ValueError:
+        return parse_count(text)
+    except ParseError:
         return None
 
 
-@login_required
-def count_entry(request, code):
-    """The monthly entry grid of one district: every commune, last month beside, totals."""
-    district = get_visible_unit_or_404(request.user, code)
-    if district.level != Level.DISTRICT:
-        from django.http import Http404
-
-        raise Http404("Not a district")
-    can_edit = can_enter_counts(request.user, district)
-    if request.method == "POST" and not can_edit:
-        raise PermissionDenied
-
+def _grid_month(request, district):
+    """The month the grid shows, its window and the months offered: the one asked for in
+    `?thang=`, else the default; a month not yet reportable shows the default, saying why."""
     windows = selectors.entry_months(province_id=district.province_id)
     picked = parse_month_param(request.GET.get("thang") or request.POST.get("thang"))
     year, month = picked or selectors.default_entry_month(windows)
@@ -107,39 +98,24 @@ def count_entry(request, code):
                     "shown": month_label(year, month),
                 },
             )
-    grid = selectors.entry_grid(district=district, year=year, month=month)
+    return year, month, window, windows
 
-    result = None
-    typed: dict[int, tuple[str, str]] = {}
-    versions: dict[int, int] = {}
-    loaded: dict[int, str] = {}
-    if request.method == "POST":
-        data = count_grid_data(request.POST, [r.commune.pk for r in grid.rows])
-        typed, versions, loaded = data.raw, data.expected_versions, data.loaded
-        result = services.counts_save(
-            user=request.user,
-            year=year,
-            month=month,
-            entries=data.entries,
-            expected_versions=data.expected_versions,
-            confirm_warnings=data.confirm_token or False,
+
+def _saved_message(request, result, year: int, month: int) -> None:
+    changed = result.created + result.updated
+    if changed:
+        messages.success(
+            request,
+            _("Đã lưu số liệu tháng %(period)s của %(n)s xã.")
+            % {"period": month_label(year, month), "n": changed},
         )
-        if result.saved:
-            changed = result.created + result.updated
-            if changed:
-                messages.success(
-                    request,
-                    _("Đã lưu số liệu tháng %(period)s của %(n)s xã.")
-                    % {"period": month_label(year, month), "n": changed},
-                )
-            else:
-                messages.info(request, _("Không có thay đổi nào để lưu."))
-            return HttpResponseRedirect(_month_url(district, year, month))
-        for conflict in result.conflicts:
-            # Re-apply = submit again over the version and figures now stored.
-            versions[conflict.commune_id] = conflict.version
-            loaded[conflict.commune_id] = _loaded(conflict.participants, conflict.new_participants)
+    else:
+        messages.info(request, _("Không có thay đổi nào để lưu."))
 
+
+def _grid_rows(grid, result, typed, versions, loaded) -> tuple[list[dict], dict]:
+    """Each commune's cells as typed (or stored), its errors, warnings and conflict, and the
+    totals of what is typed."""
     rows = []
     totals = {"p": 0, "n": 0, "change": None}
     warnings_by_commune: dict[int, list] = {}
@@ -164,6 +140,7 @@ def count_entry(request, code):
         if p_int is not None and row.prev_participants is not None:
             change = p_int - row.prev_participants
             totals["change"] = (totals["change"] or 0) + change
+        warnings = warnings_by_commune.get(cid, [])
         rows.append(
             {
                 "change": change,
@@ -176,16 +153,52 @@ def count_entry(request, code):
                 "row_errors": errors.get(services.ROW_ERRORS, []),
                 "p_errors": errors.get("participants", []),
                 "n_errors": errors.get("new_participants", []),
-                "warnings": warnings_by_commune.get(cid, []),
-                "p_warned": any(
-                    w.field == "participants" for w in warnings_by_commune.get(cid, [])
-                ),
-                "n_warned": any(
-                    w.field == "new_participants" for w in warnings_by_commune.get(cid, [])
-                ),
+                "warnings": warnings,
+                "p_warned": any(w.field == "participants" for w in warnings),
+                "n_warned": any(w.field == "new_participants" for w in warnings),
                 "conflict": conflicts.get(cid),
             }
         )
+    return rows, totals
+
+
+@login_required
+def count_grid(request, code):
+    """The monthly entry grid of one district: every commune, last month beside, totals."""
+    district = get_visible_unit_or_404(request.user, code)
+    if district.level != Level.DISTRICT:
+        raise Http404("Not a district")
+    can_edit = can_enter_counts(request.user, district)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+
+    year, month, window, windows = _grid_month(request, district)
+    grid = selectors.count_grid(district=district, year=year, month=month)
+
+    result = None
+    typed: dict[int, tuple[str, str]] = {}
+    versions: dict[int, int] = {}
+    loaded: dict[int, str] = {}
+    if request.method == "POST":
+        data = count_grid_post(request.POST, [r.commune.pk for r in grid.rows])
+        typed, versions, loaded = data.raw, data.expected_versions, data.loaded
+        result = services.counts_save(
+            user=request.user,
+            year=year,
+            month=month,
+            entries=data.entries,
+            expected_versions=data.expected_versions,
+            confirm_warnings=data.confirm_token or False,
+        )
+        if result.saved:
+            _saved_message(request, result, year, month)
+            return HttpResponseRedirect(_month_url(district, year, month))
+        for conflict in result.conflicts:
+            # Re-apply = submit again over the version and figures now stored.
+            versions[conflict.commune_id] = conflict.version
+            loaded[conflict.commune_id] = _loaded(conflict.participants, conflict.new_participants)
+
+    rows, totals = _grid_rows(grid, result, typed, versions, loaded)
     communes_by_id = {r.commune.pk: r.commune for r in grid.rows}
     prev_year, prev_month = previous_month(year, month)
     context = {
@@ -207,13 +220,9 @@ def count_entry(request, code):
             (communes_by_id.get(w.commune_id), w) for w in (result.warnings if result else [])
         ],
         "conflicts": result.conflicts if result else [],
+        "max_count": MAX_COUNT,  # the page's script refuses what the server would
     }
-    return render(request, "targets/count_entry.html", context)
-
-
-def _default_target_year(unit) -> int:
-    latest = Target.objects.filter(unit__province_id=unit.province_id).aggregate(y=Max("year"))["y"]
-    return latest or clock.today().year
+    return render(request, "targets/count_grid.html", context)
 
 
 @login_required
@@ -221,15 +230,11 @@ def target_grid(request, code):
     """Targets of a province's districts (or a district's communes) against the parent's target."""
     parent = get_visible_unit_or_404(request.user, code)
     if parent.level not in (Level.PROVINCE, Level.DISTRICT):
-        from django.http import Http404
-
         raise Http404("Not a province or district")
-    try:
-        year = int(request.GET.get("nam") or request.POST.get("nam") or 0)
-    except ValueError:
-        year = 0
-    if not 2000 <= year <= 2100:
-        year = _default_target_year(parent)
+    year = parse_year_param(request.GET.get("nam") or request.POST.get("nam"), default=0)
+    year = (
+        year or selectors.latest_target_year(province_id=parent.province_id) or clock.today().year
+    )
 
     allocation = selectors.target_allocation(parent=parent, year=year)
     children = [r.unit for r in allocation.rows]
@@ -329,11 +334,7 @@ def month_reopen(request, code):
                 },
             )
             return redirect("targets:reopen", code=province.url_code)
-    reopenings = (
-        MonthReopening.objects.filter(province=province)
-        .select_related("reopened_by")
-        .order_by("-reopened_at")[:20]
-    )
+    reopenings = selectors.recent_reopenings(province=province, limit=20)
     return render(
         request,
         "targets/month_reopen.html",

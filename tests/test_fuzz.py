@@ -1,7 +1,7 @@
 """Bad input beyond the forms: random bytes, CSV-ish text and cell values for the import parser,
 random typed values and POST data for the entry grid. Nothing may crash: every outcome is a
-value or one of the documented, user-facing errors (ImportFileError, NumberError, ValueError with
-a message, an INVALID/NEEDS_CONFIRMATION save, the grid shown again)."""
+value or one of the documented, user-facing errors (ImportFileError, ParseError with a message,
+an INVALID/NEEDS_CONFIRMATION save, the grid shown again)."""
 
 from __future__ import annotations
 
@@ -16,19 +16,13 @@ from django.http import QueryDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bhxh_dashboard.parsing import MAX_COUNT, ParseError, parse_count
 from provinces.models import Level
 from targets import imports
-from targets.forms import count_grid_data, parse_month_param
-from targets.imports import ImportFileError, NumberError
+from targets.forms import count_grid_post, parse_month_param
+from targets.imports import ImportFileError
 from targets.models import MonthlyCount
-from targets.services import (
-    MAX_COUNT,
-    CountEntry,
-    SaveStatus,
-    count_warnings,
-    counts_save,
-    parse_count,
-)
+from targets.services import CountEntry, SaveStatus, count_warnings, counts_save
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DB = settings(
@@ -185,20 +179,23 @@ def test_files_with_the_right_header_and_random_cells_give_row_errors_not_crashe
 @given(text=cell_text)
 def test_whole_number_cells_are_a_number_blank_or_a_clear_error(text):
     try:
-        value = imports.parse_whole_number(text)
-    except NumberError as exc:
-        assert exc.message
+        value = parse_count(text)
+    except ParseError as exc:
+        assert str(exc)
         return
-    assert value is None or (isinstance(value, int) and value >= 0)
-    assert (value is None) == (not text.strip().replace("\u00a0", ""))
+    assert value is None or (isinstance(value, int) and 0 <= value <= MAX_COUNT)
+    assert (value is None) == (not text.strip())
 
 
 @FAST
-@given(n=st.integers(min_value=0, max_value=10**9), sep=st.sampled_from([".", ",", " ", "\u00a0"]))
+@given(
+    n=st.integers(min_value=0, max_value=MAX_COUNT), sep=st.sampled_from([".", ",", " ", "\u00a0"])
+)
 def test_grouped_numbers_read_as_the_number_typed(n, sep):
     grouped = f"{n:,}".replace(",", sep)
-    assert imports.parse_whole_number(grouped) == n
-    assert imports.parse_whole_number(str(n)) == n
+    assert parse_count(grouped) == n
+    assert parse_count(str(n)) == n
+    assert parse_count(f"{n}.0") == n
 
 
 @FAST
@@ -230,7 +227,7 @@ typed_values = st.one_of(
 def test_parse_count_gives_a_count_blank_or_a_message(value):
     try:
         parsed = parse_count(value)
-    except ValueError as exc:
+    except ParseError as exc:
         assert str(exc)
         return
     assert parsed is None or (isinstance(parsed, int) and 0 <= parsed <= MAX_COUNT)
@@ -277,7 +274,7 @@ def test_grid_post_data_is_read_without_crashing(post, commune_ids):
     query = QueryDict(mutable=True)
     for key, value in post.items():
         query[key] = value
-    data = count_grid_data(query, commune_ids)
+    data = count_grid_post(query, commune_ids)
     assert {e.commune_id for e in data.entries} <= set(commune_ids)
     assert set(data.expected_versions) == set(commune_ids)
     assert all(isinstance(v, int) for v in data.expected_versions.values())

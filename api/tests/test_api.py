@@ -105,6 +105,20 @@ def test_a_bad_query_is_400_with_the_reason(demo):
 
 
 @pytest.mark.django_db
+def test_years_and_months_are_read_like_the_entry_grid_and_the_import(demo):
+    """bhxh_dashboard.parsing: "05" and "5.0" are May; a refusal says why, in the same words."""
+    client = token_client(demo.officer)
+    for query in ("?year=2023&month=05", "?year=2023.0&month=5.0", "?year= 2023 &month=5"):
+        response = client.get("/api/v1/units/p24/progress/" + query)
+        assert response.status_code == 200, query
+        assert [row["month"] for row in response.json()] == [5], query
+    body = client.get("/api/v1/units/p24/progress/?year=2023&month=13").json()
+    assert body == {"month": ["“13” phải từ 1 đến 12."]}
+    body = client.get("/api/v1/units/p24/progress/?year=-2023").json()
+    assert body == {"year": ["“-2023” là số âm."]}
+
+
+@pytest.mark.django_db
 def test_the_token_page_shows_and_replaces_the_key(client, demo):
     assert client.get("/api/token/").status_code == 302
     client.force_login(demo.nobody)

@@ -15,11 +15,3 @@ def progress_row(unit: Unit, year: int, month: int, **figures) -> Progress:
         figures["completion_pct"] = (Decimal(100) * participants / target).quantize(Decimal("0.01"))
         figures.setdefault("gap", max(target - participants, 0))
     return Progress.objects.create(unit=unit, year=year, month=month, **defaults, **figures)
-
-
-def fill_from_counts() -> None:
-    """Recompute the progress table from the counts and targets in the database (the demo
-    fixture already does this; kept for tests written before it did)."""
-    from progress.services import recompute_all
-
-    recompute_all()

@@ -6,14 +6,18 @@
   var lang = document.documentElement.lang || "vi";
   var fmt = new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-US");
 
-  // What a person typed, read the way the server reads it: digits with optional thousands
-  // separators ("1.234", "1,234", "1 234"); anything else is not a number (null).
-  function parseCount(text) {
-    text = (text || "").trim();
+  // What a person typed, read the way the server reads it (bhxh_dashboard/parsing.py): plain
+  // digits, digits grouped in threes by ".", "," or a space ("1.234"), or digits, a decimal mark
+  // and zeros only ("12.0"), up to the grid's data-max-count; anything else is not a number (null).
+  function parseCount(text, max) {
+    text = (text || "").replace(/\s+/g, " ").trim();
     if (text === "") return 0;
-    if (/^\d{1,3}([.,\s]\d{3})+$/.test(text)) text = text.replace(/[.,\s]/g, "");
+    var zeroFraction = /^(\d+)[.,]0+$/.exec(text);
+    if (/^\d{1,3}([., ]\d{3})+$/.test(text)) text = text.replace(/[., ]/g, "");
+    else if (zeroFraction) text = zeroFraction[1];
     if (!/^\d+$/.test(text)) return null;
-    return parseInt(text, 10);
+    var n = parseInt(text, 10);
+    return n > max ? null : n;
   }
 
   function signed(n) {
@@ -27,6 +31,7 @@
     var totalP = document.getElementById("total-p");
     var totalN = document.getElementById("total-n");
     var totalChange = document.getElementById("total-change");
+    var maxCount = parseInt(grid.dataset.maxCount, 10);
 
     var recompute = function () {
       var p = 0, n = 0, change = 0, compared = 0;
@@ -34,7 +39,7 @@
         var pInput = tr.querySelector("input[data-col=p]");
         var nInput = tr.querySelector("input[data-col=n]");
         if (!pInput) return;
-        var pv = parseCount(pInput.value), nv = parseCount(nInput.value);
+        var pv = parseCount(pInput.value, maxCount), nv = parseCount(nInput.value, maxCount);
         pInput.classList.toggle("js-invalid", pv === null);
         nInput.classList.toggle("js-invalid", nv === null);
         p += pv || 0;

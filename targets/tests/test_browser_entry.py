@@ -42,7 +42,7 @@ def test_district_staff_fill_june_fix_an_error_and_see_it_saved(page, demo):
     page.get_by_role("button", name="Lưu cả bảng").click()
     page.wait_for_load_state("networkidle")
     error = page.locator(f"#e_n_{communes[2].pk}")
-    assert error.inner_text() == "Phải là số nguyên."
+    assert error.inner_text() == "“abc” không phải số nguyên."
     assert "Chưa lưu: 1 xã có lỗi" in page.locator("#grid-errors").inner_text()
     assert MonthlyCount.objects.filter(year=2023, month=6).count() == 0
     screenshot(page, "entry-2-validation-error")

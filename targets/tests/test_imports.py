@@ -1,7 +1,9 @@
 """Reading and checking files of counts and targets: each bad input with the message a user sees."""
 
 import datetime as dt
+import html
 import io
+import re
 
 import pytest
 from openpyxl import Workbook
@@ -13,7 +15,6 @@ from targets.imports import (
     commit_counts,
     commit_targets,
     normalize_code,
-    parse_whole_number,
     preview_counts,
     preview_targets,
     read_table,
@@ -72,21 +73,6 @@ def fine_line(commune, may, *, code=None, name=None, month=6, plus=10, sep=";"):
 
 
 # --- cells --------------------------------------------------------------------------------------
-
-
-def test_numbers_are_read_the_vietnamese_way_or_plain():
-    assert parse_whole_number("1.234") == 1234
-    assert parse_whole_number("1.234.567") == 1234567
-    assert parse_whole_number("1 234") == 1234
-    assert parse_whole_number("1234") == 1234
-    assert parse_whole_number("1234.0") == 1234
-    assert parse_whole_number("") is None
-
-
-@pytest.mark.parametrize("text", ["12,5", "1.23", "abc", "1.2345"])
-def test_fractions_and_words_are_not_whole_numbers(text):
-    with pytest.raises(ValueError, match="không phải số nguyên"):
-        parse_whole_number(text)
 
 
 def test_codes_get_their_leading_zeros_back_by_level():
@@ -330,7 +316,80 @@ def test_targets_outside_the_scope_or_with_a_bad_level_are_errors(demo):
     assert "ngoài phạm vi bạn được nhập" in got[0][1]
     assert "ngoài phạm vi bạn được nhập" in got[1][1]  # the province's own target comes from above
     assert got[2] == ("error", "Cấp “Thôn” không hợp lệ (Tỉnh, Huyện hoặc Xã).")
-    assert got[3] == ("error", "Tháng hoàn thành phải từ 1 đến 12.")
+    assert got[3] == ("error", "Tháng hoàn thành: “13” phải từ 1 đến 12.")
     with pytest.raises(ImportRefused):
         commit_targets(preview, user=demo.officer)
     assert not Target.objects.filter(year=2024).exists()
+
+
+# --- one grammar ----------------------------------------------------------------------------------
+
+# What people type or files carry, and what it reads as (None: refused).
+TYPED = {
+    "1.234": 1234,
+    "1,234": 1234,
+    " 1 234 ": 1234,
+    "1234": 1234,
+    "1.000": 1000,
+    "12.0": 12,
+    "12,00": 12,
+    "12,5": None,
+    "1.23": None,
+    "-4": None,
+    "−4": None,
+    "+4": None,
+    "1e3": None,
+    "mười": None,
+    "10.000.001": None,
+}
+
+
+@pytest.mark.django_db
+def test_the_grid_and_the_import_accept_and_refuse_the_same_figures(client, demo, june):
+    """Each value typed in a grid cell and the same value in a file cell: both refuse it with the
+    same message, or both read the same number (the file, imported after the grid saved, is
+    unchanged line for line)."""
+    communes, may = june
+    assert len(communes) >= len(TYPED)
+    typed = dict(zip((c.pk for c in communes), TYPED, strict=False))
+    client.force_login(demo.clerk)
+    grid = {"thang": "2023-06", "save": "1", "confirm": "1"}
+    for commune in communes:
+        grid[f"v_{commune.pk}"] = "0"
+        grid[f"p_{commune.pk}"] = typed.get(commune.pk, "")
+        grid[f"n_{commune.pk}"] = "0" if commune.pk in typed else ""
+    page = client.post("/nhap-lieu/so-lieu/d218/?thang=2023-06", grid).content.decode()
+    lines = [f"{c.code};;2023;6;{typed[c.pk]};0" for c in communes if c.pk in typed]
+    preview = preview_counts(csv_bytes(*lines), "x.csv", user=demo.clerk)
+    for row, (commune_id, text) in zip(preview.rows, typed.items(), strict=True):
+        grid_error = re.search(rf'id="e_p_{commune_id}">([^<]*)<', page)
+        file_errors = [m.removeprefix("Số người tham gia: ") for m in row.errors]
+        if TYPED[text] is None:
+            assert grid_error is not None and file_errors == [html.unescape(grid_error[1])], text
+        else:
+            assert grid_error is None and not file_errors, text
+            assert row.values["participants"] == TYPED[text], text
+
+    # The accepted values alone: the grid saves them, and the same file then changes nothing.
+    accepted = {cid: text for cid, text in typed.items() if TYPED[text] is not None}
+    for commune_id in typed:
+        grid[f"p_{commune_id}"] = accepted.get(commune_id, "")
+        grid[f"n_{commune_id}"] = "0" if commune_id in accepted else ""
+    response = client.post("/nhap-lieu/so-lieu/d218/?thang=2023-06", grid)
+    token = re.search(r'name="confirm_token" value="([0-9a-f]+)"', response.content.decode())
+    if token:  # the values are far from May's: confirm the warnings as the page asks
+        response = client.post(
+            "/nhap-lieu/so-lieu/d218/?thang=2023-06", {**grid, "confirm_token": token[1]}
+        )
+    assert response.status_code == 302
+    stored = dict(
+        MonthlyCount.objects.filter(year=2023, month=6).values_list("commune_id", "participants")
+    )
+    assert stored == {cid: TYPED[text] for cid, text in accepted.items()}
+    code = {c.pk: c.code for c in communes}
+    again = preview_counts(
+        csv_bytes(*[f"{code[cid]};;2023;6;{text};0" for cid, text in accepted.items()]),
+        "x.csv",
+        user=demo.clerk,
+    )
+    assert [r.status for r in again.rows] == ["unchanged"] * len(accepted)

@@ -128,14 +128,14 @@ def test_thousands_separators_typed_by_people_are_read(demo):
 @pytest.mark.parametrize(
     ("participants", "new", "field", "message"),
     [
-        ("-4", "1", "participants", "Không được là số âm."),
-        (-4, 1, "participants", "Không được là số âm."),
-        ("12,5", "1", "participants", "Phải là số nguyên."),
-        ("12.5", "1", "participants", "Phải là số nguyên."),
-        ("abc", "1", "participants", "Phải là số nguyên."),
+        ("-4", "1", "participants", "“-4” là số âm."),
+        (-4, 1, "participants", "“-4” là số âm."),
+        ("12,5", "1", "participants", "“12,5” không phải số nguyên."),
+        ("12.5", "1", "participants", "“12.5” không phải số nguyên."),
+        ("abc", "1", "participants", "“abc” không phải số nguyên."),
         ("", "3", "participants", "Chưa nhập số người tham gia."),
-        ("100", "-1", "new_participants", "Không được là số âm."),
-        ("100", "1e3", "new_participants", "Phải là số nguyên."),
+        ("100", "-1", "new_participants", "“-1” là số âm."),
+        ("100", "1e3", "new_participants", "“1e3” không phải số nguyên."),
     ],
 )
 def test_an_invalid_cell_saves_nothing_of_the_grid(demo, participants, new, field, message):
@@ -155,8 +155,8 @@ def test_errors_are_in_english_when_english_is_chosen(demo):
         result = save(demo.clerk, entries)
     cid = entries[0].commune_id
     assert result.errors[cid] == {
-        "participants": ["Must not be negative."],
-        "new_participants": ["Must be a whole number."],
+        "participants": ["“-3” is negative."],
+        "new_participants": ["“x” is not a whole number."],
     }
     with translation.override("en"):
         result = save(demo.clerk, june_entries(demo.luc_nam), month=CLOSED)

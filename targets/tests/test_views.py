@@ -196,7 +196,7 @@ def test_one_invalid_cell_saves_nothing_and_is_shown_on_its_row(client, demo):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Chưa lưu: 1 xã có lỗi." in html
-    assert f'<div class="cell-error" id="e_p_{bad}">Phải là số nguyên.</div>' in html
+    assert f'<div class="cell-error" id="e_p_{bad}">“12,5” không phải số nguyên.</div>' in html
     assert 'value="12,5"' in html  # what was typed stays for correcting
     assert f'value="{entries[0].participants}"' in html  # and so do the valid rows
     assert not june_saved(demo.luc_nam).exists()
@@ -208,7 +208,7 @@ def test_errors_are_in_english_when_english_is_chosen(client, demo):
     data[f"n_{entries[0].commune_id}"] = "-2"
     as_user(client, demo.clerk).cookies["django_language"] = "en"
     html = client.post(JUNE, data).content.decode()
-    assert "Must not be negative." in html and "Not saved: 1 commune has errors." in html
+    assert "“-2” is negative." in html and "Not saved: 1 commune has errors." in html
 
 
 def test_warnings_are_confirmed_before_saving(client, demo):
@@ -316,7 +316,7 @@ def test_an_invalid_target_saves_nothing(client, demo):
     as_user(client, demo.officer)
     data = {"nam": "2023", f"t_{demo.luc_nam.pk}": "nhiều", f"dl_{demo.luc_nam.pk}": "10"}
     html = client.post(TARGETS, data).content.decode()
-    assert "Phải là số nguyên." in html
+    assert "“nhiều” không phải số nguyên." in html
     assert not ChangeLog.objects.exists()
 
 

@@ -2,7 +2,8 @@
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.authtoken.models import Token
+
+from api import selectors, services
 
 
 class Command(BaseCommand):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
             user = get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist:
             raise CommandError(f"No user {username!r}.") from None
-        if reset:
-            Token.objects.filter(user=user).delete()
-        token, _created = Token.objects.get_or_create(user=user)
+        token = selectors.token_of(user=user)
+        if reset or token is None:
+            token = services.token_replace(user=user)
         self.stdout.write(token.key)

@@ -1,6 +1,7 @@
-"""Numbers and dates the way the active language writes them: 52.139 / 84,65% / 05/2023 in
-Vietnamese, 52,139 / 84.65% in English. Templates use the `figures` tags; charts and PDFs call
-these functions directly."""
+"""How the product writes things for a reader, in every app: numbers and months the way the
+active language writes them (52.139 / 84,65% / 05/2023 in Vietnamese, 52,139 / 84.65% in English)
+and people by name. Templates use the `figures` tags (reports/templatetags); Python calls these
+functions directly."""
 
 from decimal import Decimal
 
@@ -42,3 +43,10 @@ def month_label(year: int, month: int) -> str:
 def plotly_separators() -> str:
     """Plotly's `separators` layout value: decimal mark then thousands mark."""
     return ",." if translation.get_language() == "vi" else ".,"
+
+
+def user_label(user) -> str:
+    """A person as pages and PDFs name them: full name, else username; "" for nobody."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()

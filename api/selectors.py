@@ -1,0 +1,35 @@
+"""Reads for the API: a unit's progress rows, those of the units below it, a user's token."""
+
+from django.db.models import QuerySet
+from rest_framework.authtoken.models import Token
+
+from progress.models import Progress
+from provinces.models import Level, Unit
+
+
+def unit_progress(*, unit: Unit, year: int, month: int | None = None) -> QuerySet[Progress]:
+    """The unit's rows for the year (or one month), oldest first."""
+    rows = Progress.objects.filter(unit=unit, year=year)
+    if month is not None:
+        rows = rows.filter(month=month)
+    return rows.select_related("unit").order_by("month")
+
+
+def children_progress(*, unit: Unit, year: int, month: int, level: int) -> QuerySet[Progress]:
+    """The rows of every unit of `level` below `unit` for one month, by code; none when no unit
+    of that level is below it."""
+    if level <= unit.level or level > Level.COMMUNE:
+        return Progress.objects.none()
+    rows = Progress.objects.filter(year=year, month=month, level=level)
+    if level == unit.level + 1:
+        rows = rows.filter(parent=unit)
+    elif unit.level == Level.PROVINCE:
+        rows = rows.filter(unit__province_id=unit.pk)
+    elif unit.level == Level.DISTRICT:
+        rows = rows.filter(unit__district_id=unit.pk)
+    return rows.select_related("unit").order_by("unit__code")
+
+
+def token_of(*, user) -> Token | None:
+    """The user's API token, if they have one."""
+    return Token.objects.filter(user=user).first()

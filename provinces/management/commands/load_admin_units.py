@@ -1,4 +1,5 @@
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand
 
@@ -9,7 +10,7 @@ from provinces.models import Level
 class Command(BaseCommand):
     help = "Load or update the 63 provinces, 696 districts and 10,051 communes (idempotent)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         result = load_admin_units()
         for level in (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE):

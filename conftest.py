@@ -149,9 +149,11 @@ def _build_demo_world() -> None:
     recompute_all()  # every test sees the progress table, as after `manage.py load_demo`
     User = get_user_model()
     lang_son = Unit.objects.get(level=Level.PROVINCE, code="20")
+    lang_son_first_district = lang_son.children.order_by("code").first()
+    assert lang_son_first_district is not None  # the loaded Lạng Sơn tree has districts
     for username, role, unit in [
         ("langson", Role.PROVINCIAL_OFFICER, lang_son),
-        ("langson_huyen", Role.DISTRICT_STAFF, lang_son.children.order_by("code").first()),
+        ("langson_huyen", Role.DISTRICT_STAFF, lang_son_first_district),
         ("tpbacgiang", Role.DISTRICT_STAFF, Unit.objects.get(level=Level.DISTRICT, code="213")),
     ]:
         user = User.objects.create_user(username=username, password="pw-" + username)

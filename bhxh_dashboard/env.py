@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import dj_database_url
@@ -43,7 +44,7 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def parse_database_url(base_dir: Path) -> dict:
+def parse_database_url(base_dir: Path) -> dict[str, Any]:
     """DATABASE_URL as Django settings; a SQLite file in the project when it is not set."""
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
@@ -61,7 +62,7 @@ def parse_database_url(base_dir: Path) -> dict:
     if config["ENGINE"].endswith("postgresql"):
         # Fail fast when the server is down instead of hanging the request.
         config.setdefault("OPTIONS", {})["connect_timeout"] = 5
-    return config
+    return dict(config)
 
 
 def parse_redis_url() -> str:

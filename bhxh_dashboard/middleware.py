@@ -5,11 +5,15 @@ Accept-Language header. Here only the user's explicit choice (the language cooki
 switcher) or the default language counts.
 """
 
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
 
 class VietnameseFirstMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)

@@ -132,7 +132,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # no copy in the repository to drift from the Python side.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    ("plotly", Path(__import__("plotly").__file__).parent / "package_data"),
+    ("plotly", Path(__import__("plotly").__path__[0]) / "package_data"),
 ]
 # WhiteNoise serves files from the finders in development; no warning about a missing STATIC_ROOT.
 WHITENOISE_USE_FINDERS = DEBUG

@@ -6,8 +6,13 @@ import argparse
 import contextlib
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from loadtests.stack import Stack
+
+if TYPE_CHECKING:
+    # Imported for real after django.setup(): prepare reads the models.
+    from loadtests.prepare import RushData
 
 
 def parser(
@@ -26,7 +31,7 @@ def parser(
 
 
 @contextlib.contextmanager
-def rush_stack(args) -> Iterator[tuple[Stack, object]]:
+def rush_stack(args: argparse.Namespace) -> Iterator[tuple[Stack, RushData]]:
     """Start PostgreSQL and Redis, prepare the data, start gunicorn and the worker; stop all."""
     stack = Stack(
         pg_port=args.pg_port,

@@ -90,7 +90,8 @@ class Browser:
         self.stop = stop
         self.http = requests.Session()
         self.http.trust_env = False  # never a proxy: loopback only
-        self.cookies = {"sessionid": actor.session_key}
+        # requests types a cookie's value as optional: what the server sets is kept as it is.
+        self.cookies: dict[str, str | None] = {"sessionid": actor.session_key}
 
     def request(
         self, method: str, path: str, kind: str, data=None
@@ -200,9 +201,11 @@ def district_user(
 
 def _save(browser: Browser, path: str, versions, values, results: Results) -> str:
     """POST the grid (and the confirmation when warnings come back); ledger what was sent."""
+    month = re.search(r"thang=([\d-]+)", path)
+    assert month is not None, path  # every grid path names its month
     form = {
         "csrfmiddlewaretoken": browser.cookies.get("csrftoken", ""),
-        "thang": re.search(r"thang=([\d-]+)", path)[1],
+        "thang": month[1],
         "save": "1",
     }
     for cid, version in versions.items():

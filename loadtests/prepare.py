@@ -140,6 +140,7 @@ def _users(officers: int) -> tuple[list[Actor], list[Actor]]:
     provinces = list(Unit.objects.provinces().order_by("code"))
     districts_of: dict[int, list[str]] = {}
     for d in districts:
+        assert d.province_id is not None  # every district stores its province
         districts_of.setdefault(d.province_id, []).append(d.code)
     plan = [(f"huyen{d.code}", Role.DISTRICT_STAFF, d) for d in districts]
     plan += [
@@ -167,6 +168,7 @@ def _users(officers: int) -> tuple[list[Actor], list[Actor]]:
             Session(session_key=key, session_data=store.encode(data), expire_date=expire)
         )
         if role == Role.DISTRICT_STAFF:
+            assert unit.province is not None  # as above
             staff.append(Actor(name, key, unit.code, [unit.code], unit.province.code))
         else:
             officer_list.append(

@@ -5,6 +5,7 @@ environment before anything imports this; only what loopback without TLS needs d
 """
 
 import os
+from pathlib import Path
 
 from bhxh_dashboard.settings import *  # noqa: F403
 
@@ -13,7 +14,7 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 # The load generator fetches no static files (a browser has them cached by month-end), so serve
 # them from the finders: no collectstatic, whose compression of 40 MB takes minutes on 2 cores.
-STATIC_ROOT = os.environ["LOADTEST_STATIC_ROOT"]
+STATIC_ROOT = Path(os.environ["LOADTEST_STATIC_ROOT"])
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     **STORAGES,  # noqa: F405

@@ -83,7 +83,7 @@ class Progress(models.Model):
         return f"{self.unit} {self.month:02d}/{self.year}"
 
     @property
-    def reporting_rate(self):
+    def reporting_rate(self) -> float | None:
         if not self.communes_total:
             return None
         return round(100 * self.communes_reported / self.communes_total, 2)

@@ -1,8 +1,12 @@
+from typing import Any
+
+from django.http import HttpRequest
+
 from provinces.access import role_of, scope_unit
 from provinces.models import Level, Role
 
 
-def user_scope(request):
+def user_scope(request: HttpRequest) -> dict[str, Any]:
     """The signed-in user's role and scope unit, for the navigation bar.
 
     entry_nav says which data-entry links the user gets: "counts" for district staff (the

@@ -4,6 +4,7 @@
 
 import functools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
@@ -26,7 +27,7 @@ NATION_NAME = "Toàn quốc"
 
 # The package's division_type is coarse (every district "huyện", every commune "xã"); the real
 # type is the name's prefix. Longest prefixes first so "Thành phố" wins over nothing shorter.
-_PREFIXES = {
+_PREFIXES: dict[int, list[tuple[str, DivisionType]]] = {
     Level.PROVINCE: [("Thành phố", DivisionType.CENTRAL_CITY), ("Tỉnh", DivisionType.PROVINCE)],
     Level.DISTRICT: [
         ("Thành phố", DivisionType.PROVINCIAL_CITY),
@@ -72,7 +73,7 @@ def read_package_tree() -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _rows(tree: list[dict]):
+def _rows(tree: list[dict]) -> Iterator[tuple[Level, str, str, str, str, str | None]]:
     """(level, code, full_name, parent_code, province_code, district_code) for every unit."""
     for province in tree:
         p_code = str(province["code"]).zfill(2)
@@ -130,6 +131,7 @@ def load_admin_units(tree: list[dict] | None = None) -> LoadResult:
             if "province_id" in fields:
                 wanted["province_id"] = existing[(Level.PROVINCE, p_code)].pk
             if "district_id" in fields:
+                assert d_code is not None  # a commune's row always names its district
                 wanted["district_id"] = existing[(Level.DISTRICT, d_code)].pk
             unit = existing.get((level, code))
             if unit is None:

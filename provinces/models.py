@@ -7,6 +7,8 @@ named by its level, its code and its map; Succession links the old units to the 
 """
 
 import datetime as dt
+from collections.abc import Collection
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
@@ -51,21 +53,21 @@ def in_force_q(on: dt.date, prefix: str = "") -> models.Q:
     )
 
 
-class UnitQuerySet(models.QuerySet):
-    def provinces(self):
+class UnitQuerySet(models.QuerySet["Unit"]):
+    def provinces(self) -> Self:
         return self.filter(level=Level.PROVINCE)
 
-    def districts(self):
+    def districts(self) -> Self:
         return self.filter(level=Level.DISTRICT)
 
-    def communes(self):
+    def communes(self) -> Self:
         return self.filter(level=Level.COMMUNE)
 
-    def in_force(self, on: dt.date):
+    def in_force(self, on: dt.date) -> Self:
         """Units in force on that day: the old map up to 30/06/2025, today's from 01/07/2025."""
         return self.filter(in_force_q(on))
 
-    def within(self, unit: "Unit"):
+    def within(self, unit: "Unit") -> Self:
         """The unit and every unit below it, in one indexed filter."""
         if unit.level == Level.NATION:
             return self.all()
@@ -75,7 +77,7 @@ class UnitQuerySet(models.QuerySet):
             return self.filter(district_id=unit.pk)
         return self.filter(pk=unit.pk)
 
-    def search(self, text: str):
+    def search(self, text: str) -> Self:
         """Match names typed with or without diacritics ("bac giang" finds "Bắc Giang")."""
         from provinces.search import search_key
 
@@ -138,7 +140,11 @@ class Unit(models.Model):
         return reverse("reports:unit", kwargs={"code": self.url_code})
 
     @classmethod
-    def from_db(cls, db, field_names, values):
+    # django-stubs 6.1 describes Django 6.0's from_db, which adds a keyword-only fetch_mode; the
+    # Django 5.2 this project runs has none, so this override matches the runtime, not the stubs.
+    def from_db(  # type: ignore[override]
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any]
+    ) -> Self:
         unit = super().from_db(db, field_names, values)
         # The nation's name is stored once, in Vietnamese ("Toàn quốc"); a page in English says
         # "Nationwide". Read in the language active when the row is loaded (the request's).

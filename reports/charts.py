@@ -79,7 +79,7 @@ GRID = "#e6ebf0"
 AXIS = {"gridcolor": GRID, "linecolor": GRID, "zeroline": False, "fixedrange": True}
 
 
-def _base_layout(title: str | None, **extra) -> dict:
+def _base_layout(title: str | None, **extra: Any) -> dict:
     """Plain styling set explicitly: a named template would be deep-copied on every figure
     (most of the build time), and "none" keeps the JSON small."""
     layout = {

@@ -1,9 +1,12 @@
 """Filters of the children table: period, completion band, and a name typed with or without
 diacritics ("luc nam" finds "Lục Nam")."""
 
+from collections.abc import Iterable
+from typing import Any
+
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from progress.models import Progress
@@ -44,11 +47,13 @@ class ProgressFilterSet(django_filters.FilterSet):
         model = Progress
         fields = ["year", "month", "band", "q"]
 
-    def __init__(self, *args, years=(), **kwargs):
+    def __init__(self, *args: Any, years: Iterable[int] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.filters["year"].extra["choices"] = [(y, str(y)) for y in years]
 
-    def filter_band(self, queryset, name, value):
+    def filter_band(
+        self, queryset: QuerySet[Progress], name: str, value: str
+    ) -> QuerySet[Progress]:
         if value not in BANDS:
             return queryset
         _label, low, high = BANDS[value]
@@ -61,6 +66,8 @@ class ProgressFilterSet(django_filters.FilterSet):
             condition &= Q(completion_pct__lt=high)
         return queryset.filter(condition)
 
-    def filter_name(self, queryset, name, value):
+    def filter_name(
+        self, queryset: QuerySet[Progress], name: str, value: str
+    ) -> QuerySet[Progress]:
         key = search_key(value)
         return queryset.filter(unit__search_key__contains=key) if key else queryset

@@ -3,9 +3,18 @@
 Access is checked by provinces.access.can_download_reports; outside one's scope is a 404.
 """
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -22,21 +31,21 @@ class PeriodForm(forms.Form):
     month = forms.IntegerField(min_value=1, max_value=12)
 
 
-def _unit_for_pdf(request, code: str) -> Unit:
+def _unit_for_pdf(request: HttpRequest, code: str) -> Unit:
     unit = get_visible_unit_or_404(request.user, code)
     if unit.level > Level.DISTRICT or not can_download_reports(request.user, unit):
         raise Http404("No summary for this unit")
     return unit
 
 
-def _period(data) -> tuple[int, int] | None:
+def _period(data: QueryDict) -> tuple[int, int] | None:
     form = PeriodForm(data)
     if not form.is_valid():
         return None
     return form.cleaned_data["year"], form.cleaned_data["month"]
 
 
-def _language(request) -> str:
+def _language(request: HttpRequest) -> str:
     return translation.get_language() or "vi"
 
 
@@ -51,6 +60,8 @@ def pdf_urls(unit: Unit, year: int, month: int) -> dict[str, str]:
 
 
 def _pdf_response(summary: SummaryPdf) -> HttpResponse:
+    # summarypdf_ready_has_content: a summary served is ready, so it holds its PDF.
+    assert summary.content is not None
     response = HttpResponse(bytes(summary.content), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{summary.filename}"'
     response["Cache-Control"] = "private, no-store"
@@ -59,7 +70,7 @@ def _pdf_response(summary: SummaryPdf) -> HttpResponse:
 
 @login_required
 @require_GET
-def summary_pdf(request, code):
+def summary_pdf(request: HttpRequest, code: str) -> HttpResponse:
     """The summary PDF of the unit for ?year=&month=: built now for a province or a district;
     the national one is served once the worker has built it, else back to the page."""
     unit = _unit_for_pdf(request, code)
@@ -82,7 +93,7 @@ def summary_pdf(request, code):
 
 @login_required
 @require_POST
-def summary_pdf_request(request, code):
+def summary_pdf_request(request: HttpRequest, code: str) -> HttpResponse:
     """Queue the build of a summary (the national one); back to the page, which shows its status."""
     unit = _unit_for_pdf(request, code)
     period = _period(request.POST)
@@ -97,7 +108,9 @@ def summary_pdf_request(request, code):
     return redirect(pdf_urls(unit, year, month)["page"])
 
 
-def _status_payload(unit: Unit, year: int, month: int, summary: SummaryPdf | None) -> dict:
+def _status_payload(
+    unit: Unit, year: int, month: int, summary: SummaryPdf | None
+) -> dict[str, Any]:
     status = summary.status if summary else None
     return {
         "status": status,
@@ -110,7 +123,7 @@ def _status_payload(unit: Unit, year: int, month: int, summary: SummaryPdf | Non
 
 @login_required
 @require_GET
-def summary_pdf_status(request, code):
+def summary_pdf_status(request: HttpRequest, code: str) -> HttpResponse:
     """JSON for static/js/pdf_status.js: where the summary of the current figures stands."""
     unit = _unit_for_pdf(request, code)
     period = _period(request.GET)

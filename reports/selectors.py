@@ -115,11 +115,11 @@ def freshness(unit: Unit, year: int) -> Freshness:
     states = RecomputeState.objects.filter(year=year)
     if unit.level != Level.NATION:
         states = states.filter(province_id=unit.province_id)
-    states = list(states.only("requested_at", "computed_at"))
-    computed = [s.computed_at for s in states if s.computed_at]
+    rows = list(states.only("requested_at", "computed_at"))
+    computed = [s.computed_at for s in rows if s.computed_at]
     return Freshness(
         computed_at=min(computed) if computed else None,
-        pending=any(s.pending for s in states),
+        pending=any(s.pending for s in rows),
     )
 
 

@@ -1,5 +1,7 @@
 """Celery tasks of the reports app: thin, they load by id and call reports.pdf."""
 
+from typing import Any
+
 from celery import shared_task
 from celery.signals import worker_ready
 
@@ -13,7 +15,7 @@ def build_summary_pdf(pdf_id: int) -> None:
 
 
 @worker_ready.connect
-def _warm_kaleido_in_solo_worker(sender=None, **kwargs) -> None:
+def _warm_kaleido_in_solo_worker(sender: object = None, **kwargs: Any) -> None:
     # The solo and threads pools run tasks in the worker process itself: start its one chart
     # browser now, so the first summary does not pay the ~3 s cold start. A prefork child starts
     # its own at its first summary and keeps it (never in the parent: a browser thread does not

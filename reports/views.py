@@ -4,10 +4,16 @@ runs a fixed number of queries whatever the number of rows (pinned in tests/test
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Callable, Sequence
+from typing import Any
 
+import plotly.graph_objects as go
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -17,6 +23,7 @@ from django_tables2.export import ExportMixin
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month
+from progress.models import Progress
 from provinces.access import can_view, get_visible_unit_or_404, scope_unit
 from provinces.models import Level, Unit
 from provinces.selectors import Lineage, lineage, period_map_label
@@ -35,7 +42,7 @@ logger = logging.getLogger("bhxh.reports")
 
 
 @login_required
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     """Send each user to the top of their own scope."""
     unit = scope_unit(request.user)
     if unit is None:
@@ -44,7 +51,7 @@ def home(request):
 
 
 @login_required
-def unit_detail(request, code):
+def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     """/u/vn/, /u/p24/, /u/d218/: a unit and its children; /u/c07210/: a commune's history."""
     unit = get_visible_unit_or_404(request.user, code)
     if unit.level == Level.COMMUNE:
@@ -52,18 +59,20 @@ def unit_detail(request, code):
     return UnitProgressView.as_view()(request, unit=unit)
 
 
-def _int(value, default=None):
+def _int(value: str | None, default: int | None = None) -> int | None:
+    if value is None:
+        return default
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except ValueError:
         return default
 
 
-def _choose_period(params, periods: selectors.Periods) -> tuple[int, int]:
+def _choose_period(params: QueryDict, periods: selectors.Periods) -> tuple[int, int]:
     """The asked year and month if the unit has figures then, else the latest month with data."""
     latest = periods.latest or latest_reportable_month(clock.today())
     year = _int(params.get("year"))
-    if year not in periods.years:
+    if year is None or year not in periods.years:
         year = latest[0]
     month = _int(params.get("month"))
     if month is None or not 1 <= month <= 12:
@@ -71,30 +80,33 @@ def _choose_period(params, periods: selectors.Periods) -> tuple[int, int]:
     return year, month
 
 
-def _breadcrumbs(user, unit: Unit) -> list[tuple[Unit, bool]]:
+def _breadcrumbs(user: User | AnonymousUser, unit: Unit) -> list[tuple[Unit, bool]]:
     """The unit's ancestors with whether the user may open them (no link out of scope)."""
-    crumbs = []
+    crumbs: list[tuple[Unit, bool]] = []
     root = scope_unit(user)
     if root is not None and root.level == Level.NATION and unit.level > Level.NATION:
         crumbs.append((root, True))
+    # Every unit below the nation stores its province, and every commune its district.
     if unit.level > Level.PROVINCE:
+        assert unit.province is not None
         crumbs.append((unit.province, can_view(user, unit.province)))
     if unit.level > Level.DISTRICT:
+        assert unit.district is not None
         crumbs.append((unit.district, can_view(user, unit.district)))
     return crumbs
 
 
-def _lineage(user, unit: Unit) -> Lineage:
+def _lineage(user: User | AnonymousUser, unit: Unit) -> Lineage:
     return lineage(unit, can_view=lambda other: can_view(user, other))
 
 
-def _stamp(rows) -> str:
+def _stamp(rows: Sequence[Progress]) -> str:
     """What identifies the figures of these rows: their count and latest computation time."""
     latest = max((r.computed_at for r in rows if r.computed_at), default=None)
     return f"{len(rows)}@{latest.isoformat() if latest else '-'}"
 
 
-def _figure_json(key: tuple, build) -> str:
+def _figure_json(key: tuple[object, ...], build: Callable[[], go.Figure]) -> str:
     """fig.to_json() of `build()`, from the cache when these exact rows were drawn before.
 
     Building a Plotly figure costs more than the page's queries; the cache is an optimisation
@@ -126,16 +138,16 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
     table_pagination = {"per_page": 25}
     export_formats = ("csv", "xlsx")
 
-    def setup(self, request, *args, unit, **kwargs):
+    def setup(self, request: HttpRequest, *args: Any, unit: Unit, **kwargs: Any) -> None:
         super().setup(request, *args, **kwargs)
         self.unit = unit
         self.periods = selectors.unit_periods(unit)
         self.year, self.month = _choose_period(request.GET, self.periods)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Progress]:
         return selectors.children_progress(self.unit)
 
-    def get_filterset_kwargs(self, filterset_class):
+    def get_filterset_kwargs(self, filterset_class: type[ProgressFilterSet]) -> dict[str, Any]:
         kwargs = super().get_filterset_kwargs(filterset_class)
         data = self.request.GET.copy()
         data["year"], data["month"] = str(self.year), str(self.month)
@@ -143,13 +155,13 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
         kwargs["years"] = self.periods.years or [self.year]
         return kwargs
 
-    def get_table_kwargs(self):
+    def get_table_kwargs(self) -> dict[str, Any]:
         return {"period_query": f"?year={self.year}&month={self.month}"}
 
-    def get_export_filename(self, export_format):
+    def get_export_filename(self, export_format: str) -> str:
         return f"tien-do-{self.unit.url_code}-{self.month:02d}-{self.year}.{export_format}"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         if self.export_class.is_valid_format(self.request.GET.get(self.export_trigger_param)):
             return context  # a download needs the table only
@@ -164,6 +176,8 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             )
         else:
             shown, ranking_title = children, None
+        # Communes are shown by commune_detail: the units here have a level below them.
+        assert self.unit.child_level is not None
         context.update(
             unit=self.unit,
             year=self.year,
@@ -185,7 +199,7 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
                     year=self.year,
                 ),
             )
-            if year_rows
+            if basis is not None  # there is a basis exactly when the year has rows
             else None,
             ranking_json=_figure_json(
                 (
@@ -206,7 +220,7 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
         return context
 
 
-def commune_detail(request, unit: Unit):
+def commune_detail(request: HttpRequest, unit: Unit) -> HttpResponse:
     """A commune's month-by-month history with its trend, and the audit history of its counts."""
     history = selectors.unit_history(unit)
     periods = selectors.Periods(
@@ -244,7 +258,7 @@ def commune_detail(request, unit: Unit):
 
 
 @login_required
-def reporting_status(request, code):
+def reporting_status(request: HttpRequest, code: str) -> HttpResponse:
     """For one month: which communes of the scope have reported, which have not."""
     unit = get_visible_unit_or_404(request.user, code)
     periods = selectors.unit_periods(unit)

@@ -74,7 +74,8 @@ def database_exists(url: str, name: str) -> bool:
 
     parts = urlparse(url)
     with psycopg.connect(urlunparse(parts._replace(path="/postgres")), autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        return row is not None
 
 
 def build(reuse: bool) -> None:

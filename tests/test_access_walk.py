@@ -150,6 +150,11 @@ VALUES = {
 }
 
 
+def _fill(route: str, filling: dict[str, str]) -> str:
+    """The route with each <param> replaced by its value in `filling`."""
+    return PARAM.sub(lambda m: filling[m.group("name")], route)
+
+
 def concrete_urls(world: World):
     """Every route with each parameter filled in every listed way, plus a hostile query string."""
     urls = []
@@ -161,7 +166,7 @@ def concrete_urls(world: World):
         names = [m.group("name") for m in PARAM.finditer(route)]
         unknown = [n for n in names if n not in VALUES]
         assert not unknown, f"the access walk has no values for {unknown} in {route!r} ({name})"
-        fillings = [{}]
+        fillings: list[dict[str, str]] = [{}]
         for n in names:
             options = VALUES[n]
             options = getattr(world, options) if isinstance(options, str) else options
@@ -169,7 +174,7 @@ def concrete_urls(world: World):
                 options = options[:1]
             fillings = [{**f, n: v} for f in fillings for v in options]
         for filling in fillings:
-            url = "/" + PARAM.sub(lambda m, f=filling: f[m.group("name")], route)
+            url = "/" + _fill(route, filling)
             urls.append((name, url))
             if not route.startswith("admin/"):
                 urls.append((name, url + "?unit=p20&code=p20&province=20&year=2023&month=5"))

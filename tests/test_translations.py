@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 from django.conf import settings
@@ -21,12 +22,20 @@ PO = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
 VIETNAMESE = re.compile(r"[àáâãèéêìíòóôõùúýăđĩũơưÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĐĨŨƠƯ\u1ea0-\u1ef9]")
 
 
-def po_entries(text: str) -> list[dict]:
+class PoEntry(TypedDict):
+    flags: set[str]
+    msgid: str
+    msgstr: dict[str, str]  # msgstr or msgstr[n] -> the text
+
+
+def po_entries(text: str) -> list[PoEntry]:
     """The catalogue's live entries: msgid, the msgstr values and the flags of each.
 
     Obsolete entries (#~) are not loaded by anyone and are skipped.
     """
-    entries, entry, field = [], None, None
+    entries: list[PoEntry] = []
+    entry: PoEntry | None = None
+    field: str | None = None
     for line in text.splitlines():
         if not line.strip():
             entry, field = None, None

@@ -20,8 +20,8 @@ from targets.selectors import WindowState, default_entry_month, entry_months
 UTC = dt.UTC
 
 
-def utc(*args) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int, second: int) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 # (instant in UTC, Vietnam's date then, the latest reportable month, the month the grid opens on,

@@ -54,6 +54,7 @@ def main() -> int:
         browser = loadgen.Browser(stack.base_url, reserved[0], results, stop=_never())
         path = f"/nhap-lieu/so-lieu/d{reserved[0].unit_code}/?thang={data.year}-{data.month:02d}"
         page, _ = browser.request("GET", path, "grid")
+        assert page is not None, "the grid page did not load"
         found = loadgen.VERSION_INPUT.findall(page.text)
         versions = {int(re.sub(r"\D", "", c)): int(v) for c, v in found}
         values = loadgen._typed_figures(
@@ -65,14 +66,13 @@ def main() -> int:
         waiting = False
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not waiting:
-            waiting = (
-                holder.execute(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                    "AND classid = %s AND objid = %s",
-                    keys,
-                ).fetchone()[0]
-                > 0
-            )
+            row = holder.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND classid = %s AND objid = %s",
+                keys,
+            ).fetchone()
+            assert row is not None  # count(*) always returns one row
+            waiting = row[0] > 0
             time.sleep(0.1)
         pids = stack.worker_children()
         killed_at = results.elapsed()
@@ -97,7 +97,8 @@ def main() -> int:
         from progress.models import RecomputeState
 
         verify.wait_drained(timeout=120)
-        received, succeeded = defaultdict(int), set()
+        received: defaultdict[str, int] = defaultdict(int)
+        succeeded: set[str] = set()
         log = (stack.tmp / "celery.log").read_text(errors="replace")
         for _name, task_id, what in LOG_LINE.findall(log):
             if what == "received":
@@ -107,6 +108,7 @@ def main() -> int:
         redelivered = [t for t, n in received.items() if n > 1]
         lost_errors = log.count("Task handler raised error: WorkerLostError")
         state = RecomputeState.objects.get(province_id=timings["province_id"], year=data.year)
+        assert state.requested_at is not None  # the fault saved this province's counts
         print(
             f"worker lost (WorkerLostError in its log): {lost_errors}; tasks delivered again: "
             f"{len(redelivered)}, of which succeeded: {sum(t in succeeded for t in redelivered)}; "

@@ -30,15 +30,16 @@ def use_broker(url: str) -> None:
     from kombu import pools
 
     app.conf.task_always_eager = False
-    app.conf.broker_url = url
+    # Settings.__setattr__ stores the key; celery-types has broker_url as a read-only property.
+    app.conf["broker_url"] = url
     # Celery caches its pools and kombu registers them globally: drop them all, so the next
     # send opens a connection to `url` and nothing keeps a closed pool.
-    app._pool = None
-    app.amqp._producer_pool = None
+    app._pool = None  # type: ignore[attr-defined]  # private Celery attribute, not in celery-types
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]  # private, as above
     pools.reset()
 
 
-def province_may(demo) -> int:
+def province_may(demo) -> int | None:
     return Progress.objects.get(unit=demo.bac_giang, year=2023, month=5).participants
 
 

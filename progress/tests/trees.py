@@ -1,6 +1,7 @@
 """Small synthetic trees for the progress tests: nation > provinces > districts > communes."""
 
 from itertools import count
+from typing import TypedDict
 
 from provinces.models import DivisionType, Level, Unit
 
@@ -23,19 +24,28 @@ def make_unit(level: int, parent: Unit | None, name: str = "") -> Unit:
         parent=parent,
     )
     unit.province_id = unit.pk if level == Level.PROVINCE else getattr(parent, "province_id", None)
-    unit.district_id = (
-        unit.pk
-        if level == Level.DISTRICT
-        else (parent.district_id if level == Level.COMMUNE else None)
-    )
+    if level == Level.DISTRICT:
+        unit.district_id = unit.pk
+    elif level == Level.COMMUNE:
+        assert parent is not None  # a commune always hangs under its district
+        unit.district_id = parent.district_id
+    else:
+        unit.district_id = None
     unit.save(update_fields=["province", "district"])
     return unit
 
 
-def make_tree(shape: list[list[int]]) -> dict:
+class Tree(TypedDict):
+    nation: Unit
+    provinces: list[Unit]
+    districts: list[Unit]
+    communes: list[Unit]
+
+
+def make_tree(shape: list[list[int]]) -> Tree:
     """shape[i][j] = number of communes of district j of province i. Returns the units by level."""
     nation = make_unit(Level.NATION, None)
-    tree = {"nation": nation, "provinces": [], "districts": [], "communes": []}
+    tree: Tree = {"nation": nation, "provinces": [], "districts": [], "communes": []}
     for districts in shape:
         province = make_unit(Level.PROVINCE, nation)
         tree["provinces"].append(province)

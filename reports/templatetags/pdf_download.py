@@ -4,11 +4,14 @@ The include goes into the dashboard's unit page as one line, so it asks for its 
 rather than from the page's view.
 """
 
+from typing import Any
+
 from django import template
+from django.template import Context
 from django.utils import translation
 
 from provinces.access import can_download_reports
-from provinces.models import Level
+from provinces.models import Level, Unit
 from reports import pdf
 from reports.pdf_views import pdf_urls
 
@@ -16,7 +19,9 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def pdf_download_state(context, unit, year, month):
+def pdf_download_state(
+    context: Context, unit: Unit | None, year: int | None, month: int | None
+) -> dict[str, Any] | None:
     request = context.get("request")
     if (
         request is None

@@ -12,7 +12,10 @@ import statistics
 import subprocess
 import sys
 import time
+from argparse import ArgumentParser
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 from unittest import mock
 
 import psycopg
@@ -20,6 +23,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections, transaction
+from django.db.models import F
 
 YEARS = (2021, 2022, 2023)
 SEED = 7
@@ -40,14 +44,14 @@ def peak_mb() -> float:
 class Command(BaseCommand):
     help = "Benchmark the progress recompute on synthetic national data (own database, dropped)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--repeat", type=int, default=5, help="Timed runs of each figure.")
         parser.add_argument("--keep", action="store_true", help="Keep the benchmark database.")
         parser.add_argument(
             "--no-worker", action="store_true", help="Skip save-to-visible (no Redis)."
         )
 
-    def handle(self, *args, repeat, keep, no_worker, **options):
+    def handle(self, *args: Any, repeat: int, keep: bool, no_worker: bool, **options: Any) -> None:
         db = connection.settings_dict
         if connection.vendor != "postgresql":
             raise CommandError("The benchmark needs PostgreSQL (DATABASE_URL).")
@@ -70,7 +74,7 @@ class Command(BaseCommand):
     # -- the database -----------------------------------------------------------------------
 
     @contextmanager
-    def bench_database(self, keep: bool):
+    def bench_database(self, keep: bool) -> Iterator[None]:
         self._admin(f'DROP DATABASE IF EXISTS "{self.bench_name}"')
         self._admin(f'CREATE DATABASE "{self.bench_name}"')
         original = connections["default"].settings_dict["NAME"]
@@ -105,7 +109,7 @@ class Command(BaseCommand):
         communes = [u for u in units if u[1] == Level.COMMUNE]
         rng = random.Random(SEED)
 
-        def counts():
+        def counts() -> Iterator[tuple[int, int, int, int, int, int, str]]:
             for commune_id, _, _ in communes:
                 value = rng.randint(40, 600)
                 for year in YEARS:
@@ -167,7 +171,9 @@ class Command(BaseCommand):
 
     # -- the figures ----------------------------------------------------------------------------
 
-    def timed(self, fn, *, setup=None) -> list[tuple[float, float]]:
+    def timed(
+        self, fn: Callable[[], object], *, setup: Callable[[], object] | None = None
+    ) -> list[tuple[float, float]]:
         """(wall, database CPU) seconds of each run: on a busy machine the CPU the database
         server spent is the steadier figure (wall time includes waiting for a core)."""
         times = []
@@ -209,7 +215,12 @@ class Command(BaseCommand):
             return float("nan")  # not on this machine, or not readable
         return total / os.sysconf("SC_CLK_TCK")
 
-    def report(self, label: str, runs, plain=None) -> None:
+    def report(
+        self,
+        label: str,
+        runs: Sequence[tuple[float, float]],
+        plain: Sequence[tuple[float, float]] | None = None,
+    ) -> None:
         wall = statistics.median(r[0] for r in runs)
         cpu = statistics.median(r[1] for r in runs)
         line = (
@@ -235,17 +246,17 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE progress_progress")  # as autovacuum would
 
-        def plain():
+        def plain() -> None:
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT count(*) FROM ({PLAIN_ROLLUP}) s", {"year": year})
                 cursor.fetchall()
 
-        def clear():
+        def clear() -> None:
             Progress.objects.filter(year=year).delete()
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE progress_progress")
 
-        def change_one_month_everywhere():
+        def change_one_month_everywhere() -> None:
             MonthlyCount.objects.filter(year=year, month=6).update(
                 participants=models_f("participants") + 1
             )
@@ -263,11 +274,13 @@ class Command(BaseCommand):
         self.report("plain SQL again", self.timed(plain))
 
         district = Unit.objects.districts().order_by("pk")[100]
+        province_id = district.province_id
+        assert province_id is not None  # every district stores its province
         communes = list(
             Unit.objects.communes().filter(district=district).values_list("pk", flat=True)
         )
 
-        def district_saves():
+        def district_saves() -> None:
             with transaction.atomic():
                 MonthlyCount.objects.filter(commune_id__in=communes, year=year, month=5).update(
                     participants=models_f("participants") + 3
@@ -283,9 +296,7 @@ class Command(BaseCommand):
                 f"incremental recompute after {district.name} ({len(communes)} communes) saves "
                 f"05/{year}",
                 self.timed(
-                    lambda: services.recompute_province(
-                        province_id=district.province_id, year=year
-                    ),
+                    lambda: services.recompute_province(province_id=province_id, year=year),
                     setup=district_saves,
                 ),
             )
@@ -359,7 +370,5 @@ class Command(BaseCommand):
                 worker.kill()
 
 
-def models_f(name):
-    from django.db.models import F
-
+def models_f(name: str) -> F:
     return F(name)

@@ -1,4 +1,6 @@
 import time
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -9,11 +11,13 @@ from provinces.models import Unit
 class Command(BaseCommand):
     help = "Recompute the progress table now, in this process (every year and province by default)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--year", type=int, help="Only this year.")
         parser.add_argument("--province", help="Only this province, by its code (e.g. 24).")
 
-    def handle(self, *args, year=None, province=None, **options):
+    def handle(
+        self, *args: Any, year: int | None = None, province: str | None = None, **options: Any
+    ) -> None:
         started = time.perf_counter()
         if province is None:
             years = services.recompute_all(year=year)

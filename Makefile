@@ -19,6 +19,12 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bhxh
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
+# Today's map (July 2025) is read from data files, never from these packages' code (provinces/reform):
+# requirements-data.txt goes in without its dependencies, and vietnam-provinces 2026 cannot sit beside
+# the pinned 0.6.0 (same distribution name), so its wheel is only downloaded and read as a zip. Keep
+# the name in step with VIETNAM_PROVINCES_2026_WHEEL in bhxh_dashboard/settings.py.
+REFORM_WHEEL := $(VENV)/wheels/vietnam_provinces-2026.9.0-py3-none-any.whl
+
 .PHONY: run test lint system-deps system-test-deps services venv setup demo worker beat \
 	bench backup restore clean
 
@@ -61,7 +67,6 @@ system-test-deps:
 # Start PostgreSQL and Redis when they are not answering. Redis is asked with bash's /dev/tcp,
 # not redis-cli: redis-cli hangs when the clock is faked (`faketime '2027-01-25 00:30' make test`).
 REDIS_PING = bash -c 'exec 3<>/dev/tcp/127.0.0.1/6379 && printf "PING\r\n" >&3 && read -r reply <&3 && [[ $$reply == +PONG* ]]' 2>/dev/null
-# Start PostgreSQL and Redis when they are not answering.
 services:
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect \
 		$$(ls /etc/postgresql | sort -n | tail -1) main start
@@ -70,13 +75,9 @@ services:
 		--bind 127.0.0.1 --port 6379 --save "" --appendonly no
 	@for i in $$(seq 1 30); do $(REDIS_PING) && break; sleep 0.2; done
 
+# REFORM_WHEEL is defined above: make expands a rule's prerequisites when it reads the line.
 venv: $(VENV)/.installed $(REFORM_WHEEL)
 
-# Today's map (July 2025) is read from data files, never from these packages' code (provinces/reform):
-# requirements-data.txt goes in without its dependencies, and vietnam-provinces 2026 cannot sit beside
-# the pinned 0.6.0 (same distribution name), so its wheel is only downloaded and read as a zip. Keep
-# the name in step with VIETNAM_PROVINCES_2026_WHEEL in bhxh_dashboard/settings.py.
-REFORM_WHEEL := $(VENV)/wheels/vietnam_provinces-2026.9.0-py3-none-any.whl
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-data.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

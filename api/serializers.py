@@ -13,20 +13,52 @@ from bhxh_dashboard.parsing import (
 from progress.figures import FIGURES
 from progress.models import Progress
 from provinces.models import Unit
+from provinces.selectors import Lineage, lineage
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    url_code = serializers.CharField(read_only=True, help_text='"vn", "p24", "d218", "c07210".')
+    url_code = serializers.CharField(
+        read_only=True,
+        help_text='"vn"; "p24", "d218", "c07210" on the map until 30/06/2025; "t24", "x07210" on '
+        "today's map (from 01/07/2025).",
+    )
     parent = serializers.SerializerMethodField()
+    predecessors = serializers.SerializerMethodField()
+    successors = serializers.SerializerMethodField()
 
     class Meta:
         model = Unit
-        fields = ["url_code", "level", "code", "name", "full_name", "division_type", "parent"]
+        fields = [
+            "url_code",
+            "level",
+            "code",
+            "name",
+            "full_name",
+            "division_type",
+            "parent",
+            "valid_from",
+            "valid_until",
+            "predecessors",
+            "successors",
+        ]
 
     def get_parent(self, unit: Unit) -> str | None:
         """The parent's url_code; None for the nation."""
         parent = unit.parent
         return parent.url_code if parent is not None else None
+
+    def get_predecessors(self, unit: Unit) -> list[str]:
+        """url_codes of the old units (before 01/07/2025) that made up this one."""
+        return [r.unit.url_code for r in self._lineage(unit).predecessors]
+
+    def get_successors(self, unit: Unit) -> list[str]:
+        """url_codes of today's units that took this one over."""
+        return [r.unit.url_code for r in self._lineage(unit).successors]
+
+    def _lineage(self, unit: Unit) -> Lineage:
+        if getattr(self, "_cached", None) is None or self._cached[0] != unit.pk:
+            self._cached = (unit.pk, lineage(unit, can_view=lambda other: True))
+        return self._cached[1]
 
 
 def _pct(**kwargs):

@@ -27,12 +27,14 @@ CODE_PARAMETER = OpenApiParameter(
     "code",
     str,
     OpenApiParameter.PATH,
-    pattern=r"^(vn|p[0-9]{2}|d[0-9]{3}|c[0-9]{5})$",
-    description='The unit\'s url_code: "vn", "p24" (province), "d218" (district), '
-    '"c07210" (commune).',
+    pattern=r"^(vn|p[0-9]{2}|d[0-9]{3}|c[0-9]{5}|t[0-9]{2}|x[0-9]{5})$",
+    description='The unit\'s url_code: "vn"; on the map until 30/06/2025 "p24" (province), '
+    '"d218" (district), "c07210" (commune); on today\'s map (from 01/07/2025) "t24" (province), '
+    '"x07210" (commune).',
     examples=[
         OpenApiExample("A province", value="p24"),
         OpenApiExample("A district", value="d218"),
+        OpenApiExample("A province of today's map", value="t24"),
     ],
 )
 ERRORS = {

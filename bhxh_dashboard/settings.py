@@ -5,6 +5,7 @@ DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS. The defaults let a ne
 project with no configuration: a SQLite file and Celery tasks run in-process.
 """
 
+import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -216,7 +217,7 @@ MONTH_CLOSE_AFTER_DAYS = 10
 # Today's map (July 2025) is read straight from this wheel, never installed beside the pinned
 # vietnam-provinces 0.6.0 (provinces/reform); `make venv` downloads it to this default place.
 VIETNAM_PROVINCES_2026_WHEEL = Path(
-    __import__("os").environ.get(
+    os.environ.get(
         "VIETNAM_PROVINCES_2026_WHEEL",
         BASE_DIR / ".venv" / "wheels" / "vietnam_provinces-2026.9.0-py3-none-any.whl",
     )

@@ -3,8 +3,10 @@
 How the figures are defined (one row per unit, year and month 1..12):
 
 - Rows exist for a province-year when at least one of its communes reported in that year; then
-  every unit of the province (province, districts, communes) gets all twelve months, and a month
-  nobody in the unit reported has ``participants`` NULL and ``communes_reported`` 0. The nation
+  every unit of the province (province, districts, communes) gets every month of the year it is
+  in force at the month's cut-off (all twelve, except in 2025: the old map's units January to
+  June, today's July to December), and a month nobody in the unit reported has
+  ``participants`` NULL and ``communes_reported`` 0. The nation
   gets twelve rows for every year in which any province has rows.
 - participants, new_in_month: the sum over the unit's communes that reported that month (like
   DHIS2); communes_reported / communes_total is the reporting rate shown beside it.

@@ -135,6 +135,10 @@ def compute_units(
         in_scope.values_list("pk", "level", "parent_id", "province_id", "district_id")
     )
     unit_ids = {u[0] for u in units}
+    periods = {
+        pk: (start, end)
+        for pk, start, end in in_scope.values_list("pk", "valid_from", "valid_until")
+    }
     commune_of = {u[0]: u for u in units if u[1] == Level.COMMUNE}
     wanted_years = set(years) | {y - 1 for y in years}
     counts = MonthlyCount.objects.filter(year__in=wanted_years, commune_id__in=commune_of)
@@ -190,7 +194,12 @@ def compute_units(
                 "children_target": _sum_known(t.get("target") for t in children),
                 "children_target_new": _sum_known(t.get("target_new") for t in children),
             }
+            start, end = periods[unit_id]
             for row in derive_rows(series, meta):
+                # only the months the unit is in force (the ones before still feed comparisons)
+                cutoff = cutoff_date(year, row["month"])
+                if (start and cutoff < start) or (end and end < cutoff):
+                    continue
                 rows.append(
                     Progress(
                         unit_id=unit_id,

@@ -50,7 +50,8 @@ win AS (
 fig AS (
     SELECT win.*, m.level, m.parent_id, coalesce(win.ct, m.communes_total) AS communes_total,
         m.target, m.deadline, m.target_new,
-        m.children_target, m.children_target_new,
+        m.children_target, m.children_target_new, m.valid_from, m.valid_until,
+        make_date(%(year)s, month, CASE WHEN month = 12 THEN 31 ELSE 25 END) AS cutoff,
         CASE WHEN month = 1 THEN p_dec ELSE p_prev END AS p_before,
         greatest(m.deadline - month, 0) AS months_left,
         -- least squares through (0, December last year) and (m, p_m) of this year
@@ -90,6 +91,10 @@ out AS (
         coalesce(reported, 0) AS communes_reported,
         communes_total
     FROM fig
+    -- a unit has the rows of the months it is in force (the old map's end in June 2025, today's
+    -- from July); the months before are still read for its comparisons
+    WHERE (valid_from IS NULL OR valid_from <= cutoff)
+      AND (valid_until IS NULL OR valid_until >= cutoff)
 )
 MERGE INTO progress_progress t
 USING out o ON t.year = %(year)s AND t.unit_id = o.unit_id AND t.month = o.month AND {scope_t}
@@ -165,7 +170,7 @@ _UNITS_BASE = """
         FROM tg GROUP BY parent_id
     ),
     meta AS (
-        SELECT u.id AS unit_id, u.level, u.parent_id,
+        SELECT u.id AS unit_id, u.level, u.parent_id, u.valid_from, u.valid_until,
             coalesce(tot.communes_total, 0) AS communes_total,
             ts.target, ts.target_new,
             coalesce(ts.deadline, td.deadline, tp.deadline,
@@ -193,22 +198,26 @@ _UNITS_BASE = """
 # The nation: the sum of the provinces' rows of the same year and month.
 _NATION_BASE = """
     series AS (
-        SELECT %(nation)s::bigint AS unit_id, month, sum(participants) AS p,
-            sum(new_in_month) AS n, sum(communes_reported) AS reported,
+        -- twelve dense months: in 2025 no province has rows in every month
+        SELECT %(nation)s::bigint AS unit_id, m.month::smallint AS month, sum(participants) AS p,
+            sum(new_in_month) AS n, coalesce(sum(communes_reported), 0) AS reported,
             sum(same_month_last_year) AS p_last,
             -- every commune of the map in force at the month's cut-off (10,051 up to June 2025,
             -- 3,321 since July)
             (SELECT count(*) FROM provinces_unit u WHERE u.level = 3
-                AND (u.valid_from IS NULL OR u.valid_from <= make_date(%(year)s, month,
-                     CASE WHEN month = 12 THEN 31 ELSE 25 END))
-                AND (u.valid_until IS NULL OR u.valid_until >= make_date(%(year)s, month,
-                     CASE WHEN month = 12 THEN 31 ELSE 25 END))) AS ct
-        FROM progress_progress WHERE parent_id = %(nation)s AND year = %(year)s
-        GROUP BY month
+                AND (u.valid_from IS NULL OR u.valid_from <= make_date(%(year)s, m.month,
+                     CASE WHEN m.month = 12 THEN 31 ELSE 25 END))
+                AND (u.valid_until IS NULL OR u.valid_until >= make_date(%(year)s, m.month,
+                     CASE WHEN m.month = 12 THEN 31 ELSE 25 END))) AS ct
+        FROM generate_series(1, 12) m(month)
+        LEFT JOIN progress_progress pp ON pp.parent_id = %(nation)s AND pp.year = %(year)s
+            AND pp.month = m.month
+        GROUP BY m.month
     ),
     -- Materialized: computed once, not once for each of the twelve months it is joined with.
     meta AS MATERIALIZED (
         SELECT %(nation)s::bigint AS unit_id, 0 AS level, NULL::bigint AS parent_id,
+            NULL::date AS valid_from, NULL::date AS valid_until,
             NULL::bigint AS communes_total,  -- per month, in series
             max(t.value) FILTER (WHERE t.kind = 'participants' AND u.level = 0) AS target,
             coalesce(max(t.deadline_month) FILTER (

@@ -82,3 +82,86 @@ def test_the_nations_communes_are_those_of_the_map_in_force_each_month(engine):
     )
     assert nation == {m: old_total if m <= 6 else new_total for m in range(1, 13)}
     assert (old_total, new_total) == (195 + 121, 99)  # old Bắc Giang + old Bắc Ninh -> Bắc Ninh
+
+
+@pytest.fixture
+def reform_year(django_user_model):
+    """Old Bắc Giang and old Bắc Ninh (counts January to June 2025, and December 2024), today's
+    Bắc Ninh (counts July to December 2025), and a national viewer."""
+    from provinces.models import Profile, Role
+
+    load_tree(24, 27)
+    load_new_map({"24"})
+    old_communes = Unit.objects.communes().filter(valid_from__isnull=True).order_by("code")
+    old = [
+        *old_communes.filter(province__code="24")[:2],
+        *old_communes.filter(province__code="27")[:1],
+    ]
+    new = Unit.objects.communes().filter(valid_from__isnull=False).order_by("code")[:2]
+    rows = [MonthlyCount(commune=c, year=2024, month=12, participants=100) for c in old]
+    rows += [
+        MonthlyCount(commune=c, year=2025, month=m, participants=100 + m, new_participants=1)
+        for c in old
+        for m in range(1, 7)
+    ]
+    rows += [
+        MonthlyCount(commune=c, year=2025, month=m, participants=200 + m, new_participants=2)
+        for c in new
+        for m in range(7, 13)
+    ]
+    MonthlyCount.objects.bulk_create(rows)
+    services.recompute_all()
+    user = django_user_model.objects.create_user("quocgia-test", password="pw")
+    Profile.objects.create(
+        user=user, role=Role.NATIONAL_VIEWER, unit=Unit.objects.get(level=Level.NATION)
+    )
+    return user
+
+
+def test_in_2025_old_units_have_january_to_june_and_todays_july_to_december(reform_year):
+    bac_giang, bac_ninh = unit_by_url_code("p24"), unit_by_url_code("t24")
+    months = lambda unit: sorted(  # noqa: E731
+        Progress.objects.filter(unit=unit, year=2025).values_list("month", flat=True)
+    )
+    assert months(bac_giang) == [1, 2, 3, 4, 5, 6]
+    assert months(bac_ninh) == [7, 8, 9, 10, 11, 12]
+    january = Progress.objects.get(unit=bac_giang, year=2025, month=1)
+    assert (january.participants, january.change_vs_prev_year_end) == (202, 2)  # vs 12/2024
+    sql = {(r.unit_id, r.month): r.participants for r in Progress.objects.filter(year__gte=2024)}
+    Progress.objects.all().delete()
+    services.recompute_all(engine=python_engine)
+    twin = {(r.unit_id, r.month): r.participants for r in Progress.objects.filter(year__gte=2024)}
+    assert sql == twin
+
+
+def test_the_api_lists_the_provinces_in_force_at_the_month(client, reform_year):
+    client.force_login(reform_year)
+
+    def children(month: int) -> list[str]:
+        url = f"/api/v1/units/vn/children/?year=2025&month={month}"
+        return [row["unit"] for row in client.get(url).json()["results"]]
+
+    assert children(5) == ["p24", "p27"]  # the old map's Bắc Giang and Bắc Ninh
+    assert children(7) == ["t24"]  # today's Bắc Ninh
+    unit = client.get("/api/v1/units/t24/").json()
+    assert (unit["valid_from"], unit["valid_until"]) == ("2025-07-01", None)
+    assert unit["predecessors"] == ["p24", "p27"]
+    old = client.get("/api/v1/units/p24/").json()
+    assert (old["valid_until"], old["successors"]) == ("2025-06-30", ["t24"])
+
+
+def test_unit_pages_name_their_map_and_link_across_the_reform(client, reform_year):
+    client.force_login(reform_year)
+    old = client.get("/u/p24/?year=2025&month=5").content.decode()
+    assert "Địa giới hành chính đến 30/06/2025" in old
+    assert "Tỉnh Bắc Giang (đến 30/06/2025), nay thuộc" in old
+    assert '<a href="/u/t24/">Tỉnh Bắc Ninh</a>' in old
+    new = client.get("/u/t24/?year=2025&month=7").content.decode()
+    assert "Địa giới hành chính từ 01/07/2025" in new
+    assert "Hình thành từ" in new and '<a href="/u/p24/">Tỉnh Bắc Giang</a>' in new
+    nation = client.get("/u/vn/?year=2025&month=7").content.decode()
+    assert "Địa giới hành chính từ 01/07/2025" in nation
+    assert (
+        "Địa giới hành chính đến 30/06/2025"
+        in client.get("/u/vn/?year=2025&month=5").content.decode()
+    )

@@ -15,7 +15,7 @@ from fractions import Fraction
 from bhxh_dashboard.months import cutoff_date
 from progress.figures import MONTHS, ROW_FIELDS
 from progress.models import Progress
-from provinces.models import Level, Unit
+from provinces.models import Level, Succession, Unit
 from targets.models import MonthlyCount, Target, TargetKind
 
 NAME = "python"
@@ -140,19 +140,41 @@ def compute_units(
         for pk, start, end in in_scope.values_list("pk", "valid_from", "valid_until")
     }
     commune_of = {u[0]: u for u in units if u[1] == Level.COMMUNE}
+    # Across the reform a commune also sums the old communes it is the default successor of,
+    # for the months they were in force: old id -> (its successor, its last day in force).
+    carried = {
+        old: (new, until)
+        for old, new, until in Succession.objects.filter(
+            is_default=True, predecessor__level=Level.COMMUNE, successor_id__in=commune_of
+        ).values_list("predecessor_id", "successor_id", "predecessor__valid_until")
+    }
     wanted_years = set(years) | {y - 1 for y in years}
-    counts = MonthlyCount.objects.filter(year__in=wanted_years, commune_id__in=commune_of)
+    counts = MonthlyCount.objects.filter(
+        year__in=wanted_years, commune_id__in=set(commune_of) | set(carried)
+    )
     # (unit, year, month) -> [participants, new, reported]
     agg: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    own_active: set[tuple[int, int]] = set()  # (province, year) with counts of its own communes
     for commune_id, year, month, p, n in counts.values_list(
         "commune_id", "year", "month", "participants", "new_participants"
     ):
-        _, _, _, province_id, district_id = commune_of[commune_id]
-        for unit_id in (commune_id, district_id, province_id):
-            cell = agg[(unit_id, year, month)]
-            cell[0] += p
-            cell[1] += n
-            cell[2] += 1
+        sums = []
+        if commune_id in commune_of:
+            sums.append(commune_id)
+            own_active.add((commune_of[commune_id][3], year))
+        if commune_id in carried:
+            successor, until = carried[commune_id]
+            if until is None or cutoff_date(year, month) <= until:
+                sums.append(successor)
+        for commune in sums:
+            _, _, _, province_id, district_id = commune_of[commune]
+            for unit_id in (commune, district_id, province_id):
+                if unit_id is None:  # today's communes have no district
+                    continue
+                cell = agg[(unit_id, year, month)]
+                cell[0] += p
+                cell[1] += n
+                cell[2] += 1
     totals: dict[int, int] = defaultdict(int)
     for commune_id, (_, _, _, province_id, district_id) in commune_of.items():
         for unit_id in (commune_id, district_id, province_id):
@@ -161,7 +183,7 @@ def compute_units(
     parent_of = {u[0]: u[2] for u in units}
     rows = []
     for year in years:
-        active = {u[3] for u in units if any((u[3], year, m) in agg for m in MONTHS)}
+        active = {u[3] for u in units if (u[3], year) in own_active}
         for unit_id, level, parent_id, province_id, district_id in units:
             if province_id not in active:
                 continue

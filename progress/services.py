@@ -20,7 +20,7 @@ from django.db.models import Count
 from bhxh_dashboard import clock
 from progress import freshness, python_engine, sql_engine
 from progress.models import Progress, RecomputeState
-from provinces.models import Level, Unit
+from provinces.models import Level, Succession, Unit
 from targets.models import MonthlyCount
 
 # pg_advisory_xact_lock(key1, key2): key1 namespaces our locks by year, key2 is the province
@@ -49,7 +49,7 @@ def recompute_province(
     """Recompute every progress row of one province (and the nation) for one year.
 
     The next year is recomputed too when the province has counts in it, since its comparisons
-    read this year's counts. With ``only_if_pending`` (the Celery task) nothing is done when a
+    read this year's counts; so is the new province that took over an old one. With ``only_if_pending`` (the Celery task) nothing is done when a
     recompute that started after the last request has finished already: that is how a burst of
     saves coalesces.
     """
@@ -61,10 +61,18 @@ def recompute_province(
         )
         if state and state[0] and state[1] and state[1] >= state[0]:
             return RecomputeResult(skipped=True)
+    # An old province's counts are carried onto the new province that took it over (its
+    # comparisons and its 2025 trend read them): that one is recomputed with it.
+    province_ids = [
+        province_id,
+        *Succession.objects.filter(
+            predecessor_id=province_id, predecessor__level=Level.PROVINCE
+        ).values_list("successor_id", flat=True),
+    ]
     # The next year's comparisons read this year's counts; it has rows only once it has counts.
-    next_year = MonthlyCount.objects.filter(commune__province_id=province_id, year=year + 1)
+    next_year = MonthlyCount.objects.filter(commune__province_id__in=province_ids, year=year + 1)
     years = (year, year + 1) if next_year.exists() else (year,)
-    _recompute(province_ids=[province_id], years=years, engine=engine)
+    _recompute(province_ids=province_ids, years=years, engine=engine)
     return RecomputeResult(years=years)
 
 

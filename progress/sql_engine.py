@@ -136,17 +136,33 @@ def _derive_sql(ctes: str, scope_t: str = "true") -> str:
 _UNITS_BASE = """
     -- Every commune x month of the active provinces, with its counts of this year and the last:
     -- grouped with ROLLUP it gives every unit twelve dense months, reported or not.
+    -- Whose counts a commune sums: its own, and across the reform those of the old communes it
+    -- carries on (it is their default successor) for the months they were in force, so that
+    -- today's units compare with the same ground before July 2025 ("quy đổi theo địa giới mới").
+    carry AS (
+        SELECT cu.id AS commune_id, cu.id AS source_id, NULL::date AS source_until
+        FROM provinces_unit cu WHERE cu.level = 3 AND {scope_cu}
+        UNION ALL
+        SELECT s.successor_id, s.predecessor_id, pu.valid_until
+        FROM provinces_succession s
+        JOIN provinces_unit pu ON pu.id = s.predecessor_id AND pu.level = 3
+        JOIN provinces_unit cu ON cu.id = s.successor_id
+        WHERE s.is_default AND {scope_cu}
+    ),
     agg AS (
         SELECT m.month, cu.province_id, cu.district_id, cu.id AS commune_id,
             grouping(cu.district_id, cu.id) AS g,
             sum(c.participants) FILTER (WHERE c.year = %(year)s) AS p,
             sum(c.new_participants) FILTER (WHERE c.year = %(year)s) AS n,
-            count(*) FILTER (WHERE c.year = %(year)s) AS reported,
+            count(c.id) FILTER (WHERE c.year = %(year)s) AS reported,
             sum(c.participants) FILTER (WHERE c.year = %(year)s - 1) AS p_last
         FROM provinces_unit cu
         CROSS JOIN generate_series(1, 12) m(month)
-        LEFT JOIN targets_monthlycount c ON c.commune_id = cu.id AND c.month = m.month::smallint
-            AND c.year IN (%(year)s, %(year)s - 1) AND {scope_c}
+        LEFT JOIN (carry k JOIN targets_monthlycount c ON c.commune_id = k.source_id
+                AND c.year IN (%(year)s, %(year)s - 1) AND {scope_c}
+                AND (k.source_until IS NULL OR k.source_until >= make_date(
+                    c.year, c.month, CASE WHEN c.month = 12 THEN 31 ELSE 25 END)))
+            ON k.commune_id = cu.id AND c.month = m.month::smallint
         WHERE cu.level = 3 AND {scope_cu}
         GROUP BY m.month, cu.province_id, ROLLUP (cu.district_id, cu.id)
     ),
@@ -241,9 +257,9 @@ def _units_base(province_ids: list[int] | None) -> str:
 
     The filter is a literal list the planner can estimate (a subquery it cannot: it then picks
     nested loops over the whole country). The counts are also narrowed to the provinces'
-    range of commune ids: a province's communes are loaded together, so their ids are one
-    run and the counts index reads only that run (the join with the units keeps it exact
-    whatever the ids).
+    range of commune ids, and to the range of the old communes they carry on: a province's
+    communes are loaded together, so their ids are one run and the counts index reads only
+    that run (the join with the units keeps it exact whatever the ids).
     """
     if province_ids is None:
         return _UNITS_BASE.format(scope="true", scope_u="true", scope_cu="true", scope_c="true")
@@ -251,7 +267,8 @@ def _units_base(province_ids: list[int] | None) -> str:
         scope="province_id = ANY(%(provinces)s)",
         scope_u="u.province_id = ANY(%(provinces)s)",
         scope_cu="cu.province_id = ANY(%(provinces)s)",
-        scope_c="c.commune_id BETWEEN %(first_commune)s AND %(last_commune)s",
+        scope_c="(c.commune_id BETWEEN %(first_commune)s AND %(last_commune)s"
+        " OR c.commune_id BETWEEN %(first_carried)s AND %(last_carried)s)",
     )
 
 
@@ -260,12 +277,14 @@ def _params(
     year: int,
     nation: int,
     now: dt.datetime,
-    communes: tuple[int | None, int | None] = (None, None),
+    communes: tuple[int | None, ...] = (None, None, None, None),
 ) -> dict:
     return {
         "provinces": list(province_ids or []),
         "first_commune": communes[0],
         "last_commune": communes[1],
+        "first_carried": communes[2],
+        "last_carried": communes[3],
         "year": year,
         "nation": nation,
         "now": now,
@@ -285,14 +304,17 @@ def compute_units(
                 SELECT array_agg(p.id ORDER BY p.id), count(*) = (
                     SELECT count(*) FROM provinces_unit p WHERE level = 1 AND {_scope("p.id", province_ids)}),
                     (SELECT min(id) FROM provinces_unit WHERE level = 3 AND {_scope("province_id", province_ids)}),
-                    (SELECT max(id) FROM provinces_unit WHERE level = 3 AND {_scope("province_id", province_ids)})
+                    (SELECT max(id) FROM provinces_unit WHERE level = 3 AND {_scope("province_id", province_ids)}),
+                    (SELECT array[min(s.predecessor_id), max(s.predecessor_id)]
+                     FROM provinces_succession s JOIN provinces_unit u ON u.id = s.successor_id
+                     WHERE u.level = 3 AND s.is_default AND {_scope("u.province_id", province_ids)})
                 FROM provinces_unit p WHERE p.level = 1 AND {_scope("p.id", province_ids)} AND EXISTS (
                     SELECT 1 FROM provinces_unit cu JOIN targets_monthlycount c ON c.commune_id = cu.id
                     WHERE cu.province_id = p.id AND cu.level = 3 AND c.year = %(year)s)
                 """,
                 {"year": year, "provinces": list(province_ids or [])},
             )
-            active, every, first_commune, last_commune = cursor.fetchone()
+            active, every, first_commune, last_commune, carried = cursor.fetchone()
             if active:
                 scope = None if province_ids is None and every else active
                 scope_t = (
@@ -303,7 +325,7 @@ def compute_units(
                 )
                 cursor.execute(
                     _derive_sql(_units_base(scope), scope_t),
-                    _params(scope, year, nation, now, (first_commune, last_commune)),
+                    _params(scope, year, nation, now, (first_commune, last_commune, *carried)),
                 )
             # A province-year whose counts were all deleted keeps no rows.
             cursor.execute(

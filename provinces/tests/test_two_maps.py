@@ -8,6 +8,7 @@ from django.db.models import Count
 from bhxh_dashboard.months import cutoff_date
 from conftest import load_tree
 from progress import python_engine, services
+from progress.figures import ROW_FIELDS
 from progress.models import Progress
 from provinces.access import unit_by_url_code
 from provinces.loader import load_admin_units, load_new_map
@@ -86,8 +87,8 @@ def test_the_nations_communes_are_those_of_the_map_in_force_each_month(engine):
 
 @pytest.fixture
 def reform_year(django_user_model):
-    """Old Bắc Giang and old Bắc Ninh (counts January to June 2025, and December 2024), today's
-    Bắc Ninh (counts July to December 2025), and a national viewer."""
+    """Three communes of old Bắc Giang and old Bắc Ninh (counts December 2024 to June 2025), the
+    communes of today's Bắc Ninh that carry them on (July 2025 to May 2026), a national viewer."""
     from provinces.models import Profile, Role
 
     load_tree(24, 27)
@@ -97,7 +98,11 @@ def reform_year(django_user_model):
         *old_communes.filter(province__code="24")[:2],
         *old_communes.filter(province__code="27")[:1],
     ]
-    new = Unit.objects.communes().filter(valid_from__isnull=False).order_by("code")[:2]
+    new = list(
+        Unit.objects.filter(
+            predecessions__predecessor__in=old, predecessions__is_default=True
+        ).distinct()
+    )
     rows = [MonthlyCount(commune=c, year=2024, month=12, participants=100) for c in old]
     rows += [
         MonthlyCount(commune=c, year=2025, month=m, participants=100 + m, new_participants=1)
@@ -108,6 +113,11 @@ def reform_year(django_user_model):
         MonthlyCount(commune=c, year=2025, month=m, participants=200 + m, new_participants=2)
         for c in new
         for m in range(7, 13)
+    ]
+    rows += [
+        MonthlyCount(commune=c, year=2026, month=m, participants=300 + m, new_participants=3)
+        for c in new
+        for m in range(1, 6)
     ]
     MonthlyCount.objects.bulk_create(rows)
     services.recompute_all()
@@ -127,11 +137,64 @@ def test_in_2025_old_units_have_january_to_june_and_todays_july_to_december(refo
     assert months(bac_ninh) == [7, 8, 9, 10, 11, 12]
     january = Progress.objects.get(unit=bac_giang, year=2025, month=1)
     assert (january.participants, january.change_vs_prev_year_end) == (202, 2)  # vs 12/2024
-    sql = {(r.unit_id, r.month): r.participants for r in Progress.objects.filter(year__gte=2024)}
+    sql = every_figure()
     Progress.objects.all().delete()
     services.recompute_all(engine=python_engine)
-    twin = {(r.unit_id, r.month): r.participants for r in Progress.objects.filter(year__gte=2024)}
-    assert sql == twin
+    assert every_figure() == sql
+
+
+def every_figure() -> dict:
+    return {
+        (r["unit_id"], r["year"], r["month"]): r
+        for r in Progress.objects.values("unit_id", "year", "month", *ROW_FIELDS)
+    }
+
+
+def figure(url_code: str, year: int, month: int) -> Progress:
+    return Progress.objects.get(unit=unit_by_url_code(url_code), year=year, month=month)
+
+
+@pytest.mark.parametrize("engine", [None, python_engine], ids=["sql", "python"])
+def test_todays_units_compare_with_the_old_units_they_took_over(reform_year, engine):
+    services.recompute_all(engine=engine)
+    # Today's Bắc Ninh, May 2026, against old Bắc Giang + old Bắc Ninh, May 2025.
+    may_2025 = figure("p24", 2025, 5).participants + figure("p27", 2025, 5).participants
+    assert may_2025 == 3 * 105
+    may = figure("t24", 2026, 5)
+    assert may.same_month_last_year == may_2025
+    assert may.change_yoy == may.participants - may_2025
+    # July 2025, its first month, against June and December 2024 on the old map.
+    july = figure("t24", 2025, 7)
+    assert july.change_vs_prev_month == july.participants - 3 * 106
+    assert july.change_vs_prev_year_end == july.participants - 3 * 100
+    # new participants of 2025 add up across the reform: 3 communes x 6 old months, then ours
+    assert july.new_ytd == 3 * 6 + july.new_in_month
+    # A commune compares with the old communes it is the default successor of.
+    checked = 0
+    for successor in Unit.objects.communes().filter(valid_from__isnull=False):
+        carried = MonthlyCount.objects.filter(
+            year=2025,
+            month=5,
+            commune__successions__successor=successor,
+            commune__successions__is_default=True,
+        )
+        row = Progress.objects.filter(unit=successor, year=2026, month=5).first()
+        if row is not None:
+            total = sum(carried.values_list("participants", flat=True)) or None
+            assert row.same_month_last_year == total
+            checked += 1
+    assert checked >= 2
+
+
+def test_a_correction_on_the_old_map_reaches_the_units_that_carry_it_on(reform_year):
+    services.recompute_all()
+    before = figure("t24", 2026, 5).same_month_last_year
+    count = MonthlyCount.objects.filter(commune__province__code="24", year=2025, month=5).first()
+    count.participants += 40
+    count.save()
+    services.recompute_province(province_id=unit_by_url_code("p24").pk, year=2025)
+    assert figure("t24", 2026, 5).same_month_last_year == before + 40
+    assert figure("p24", 2025, 5).participants == 2 * 105 + 40
 
 
 def test_the_api_lists_the_provinces_in_force_at_the_month(client, reform_year):

@@ -48,6 +48,14 @@ def period_map_label(year: int, month: int) -> str:
     return _("Địa giới hành chính từ %(day)s") % {"day": vn_date(NEW_MAP_FROM)}
 
 
+def compares_across(unit: Unit, year: int, month: int) -> bool:
+    """Whether a month's comparisons reach before the unit's map (the same month last year is on
+    the old map): they are then the old units' figures carried onto this one."""
+    from bhxh_dashboard.months import cutoff_date
+
+    return unit.valid_from is not None and cutoff_date(year - 1, month) < unit.valid_from
+
+
 def lineage(unit: Unit, *, can_view) -> Lineage:
     """The unit's predecessors (today's units) or successors (old units), two queries at most.
 

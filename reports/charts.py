@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from bhxh_dashboard.formatting import month_label, number, percent, plotly_separators, signed
 
 GREEN, AMBER, RED, GREY = "#1e8e3e", "#e0a000", "#c5221f", "#9aa6b2"
-BLUE, INK, MUTED = "#0b4f8a", "#1d2733", "#5b6776"
+BLUE, PALE_BLUE, INK, MUTED = "#0b4f8a", "#8fb3d9", "#1d2733", "#5b6776"
 AMBER_BAND = Decimal(10)  # percentage points behind the expected completion still shown amber
 TRAFFIC_COLOURS = {"green": GREEN, "amber": AMBER, "red": RED, None: GREY}
 
@@ -105,12 +105,16 @@ def trend_figure(
     deadline_month: int | None,
     year: int,
     title: str | None = None,
+    carried: Mapping[int, int] | None = None,
 ) -> go.Figure:
     """Monthly participants of one unit (bars) against its target (line) for `year`, and the
     required-pace line from the last reported month to the target at the deadline month.
 
     `rows`: the unit's progress rows (year, month, participants); rows of other years are ignored.
+    `carried`: month -> participants of the old units a unit of today's map carries on, for the
+    months of 2025 before its map (pale bars, named as such).
     """
+    carried = carried or {}
     by_month = {
         _field(r, "month"): _field(r, "participants")
         for r in rows
@@ -121,7 +125,23 @@ def trend_figure(
     labels = [month_label(year, m) for m in months]
     reported = sorted(by_month)
 
-    traces = [
+    traces = []
+    if carried:
+        before = sorted(carried)
+        traces.append(
+            {
+                "type": "bar",
+                "name": _("Đơn vị cũ, quy đổi theo địa giới mới"),
+                "x": [month_label(year, m) for m in before],
+                "y": [carried[m] for m in before],
+                "marker": {"color": PALE_BLUE},
+                "customdata": [number(carried[m]) for m in before],
+                "hovertemplate": "%{x}: <b>%{customdata}</b> ("
+                + _("quy đổi theo địa giới mới")
+                + ")<extra></extra>",
+            }
+        )
+    traces += [
         {
             "type": "bar",
             "name": _("Số người tham gia"),
@@ -165,7 +185,7 @@ def trend_figure(
                     "hovertemplate": _("Cần đạt") + " %{x}: <b>%{customdata}</b><extra></extra>",
                 }
             )
-    top = max([target or 0, *by_month.values(), 1])
+    top = max([target or 0, *by_month.values(), *carried.values(), 1])
     layout = _base_layout(
         title,
         margin={"l": 60, "r": 16, "t": 48 if title else 16, "b": 40},

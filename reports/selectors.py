@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet, Sum
 
 from bhxh_dashboard.months import cutoff_date
 from progress.models import Progress, RecomputeState
@@ -52,6 +52,31 @@ def unit_periods(unit: Unit) -> Periods:
 def unit_year_rows(unit: Unit, year: int) -> list[Progress]:
     """The unit's own progress rows of one year, January first: the trend and the headline."""
     return list(Progress.objects.filter(unit=unit, year=year).order_by("month"))
+
+
+def carried_participants(unit: Unit, year: int) -> dict[int, int]:
+    """A unit of today's map in a year that began before it: for each month before its map, the
+    participants of the old units it carries on (their default successor), one grouped query.
+
+    The engine sums the same counts for the comparisons (progress/figures.py): at province
+    level this is exact, no old province was split."""
+    if unit.valid_from is None:
+        return {}
+    months = [m for m in range(1, 13) if cutoff_date(year, m) < unit.valid_from]
+    if not months:
+        return {}
+    rows = (
+        Progress.objects.filter(
+            unit__successions__successor=unit,
+            unit__successions__is_default=True,
+            year=year,
+            month__in=months,
+            participants__isnull=False,
+        )
+        .values("month")
+        .annotate(total=Sum("participants"))
+    )
+    return {r["month"]: r["total"] for r in rows}
 
 
 def unit_history(unit: Unit) -> list[Progress]:

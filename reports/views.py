@@ -26,7 +26,7 @@ from bhxh_dashboard.months import cutoff_date, latest_reportable_month
 from progress.models import Progress
 from provinces.access import can_view, get_visible_unit_or_404, scope_unit
 from provinces.models import Level, Unit
-from provinces.selectors import Lineage, lineage, period_map_label
+from provinces.selectors import Lineage, compares_across, lineage, period_map_label
 from reports import charts, selectors
 from reports.filtersets import ProgressFilterSet
 from reports.tables import HistoryTable, ProgressTable
@@ -166,6 +166,7 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
         if self.export_class.is_valid_format(self.request.GET.get(self.export_trigger_param)):
             return context  # a download needs the table only
         year_rows = selectors.unit_year_rows(self.unit, self.year)
+        carried = selectors.carried_participants(self.unit, self.year)
         headline = next((r for r in year_rows if r.month == self.month), None)
         basis = headline or (year_rows[-1] if year_rows else None)
         children = list(self.object_list)
@@ -190,13 +191,15 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             cutoff=cutoff_date(self.year, self.month),
             child_level=Level(self.unit.child_level),
             children_count=len(children),
+            compares_across=compares_across(self.unit, self.year, self.month),
             trend_json=_figure_json(
-                ("trend", self.unit.pk, self.year, _stamp(year_rows)),
+                ("trend", self.unit.pk, self.year, _stamp(year_rows), sorted(carried.items())),
                 lambda: charts.trend_figure(
                     year_rows,
                     target=basis.target,
                     deadline_month=basis.deadline_month,
                     year=self.year,
+                    carried=carried,
                 ),
             )
             if basis is not None  # there is a basis exactly when the year has rows
@@ -231,11 +234,16 @@ def commune_detail(request: HttpRequest, unit: Unit) -> HttpResponse:
     # The headline: the asked month, else the latest reported month of that year.
     basis = next((r for r in year_rows if r.month == month and r.participants is not None), None)
     basis = basis or next((r for r in reversed(year_rows) if r.participants is not None), None)
+    carried = selectors.carried_participants(unit, year)
     trend_json = (
         _figure_json(
-            ("trend", unit.pk, year, _stamp(year_rows)),
+            ("trend", unit.pk, year, _stamp(year_rows), sorted(carried.items())),
             lambda: charts.trend_figure(
-                year_rows, target=basis.target, deadline_month=basis.deadline_month, year=year
+                year_rows,
+                target=basis.target,
+                deadline_month=basis.deadline_month,
+                year=year,
+                carried=carried,
             ),
         )
         if basis
@@ -249,6 +257,7 @@ def commune_detail(request: HttpRequest, unit: Unit) -> HttpResponse:
         "headline": basis,
         "breadcrumbs": _breadcrumbs(request.user, unit),
         "lineage": _lineage(request.user, unit),
+        "compares_across": bool(basis and compares_across(unit, year, basis.month)),
         "freshness": selectors.freshness(unit, year),
         "table": HistoryTable(history),
         "trend_json": trend_json,

@@ -228,3 +228,38 @@ def test_unit_pages_name_their_map_and_link_across_the_reform(client, reform_yea
         "Địa giới hành chính đến 30/06/2025"
         in client.get("/u/vn/?year=2025&month=5").content.decode()
     )
+
+
+def trend_of(page: str) -> dict:
+    import json
+    import re
+
+    # the figure's JSON travels as a string in a json_script block
+    block = re.search(r'id="trend-data"[^>]*>(.*?)</script>', page, re.S).group(1)
+    return json.loads(json.loads(block))
+
+
+def test_pages_say_when_their_comparisons_are_carried_across_the_reform(client, reform_year):
+    client.force_login(reform_year)
+    carried_note = "quy đổi theo địa giới mới"
+    # May 2026 against May 2025: the old units' figures, carried over, and the page says so.
+    may = client.get("/u/t24/?year=2026&month=5").content.decode()
+    assert carried_note in may
+    # The old map's own pages, and the nation's, compare like with like.
+    assert carried_note not in client.get("/u/p24/?year=2025&month=5").content.decode()
+    # The trend of 2025 on today's Bắc Ninh: January-June are old Bắc Giang + old Bắc Ninh.
+    july = client.get("/u/t24/?year=2025&month=7").content.decode()
+    assert carried_note in july
+    bars = {t["name"]: t for t in trend_of(july)["data"] if t["type"] == "bar"}
+    old_bars = bars["Đơn vị cũ, quy đổi theo địa giới mới"]
+    assert old_bars["x"] == ["01/2025", "02/2025", "03/2025", "04/2025", "05/2025", "06/2025"]
+    assert old_bars["y"] == [3 * (100 + m) for m in range(1, 7)]
+    assert bars["Số người tham gia"]["x"][0] == "07/2025"
+    # A commune of today's map: its trend starts from the old communes it carries on.
+    successor = Unit.objects.filter(
+        predecessions__predecessor__province__code="24", predecessions__is_default=True
+    ).first()
+    page = client.get(f"/u/{successor.url_code}/?year=2025&month=7").content.decode()
+    assert carried_note in page
+    bars = {t["name"]: t for t in trend_of(page)["data"] if t["type"] == "bar"}
+    assert "Đơn vị cũ, quy đổi theo địa giới mới" in bars

@@ -262,8 +262,8 @@ class Row:
     columns: tuple[Column, ...] = ()
     read_only: bool = False  # a unit the user may see but not write: only unchanged is fine
 
-    # The checks after a row's own (unchanged, month window, commit) see only rows that have
-    # their unit, year and, for counts, month: these read them as such.
+    # A row past its own checks has its unit, year and (counts) month; the later steps
+    # (unchanged, month window, commit) see only such rows and read them through these.
     @property
     def checked_unit(self) -> Unit:
         assert self.unit is not None, f"line {self.line} has no unit"

@@ -127,7 +127,9 @@ def _commune_counts(
     return rows
 
 
-def _targets_for(province: Unit, year: int, value: int, deadline: int, rng: random.Random):
+def _targets_for(
+    province: Unit, year: int, value: int, deadline: int, rng: random.Random
+) -> list[Target]:
     districts = list(province.children.order_by("code"))
     targets = [
         Target(
@@ -253,7 +255,7 @@ def demo_loaded() -> bool:
 
 def _demo_users() -> list[tuple[str, str]]:
     User = get_user_model()
-    made = []
+    made: list[tuple[str, str]] = []
     for username, role, (level, code), full_name in DEMO_USERS:
         user, _ = User.objects.get_or_create(username=username)
         first, _, last = full_name.rpartition(" ")

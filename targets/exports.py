@@ -79,30 +79,33 @@ def target_rows(*, scope: Unit, year_from: int, year_to: int) -> Iterator[list]:
     yield from _target_lines(targets)
 
 
-def _target_lines(targets: Iterable[tuple]) -> Iterator[list]:
-    current_key, line = None, None
+def _target_lines(
+    targets: Iterable[tuple[int, int, str, str, int, str, int, int]],
+) -> Iterator[list]:
+    current_key: tuple[int, int] | None = None
+    line: list[str | int] = []  # filled by the first target
     for unit_id, level, code, name, year, kind, value, deadline in targets:
         if (unit_id, year) != current_key:
-            if line is not None:
+            if line:
                 yield line
             current_key = (unit_id, year)
             line = [str(LEVEL_LABEL[level]), code, name, year, "", "", deadline]
         line[4 if kind == TargetKind.PARTICIPANTS else 5] = value
         if kind == TargetKind.PARTICIPANTS:
             line[6] = deadline  # the participants target's deadline drives the pace
-    if line is not None:
+    if line:
         yield line
 
 
 def target_template_rows(*, units: QuerySet[Unit], year: int) -> Iterator[list]:
     """Every unit the user sets targets for, with this year's targets where already set."""
-    units = list(units.order_by("level", "code").only("id", "level", "code", "full_name"))
-    stored = {}
-    for unit_id, kind, value, deadline in Target.objects.filter(
-        unit__in=units, year=year
+    listed = list(units.order_by("level", "code").only("id", "level", "code", "full_name"))
+    stored: dict[tuple[int, str], tuple[int, int]] = {}
+    for unit_id, kind, value, deadline_month in Target.objects.filter(
+        unit__in=listed, year=year
     ).values_list("unit_id", "kind", "value", "deadline_month"):
-        stored[(unit_id, kind)] = (value, deadline)
-    for unit in units:
+        stored[(unit_id, kind)] = (value, deadline_month)
+    for unit in listed:
         participants = stored.get((unit.pk, TargetKind.PARTICIPANTS))
         new = stored.get((unit.pk, TargetKind.NEW_PARTICIPANTS))
         deadline = (participants or new or ("", ""))[1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from bhxh_dashboard.parsing import ParseError, parse_count, parse_month, parse_year
@@ -48,7 +49,7 @@ def _same(typed: str, loaded: str) -> bool:
         return False
 
 
-def count_grid_post(post, commune_ids: list[int]) -> CountGridPost:
+def count_grid_post(post: QueryDict, commune_ids: list[int]) -> CountGridPost:
     """Read the grid's inputs p_<id>, n_<id>, the version v_<id> and figures o_<id> it loaded.
 
     Only the rows the user changed are entries: a row left as loaded is not saved again, so it
@@ -74,7 +75,9 @@ def count_grid_post(post, commune_ids: list[int]) -> CountGridPost:
     return CountGridPost(entries, versions, raw, loaded, token)
 
 
-def target_grid_entries(post, unit_ids: list[int]) -> tuple[list[TargetEntry], dict]:
+def target_grid_entries(
+    post: QueryDict, unit_ids: list[int]
+) -> tuple[list[TargetEntry], dict[int, tuple[str, str, str]]]:
     """Read t_<id> (participants), tn_<id> (new participants), dl_<id> (deadline month)."""
     entries, raw = [], {}
     for unit_id in unit_ids:

@@ -14,10 +14,10 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -30,17 +30,24 @@ from provinces import access
 from provinces.models import Level, Unit
 from provinces.search import search_key
 from targets.models import MonthlyCount, MonthReopening, Target, TargetKind
-from targets.selectors import WindowState, month_window
+from targets.selectors import WindowState, month_window, province_id_of
 from targets.services import (
     CountEntry,
+    SaveResult,
     TargetEntry,
+    TargetSaveResult,
     count_warnings,
     counts_save,
     month_reopen,
     targets_save,
 )
 
-CODE_WIDTH = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import StrPromise
+
+# Keyed by level (Unit.level is a plain int, Level an IntEnum).
+CODE_WIDTH: dict[int, int] = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}
 XLSX_MAGIC = b"PK\x03\x04"
 
 # Rows kept in a preview past this are refused: a whole country-year is about 127,000.
@@ -121,7 +128,7 @@ LEVEL_WORDS = {
     Level.DISTRICT: ("huyen", "2", "district", "quan/huyen", "quan", "thi xa"),
     Level.COMMUNE: ("xa", "3", "commune", "xa/phuong", "phuong", "thi tran"),
 }
-LEVEL_LABEL = {
+LEVEL_LABEL: dict[int, StrPromise] = {
     Level.PROVINCE: gettext_lazy("Tỉnh"),
     Level.DISTRICT: gettext_lazy("Huyện"),
     Level.COMMUNE: gettext_lazy("Xã"),
@@ -188,7 +195,7 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         workbook.close()
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: object) -> str:
     """Excel numbers come back as int or float (1234.0): write them as the digits one would type."""
     if value is None:
         return ""
@@ -252,8 +259,25 @@ class Row:
     warnings: list[str] = field(default_factory=list)
     unchanged: bool = False
     empty: bool = False  # a template line left blank: not an error, nothing to write
-    columns: tuple = ()
+    columns: tuple[Column, ...] = ()
     read_only: bool = False  # a unit the user may see but not write: only unchanged is fine
+
+    # A row past its own checks has its unit, year and (counts) month; the later steps
+    # (unchanged, month window, commit) see only such rows and read them through these.
+    @property
+    def checked_unit(self) -> Unit:
+        assert self.unit is not None, f"line {self.line} has no unit"
+        return self.unit
+
+    @property
+    def checked_year(self) -> int:
+        assert self.year is not None, f"line {self.line} has no year"
+        return self.year
+
+    @property
+    def checked_month(self) -> int:
+        assert self.month is not None, f"line {self.line} has no month"
+        return self.month
 
     @property
     def status(self) -> str:
@@ -340,7 +364,9 @@ LABEL_TARGET_NEW = gettext_lazy("Chỉ tiêu phát triển mới")
 LABEL_DEADLINE = gettext_lazy("Tháng hoàn thành")
 
 
-def _read_int(row: Row, key: str, label, parse=parse_count) -> int | None:
+def _read_int(
+    row: Row, key: str, label: object, parse: Callable[[str], int | None] = parse_count
+) -> int | None:
     """The cell read by `parse`; None when blank or refused (the reason is in row.errors)."""
     try:
         return parse(row.cells.get(key, ""))
@@ -361,7 +387,9 @@ def _read_period(row: Row, *, with_month: bool) -> None:
             row.errors.append(_("Thiếu tháng."))
 
 
-def _check_unit(row: Row, unit: Unit | None, code_text: str, allowed, user) -> None:
+def _check_unit(
+    row: Row, unit: Unit | None, code_text: str, allowed: Callable[[Unit], bool], user: User
+) -> None:
     if unit is None:
         row.errors.append(_("Không có đơn vị mã “%(code)s”.") % {"code": code_text})
         return
@@ -384,7 +412,7 @@ def _check_unit(row: Row, unit: Unit | None, code_text: str, allowed, user) -> N
 def _out_of_scope(row: Row) -> None:
     row.errors.append(
         _("%(unit)s (mã %(code)s) ngoài phạm vi bạn được nhập.")
-        % {"unit": row.unit.full_name, "code": row.unit.code}
+        % {"unit": row.checked_unit.full_name, "code": row.checked_unit.code}
     )
 
 
@@ -402,7 +430,7 @@ def preview_counts(
     data: bytes,
     filename: str,
     *,
-    user,
+    user: User,
     today: date | None = None,
     reopen_closed: bool = False,
 ) -> Preview:
@@ -413,7 +441,7 @@ def preview_counts(
     """
     table = read_table(data, filename)
     rows = _rows(table, COUNT_COLUMNS)
-    codes = {}
+    codes: dict[int, str | None] = {}
     for row in rows:
         if not (row.cells.get("participants") or row.cells.get("new_participants")):
             # The template lists every commune; a line left blank is simply not filled in.
@@ -434,10 +462,10 @@ def preview_counts(
     for row in rows:
         if row.empty:
             continue
-        if codes.get(row.line):
+        if code := codes.get(row.line):
             _check_unit(
                 row,
-                units.get(codes[row.line]),
+                units.get(code),
                 row.cells.get("code", ""),
                 lambda u: u.district_id in enterable,
                 user,
@@ -468,8 +496,9 @@ def preview_counts(
     return Preview("counts", rows, COUNT_COLUMNS)
 
 
-def _enterable_districts(user, units: Iterable[Unit]) -> set[int]:
-    """Districts among the units' whose counts this user may enter; one access check each."""
+def _enterable_districts(user: User, units: Iterable[Unit]) -> set[int | None]:
+    """Districts among the units' whose counts this user may enter; one access check each.
+    None is a commune of today's map, which has no district (only superusers enter those)."""
     by_district = {u.district_id: u for u in units}
     return {pk for pk, u in by_district.items() if access.can_enter_commune_counts(user, u)}
 
@@ -478,13 +507,15 @@ def _mark_unchanged_counts(rows: list[Row]) -> None:
     """A row equal to what is stored writes nothing: an export imported back changes nothing."""
     if not rows:
         return
-    stored = _stored_counts({r.unit.pk for r in rows}, {r.year for r in rows})
+    stored = _stored_counts({r.checked_unit.pk for r in rows}, {r.checked_year for r in rows})
     for row in rows:
-        current = stored.get((row.unit.pk, row.year, row.month))
+        current = stored.get((row.checked_unit.pk, row.checked_year, row.checked_month))
         row.unchanged = current == (row.values["participants"], row.values["new_participants"])
 
 
-def _stored_counts(commune_ids: set[int], years: set[int]) -> dict[tuple, tuple[int, int]]:
+def _stored_counts(
+    commune_ids: set[int], years: set[int]
+) -> dict[tuple[int, int, int], tuple[int, int]]:
     return {
         (c, y, m): (p, n)
         for c, y, m, p, n in MonthlyCount.objects.filter(
@@ -501,9 +532,9 @@ def _check_months_and_warnings(
     if not rows:
         return
     today = today or clock.today()
-    periods = {(r.unit.province_id, r.year, r.month) for r in rows}
+    periods = {(province_id_of(r.checked_unit), r.checked_year, r.checked_month) for r in rows}
     now = clock.now()
-    reopenings = {}
+    reopenings: dict[tuple[int, int, int], MonthReopening] = {}
     for reopening in MonthReopening.objects.filter(
         province_id__in={p for p, _y, _m in periods},
         year__in={y for _p, y, _m in periods},
@@ -517,11 +548,14 @@ def _check_months_and_warnings(
         for p, y, m in periods
     }
 
-    in_file = {(r.unit.pk, r.year, r.month): r.values["participants"] for r in rows}
-    years = {r.year for r in rows}
-    stored = _stored_counts({r.unit.pk for r in rows}, years | {y - 1 for y in years})
+    in_file = {
+        (r.checked_unit.pk, r.checked_year, r.checked_month): r.values["participants"] for r in rows
+    }
+    years = {r.checked_year for r in rows}
+    stored = _stored_counts({r.checked_unit.pk for r in rows}, years | {y - 1 for y in years})
     for row in rows:
-        window = windows[(row.unit.province_id, row.year, row.month)]
+        unit, year, month = row.checked_unit, row.checked_year, row.checked_month
+        window = windows[(province_id_of(unit), year, month)]
         if window.state == WindowState.NOT_YET:
             row.errors.append(
                 _("Tháng %(m)02d/%(y)s chưa đến ngày chốt số liệu (%(d)s).")
@@ -534,17 +568,19 @@ def _check_months_and_warnings(
                 % {"m": row.month, "y": row.year, "d": window.closes_on.strftime("%d/%m/%Y")}
             )
             continue
-        py, pm = previous_month(row.year, row.month)
-        before = in_file.get((row.unit.pk, py, pm))
-        if before is None and (row.unit.pk, py, pm) in stored:
-            before = stored[(row.unit.pk, py, pm)][0]
+        py, pm = previous_month(year, month)
+        before = in_file.get((unit.pk, py, pm))
+        if before is None and (unit.pk, py, pm) in stored:
+            before = stored[(unit.pk, py, pm)][0]
         previous = _Previous(before) if before is not None else None
+        participants, new = row.values["participants"], row.values["new_participants"]
+        assert participants is not None and new is not None  # a checked row has both
         row.warnings += [
             w.message
             for w in count_warnings(
-                commune_id=row.unit.pk,
-                participants=row.values["participants"],
-                new_participants=row.values["new_participants"],
+                commune_id=unit.pk,
+                participants=participants,
+                new_participants=new,
                 previous=previous,
             )
         ]
@@ -572,7 +608,7 @@ class ImportResult:
     months: int = 0
 
 
-def commit_counts(preview: Preview, *, user, reopen_closed: bool = False) -> ImportResult:
+def commit_counts(preview: Preview, *, user: User, reopen_closed: bool = False) -> ImportResult:
     """Write a checked file of counts through counts_save, one call per month, all or nothing.
 
     Months go in order so each month's warnings compare with the month written before it.
@@ -583,7 +619,7 @@ def commit_counts(preview: Preview, *, user, reopen_closed: bool = False) -> Imp
         raise ImportRefused([_("Tệp còn lỗi, chưa ghi gì.")])
     by_month: dict[tuple[int, int], list[Row]] = {}
     for row in preview.rows_to_write:
-        by_month.setdefault((row.year, row.month), []).append(row)
+        by_month.setdefault((row.checked_year, row.checked_month), []).append(row)
     result = ImportResult(unchanged=preview.count("unchanged"))
     with transaction.atomic():
         if reopen_closed:
@@ -595,7 +631,7 @@ def commit_counts(preview: Preview, *, user, reopen_closed: bool = False) -> Imp
                 month=month,
                 entries=[
                     CountEntry(
-                        commune_id=r.unit.pk,
+                        commune_id=r.checked_unit.pk,
                         participants=r.values["participants"],
                         new_participants=r.values["new_participants"],
                     )
@@ -613,13 +649,13 @@ def commit_counts(preview: Preview, *, user, reopen_closed: bool = False) -> Imp
     return result
 
 
-def _reopen_closed_months(by_month: dict[tuple[int, int], list[Row]], *, user) -> None:
+def _reopen_closed_months(by_month: dict[tuple[int, int], list[Row]], *, user: User) -> None:
     today = clock.today()
     provinces = Unit.objects.in_bulk(
-        {r.unit.province_id for rows in by_month.values() for r in rows}
+        {province_id_of(r.checked_unit) for rows in by_month.values() for r in rows}
     )
     for (year, month), rows in sorted(by_month.items()):
-        for province_id in sorted({r.unit.province_id for r in rows}):
+        for province_id in sorted({province_id_of(r.checked_unit) for r in rows}):
             window = month_window(province_id=province_id, year=year, month=month, today=today)
             if window.state == WindowState.CLOSED:
                 month_reopen(
@@ -632,8 +668,10 @@ def _reopen_closed_months(by_month: dict[tuple[int, int], list[Row]], *, user) -
                 )
 
 
-def _result_messages(saved, rows: list[Row], year: int, month: int) -> list[str]:
-    lines = {r.unit.pk: r.line for r in rows}
+def _result_messages(
+    saved: SaveResult | TargetSaveResult, rows: list[Row], year: int, month: int
+) -> list[str]:
+    lines = {r.checked_unit.pk: r.line for r in rows}
     messages = list(saved.general_errors)
     for commune_id, fields in saved.errors.items():
         for texts in fields.values():
@@ -653,7 +691,7 @@ def _result_messages(saved, rows: list[Row], year: int, month: int) -> list[str]
 # Targets
 
 
-def preview_targets(data: bytes, filename: str, *, user) -> Preview:
+def preview_targets(data: bytes, filename: str, *, user: User) -> Preview:
     """Read and check a file of yearly targets (participants, new participants, deadline)."""
     table = read_table(data, filename)
     rows = _rows(table, TARGET_COLUMNS)
@@ -725,12 +763,12 @@ def _mark_unchanged_targets(rows: list[Row]) -> None:
     stored = {
         (t.unit_id, t.year, t.kind): t
         for t in Target.objects.filter(
-            unit_id__in={r.unit.pk for r in rows}, year__in={r.year for r in rows}
+            unit_id__in={r.checked_unit.pk for r in rows}, year__in={r.checked_year for r in rows}
         )
     }
     for row in rows:
         found = {
-            key: stored.get((row.unit.pk, row.year, kind))
+            key: stored.get((row.checked_unit.pk, row.checked_year, kind))
             for key, kind in (
                 ("participants", TargetKind.PARTICIPANTS),
                 ("new_participants", TargetKind.NEW_PARTICIPANTS),
@@ -747,7 +785,7 @@ def _mark_unchanged_targets(rows: list[Row]) -> None:
         row.unchanged = same
 
 
-def commit_targets(preview: Preview, *, user) -> ImportResult:
+def commit_targets(preview: Preview, *, user: User) -> ImportResult:
     """Write a checked file of targets through targets_save, one call per year, all or nothing.
 
     A blank cell keeps the stored target (targets_save would remove it): a file that lists only
@@ -757,11 +795,11 @@ def commit_targets(preview: Preview, *, user) -> ImportResult:
         raise ImportRefused([_("Tệp còn lỗi, chưa ghi gì.")])
     by_year: dict[int, list[Row]] = {}
     for row in preview.rows_to_write:
-        by_year.setdefault(row.year, []).append(row)
+        by_year.setdefault(row.checked_year, []).append(row)
     stored = {
         (t.unit_id, t.year, t.kind): t.value
         for t in Target.objects.filter(
-            unit_id__in={r.unit.pk for r in preview.rows_to_write}, year__in=by_year
+            unit_id__in={r.checked_unit.pk for r in preview.rows_to_write}, year__in=by_year
         )
     }
     result = ImportResult(unchanged=preview.count("unchanged"))
@@ -775,8 +813,8 @@ def commit_targets(preview: Preview, *, user) -> ImportResult:
                     ("new_participants", TargetKind.NEW_PARTICIPANTS),
                 ):
                     if values[key] is None:
-                        values[key] = stored.get((r.unit.pk, year, kind))
-                entries.append(TargetEntry(unit_id=r.unit.pk, **values))
+                        values[key] = stored.get((r.checked_unit.pk, year, kind))
+                entries.append(TargetEntry(unit_id=r.checked_unit.pk, **values))
             saved = targets_save(user=user, year=year, entries=entries, source="import")
             if not saved.saved:
                 raise ImportRefused(_result_messages(saved, rows, year, 1))

@@ -9,11 +9,14 @@ passed at that moment, not a stale preview.
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,7 +37,12 @@ from targets.imports import (
     preview_counts,
     preview_targets,
 )
-from targets.selectors import entry_months
+from targets.selectors import entry_months, province_id_of
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from targets.views import AuthenticatedHttpRequest
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 PREVIEW_TTL = 60 * 60  # an hour to look at the preview and press "Import"
@@ -42,7 +50,7 @@ PREVIEW_TTL = 60 * 60  # an hour to look at the preview and press "Import"
 FULL_LISTING_ROWS = 300
 
 
-def _counts_district(request, code: str) -> Unit:
+def _counts_district(request: AuthenticatedHttpRequest, code: str) -> Unit:
     district = get_visible_unit_or_404(request.user, code)
     if district.level != Level.DISTRICT:
         raise Http404("Not a district")
@@ -51,7 +59,7 @@ def _counts_district(request, code: str) -> Unit:
     return district
 
 
-def _target_units(user, unit: Unit):
+def _target_units(user: User, unit: Unit) -> QuerySet[Unit]:
     """The units under `unit` whose targets this user sets (the template lists them)."""
     if unit.level not in (Level.PROVINCE, Level.DISTRICT):
         raise Http404("Targets are set from a province or district page")
@@ -72,7 +80,7 @@ def _file_response(data: bytes, content_type: str, filename: str) -> HttpRespons
 # Import
 
 
-def _stash(request, kind: str, unit: Unit, upload) -> str:
+def _stash(request: AuthenticatedHttpRequest, kind: str, unit: Unit, upload: UploadedFile) -> str:
     token = secrets.token_urlsafe(16)
     cache.set(
         f"import:{token}",
@@ -88,7 +96,9 @@ def _stash(request, kind: str, unit: Unit, upload) -> str:
     return token
 
 
-def _unstash(request, kind: str, unit: Unit, token: str) -> dict | None:
+def _unstash(
+    request: AuthenticatedHttpRequest, kind: str, unit: Unit, token: str
+) -> dict[str, Any] | None:
     stored = cache.get(f"import:{token}") if token else None
     if (
         not stored
@@ -100,7 +110,9 @@ def _unstash(request, kind: str, unit: Unit, token: str) -> dict | None:
     return stored
 
 
-def _import_page(request, *, kind: str, unit: Unit, back_url: str, template_url: str):
+def _import_page(
+    request: AuthenticatedHttpRequest, *, kind: str, unit: Unit, back_url: str, template_url: str
+) -> HttpResponse:
     """Upload -> preview (nothing written) -> import (all or nothing), for both kinds of file."""
     preview_file = preview_counts if kind == "counts" else preview_targets
     commit = commit_counts if kind == "counts" else commit_targets
@@ -112,7 +124,7 @@ def _import_page(request, *, kind: str, unit: Unit, back_url: str, template_url:
         "full_listing_rows": FULL_LISTING_ROWS,
     }
     if kind == "counts":
-        context["months"] = entry_months(province_id=unit.province_id)
+        context["months"] = entry_months(province_id=province_id_of(unit))
     else:
         context["years"] = _template_years()
 
@@ -120,6 +132,7 @@ def _import_page(request, *, kind: str, unit: Unit, back_url: str, template_url:
         token = request.POST.get("token", "")
         upload = request.FILES.get("file")
         if upload is not None:
+            assert upload.size is not None  # Django's upload handlers always set it
             if upload.size > MAX_UPLOAD_BYTES:
                 context["file_error"] = _("Tệp lớn hơn 10 MB.")
                 return render(request, "targets/import.html", context)
@@ -175,7 +188,7 @@ def _template_years() -> list[int]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_counts(request, code):
+def import_counts(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     district = _counts_district(request, code)
     return _import_page(
         request,
@@ -188,7 +201,7 @@ def import_counts(request, code):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_targets(request, code):
+def import_targets(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     unit = get_visible_unit_or_404(request.user, code)
     _target_units(request.user, unit)
     return _import_page(
@@ -205,7 +218,7 @@ def import_targets(request, code):
 
 
 @login_required
-def counts_template(request, code):
+def counts_template(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """The district's communes for one month, figures blank (or as stored), ready to fill in."""
     district = _counts_district(request, code)
     # ?thang=2023-06, as the entry page's month picker writes it.
@@ -223,7 +236,7 @@ def counts_template(request, code):
 
 
 @login_required
-def targets_template(request, code):
+def targets_template(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     unit = get_visible_unit_or_404(request.user, code)
     units = _target_units(request.user, unit)
     year = parse_year_param(request.GET.get("nam"), clock.today().year)
@@ -235,7 +248,7 @@ def targets_template(request, code):
 
 
 @login_required
-def export(request, code):
+def export(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Counts or targets of any unit the user may see, for a range of years, as CSV or Excel."""
     unit = get_visible_unit_or_404(request.user, code)
     this_year = clock.today().year

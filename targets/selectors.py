@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 from django.conf import settings
 from django.db.models import Max, Q, QuerySet, Sum
@@ -43,7 +44,15 @@ class MonthWindow:
         return self.state in (WindowState.OPEN, WindowState.REOPENED)
 
 
-def open_reopening(province_id: int, year: int, month: int, now: dt.datetime | None = None):
+def province_id_of(unit: Unit) -> int:
+    """The province of a unit below the nation (every such unit stores its province)."""
+    assert unit.province_id is not None, f"unit {unit.pk} has no province"
+    return unit.province_id
+
+
+def open_reopening(
+    province_id: int, year: int, month: int, now: dt.datetime | None = None
+) -> MonthReopening | None:
     """The reopening of that month for that province that is still running, if any."""
     now = now or clock.now()
     return (
@@ -61,7 +70,7 @@ def month_window(
     year: int,
     month: int,
     today: dt.date | None = None,
-    reopening: MonthReopening | None | bool = False,
+    reopening: MonthReopening | None | Literal[False] = False,
 ) -> MonthWindow:
     """The window of one month for one province.
 
@@ -175,7 +184,8 @@ def count_grid(*, district: Unit, year: int, month: int) -> CountGrid:
     counts = MonthlyCount.objects.filter(commune__district_id=district.pk).filter(
         Q(year=year, month=month) | Q(year=pyear, month=pmonth)
     )
-    current, previous = {}, {}
+    current: dict[int, MonthlyCount] = {}
+    previous: dict[int, MonthlyCount] = {}
     for count in counts.select_related("updated_by"):
         (current if (count.year, count.month) == (year, month) else previous)[count.commune_id] = (
             count
@@ -254,7 +264,7 @@ def target_allocation(*, parent: Unit, year: int) -> TargetAllocation:
     """The parent (province or district), its children and their targets: three queries."""
     children = list(parent.children.order_by("code"))
     ids = [parent.pk] + [c.pk for c in children]
-    rows = {uid: AllocationRow(unit=None) for uid in ids}
+    rows = {unit.pk: AllocationRow(unit=unit) for unit in [parent, *children]}
     for target in Target.objects.filter(unit_id__in=ids, year=year):
         row = rows[target.unit_id]
         if target.kind == TargetKind.PARTICIPANTS:
@@ -272,15 +282,14 @@ def target_allocation(*, parent: Unit, year: int) -> TargetAllocation:
             .annotate(total=Sum("value"))
         )
         for s in sums:
-            row = rows[s["unit__parent_id"]]
+            child_id = s["unit__parent_id"]
+            assert child_id is not None  # filtered on parent_id__in
+            row = rows[child_id]
             if s["kind"] == TargetKind.PARTICIPANTS:
                 row.children_participants = s["total"]
             else:
                 row.children_new = s["total"]
     parent_row = rows[parent.pk]
-    parent_row.unit = parent
-    for child in children:
-        rows[child.pk].unit = child
     return TargetAllocation(
         parent=parent, year=year, parent_row=parent_row, rows=[rows[c.pk] for c in children]
     )

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -44,7 +45,10 @@ from targets.models import (
     Target,
     TargetKind,
 )
-from targets.selectors import WindowState, month_window, open_reopening
+from targets.selectors import WindowState, month_window, open_reopening, province_id_of
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Warning thresholds against last month's participants (see count_warnings).
 FALL_WARNING_RATIO = 0.20
@@ -131,8 +135,15 @@ def warnings_token(warnings: Iterable[CountWarning]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+class LastMonth(Protocol):
+    """What count_warnings reads of last month's row: a MonthlyCount, or the import's stand-in."""
+
+    @property
+    def participants(self) -> int: ...
+
+
 def count_warnings(
-    *, commune_id: int, participants: int, new_participants: int, previous: MonthlyCount | None
+    *, commune_id: int, participants: int, new_participants: int, previous: LastMonth | None
 ) -> list[CountWarning]:
     """Figures that are possible but suspicious; the user confirms them before saving.
 
@@ -237,7 +248,7 @@ def _insert_history(logs: list[ChangeLog]) -> None:
 
 def counts_save(
     *,
-    user,
+    user: User,
     year: int,
     month: int,
     entries: list[CountEntry],
@@ -272,7 +283,7 @@ def counts_save(
     with transaction.atomic():
         communes = _lock_communes(seen)
         _check_communes(user, seen, communes, result)
-        _check_month_open({c.province_id for c in communes.values()}, year, month, result)
+        _check_month_open({province_id_of(c) for c in communes.values()}, year, month, result)
         if result.errors or result.general_errors:
             return result
 
@@ -312,7 +323,7 @@ def counts_save(
         for row in plan.rows:
             result.versions[row.commune_id] = row.version
         result.created, result.updated = len(plan.to_create), len(plan.to_update)
-        for province_id in sorted({communes[r.commune_id].province_id for r in plan.rows}):
+        for province_id in sorted({province_id_of(communes[r.commune_id]) for r in plan.rows}):
             request_recompute(province_id=province_id, year=year)
         result.status = SaveStatus.SAVED
         return result
@@ -330,7 +341,7 @@ def _read_count_entries(
             result.add_error(entry.commune_id, ROW_ERRORS, _("Xã bị nhập hai lần."))
             continue
         seen.add(entry.commune_id)
-        values = {}
+        values: dict[str, int | None] = {}
         for name in COUNT_FIELDS:
             try:
                 values[name] = parse_count(getattr(entry, name))
@@ -339,7 +350,9 @@ def _read_count_entries(
         if "participants" in values and values["participants"] is None:
             result.add_error(entry.commune_id, "participants", _("Chưa nhập số người tham gia."))
         if entry.commune_id not in result.errors:
-            parsed[entry.commune_id] = (values["participants"], values["new_participants"] or 0)
+            participants = values["participants"]
+            assert participants is not None  # a missing or unreadable one is an error above
+            parsed[entry.commune_id] = (participants, values["new_participants"] or 0)
     return parsed, seen
 
 
@@ -355,7 +368,7 @@ def _lock_communes(commune_ids: set[int]) -> dict[int, Unit]:
 
 
 def _check_communes(
-    user, commune_ids: set[int], communes: dict[int, Unit], result: SaveResult
+    user: User, commune_ids: set[int], communes: dict[int, Unit], result: SaveResult
 ) -> None:
     for commune_id in commune_ids:
         commune = communes.get(commune_id)
@@ -427,7 +440,7 @@ class _CountPlan:
 
     year: int
     month: int
-    user: object
+    user: User
     source: str
     to_create: list[MonthlyCount] = field(default_factory=list)
     to_update: list[MonthlyCount] = field(default_factory=list)
@@ -450,7 +463,7 @@ class _CountPlan:
                     updated_by=self.user,
                 )
             )
-            old = {"participants": None, "new_participants": None}
+            old: dict[str, int | None] = {"participants": None, "new_participants": None}
         else:
             old = {"participants": row.participants, "new_participants": row.new_participants}
             row.participants, row.new_participants = participants, new
@@ -537,7 +550,7 @@ TARGET_KINDS = (
 
 
 def targets_save(
-    *, user, year: int, entries: list[TargetEntry], source: str = "form"
+    *, user: User, year: int, entries: list[TargetEntry], source: str = "form"
 ) -> TargetSaveResult:
     """Set the targets of many units for one year, all or nothing, with the audit.
 
@@ -563,7 +576,7 @@ def targets_save(
         plan = _TargetPlan(year=year, user=user, source=source, now=clock.now())
         for unit_id, values in parsed.items():
             if plan.add(unit_id, values, existing):
-                plan.touched_provinces.add(units[unit_id].province_id)
+                plan.touched_provinces.add(province_id_of(units[unit_id]))
         plan.write()
         for province_id in sorted(plan.touched_provinces):
             request_recompute(province_id=province_id, year=year)
@@ -572,14 +585,16 @@ def targets_save(
         return result
 
 
-def _read_target_entries(entries: list[TargetEntry], result: TargetSaveResult) -> dict[int, dict]:
+def _read_target_entries(
+    entries: list[TargetEntry], result: TargetSaveResult
+) -> dict[int, dict[str, int | None]]:
     """Each unit's values read by parse_count / parse_month_number; errors go to `result`."""
-    parsed: dict[int, dict] = {}
+    parsed: dict[int, dict[str, int | None]] = {}
     for entry in entries:
         if entry.unit_id in parsed:
             result.add_error(entry.unit_id, ROW_ERRORS, _("Đơn vị bị nhập hai lần."))
             continue
-        values = {}
+        values: dict[str, int | None] = {}
         for name in ("participants", "new_participants"):
             try:
                 values[name] = parse_count(getattr(entry, name))
@@ -595,7 +610,9 @@ def _read_target_entries(entries: list[TargetEntry], result: TargetSaveResult) -
     return parsed
 
 
-def _lock_target_units(user, unit_ids, result: TargetSaveResult) -> dict[int, Unit]:
+def _lock_target_units(
+    user: User, unit_ids: Collection[int], result: TargetSaveResult
+) -> dict[int, Unit]:
     """The units, locked for the save; each one the user may not set is an error."""
     units = {u.pk: u for u in Unit.objects.select_for_update(no_key=True).filter(pk__in=unit_ids)}
     for unit_id in unit_ids:
@@ -612,7 +629,7 @@ class _TargetPlan:
     """The targets one save creates, updates and removes for a year, and their audit rows."""
 
     year: int
-    user: object
+    user: User
     source: str
     now: dt.datetime
     to_create: list[Target] = field(default_factory=list)
@@ -621,7 +638,9 @@ class _TargetPlan:
     logs: list[ChangeLog] = field(default_factory=list)
     touched_provinces: set[int] = field(default_factory=set)
 
-    def log(self, unit_id: int, change_field, old, new) -> None:
+    def log(
+        self, unit_id: int, change_field: ChangeField, old: int | None, new: int | None
+    ) -> None:
         self.logs.append(
             ChangeLog(
                 unit_id=unit_id,
@@ -635,7 +654,12 @@ class _TargetPlan:
             )
         )
 
-    def add(self, unit_id: int, values: dict, existing: dict) -> bool:
+    def add(
+        self,
+        unit_id: int,
+        values: Mapping[str, int | None],
+        existing: Mapping[tuple[int, str], Target],
+    ) -> bool:
         """Plan one unit's targets against the stored ones; True when anything changes."""
         deadline = values["deadline_month"]
         deadline_logged = touched = False
@@ -695,7 +719,7 @@ class _TargetPlan:
 
 
 def month_reopen(
-    *, user, province: Unit, year: int, month: int, days: int, reason: str
+    *, user: User, province: Unit, year: int, month: int, days: int, reason: str
 ) -> MonthReopening:
     """Reopen a closed month of a province for `days` days, recording who, when and why.
 

@@ -7,10 +7,12 @@ page is read-only and a POST is 403.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +30,7 @@ from provinces.access import (
     role_of,
     scope_unit,
 )
-from provinces.models import Level, Role
+from provinces.models import Level, Role, Unit
 from targets import selectors, services
 from targets.forms import (
     MonthReopenForm,
@@ -38,9 +40,18 @@ from targets.forms import (
     target_grid_entries,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a view behind @login_required: its user is signed in."""
+
+    user: User
+
 
 @login_required
-def entry_home(request):
+def entry_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send each role to the entry page it uses."""
     unit = scope_unit(request.user)
     role = role_of(request.user)
@@ -53,7 +64,7 @@ def entry_home(request):
     raise PermissionDenied
 
 
-def _month_url(district, year: int, month: int) -> str:
+def _month_url(district: Unit, year: int, month: int) -> str:
     return (
         reverse("targets:counts", kwargs={"code": district.url_code}) + f"?thang={year}-{month:02d}"
     )
@@ -72,15 +83,18 @@ def _as_int(text: str) -> int | None:
         return None
 
 
-def _grid_month(request, district):
+def _grid_month(
+    request: HttpRequest, district: Unit
+) -> tuple[int, int, selectors.MonthWindow, list[selectors.MonthWindow]]:
     """The month the grid shows, its window and the months offered: the one asked for in
     `?thang=`, else the default; a month not yet reportable shows the default, saying why."""
-    windows = selectors.entry_months(province_id=district.province_id)
+    province_id = selectors.province_id_of(district)
+    windows = selectors.entry_months(province_id=province_id)
     picked = parse_month_param(request.GET.get("thang") or request.POST.get("thang"))
     year, month = picked or selectors.default_entry_month(windows)
     window = next(
         (w for w in windows if (w.year, w.month) == (year, month)), None
-    ) or selectors.month_window(province_id=district.province_id, year=year, month=month)
+    ) or selectors.month_window(province_id=province_id, year=year, month=month)
     if window.state == selectors.WindowState.NOT_YET:
         asked = window
         year, month = selectors.default_entry_month(windows)
@@ -101,7 +115,9 @@ def _grid_month(request, district):
     return year, month, window, windows
 
 
-def _saved_message(request, result, year: int, month: int) -> None:
+def _saved_message(
+    request: HttpRequest, result: services.SaveResult, year: int, month: int
+) -> None:
     changed = result.created + result.updated
     if changed:
         messages.success(
@@ -113,12 +129,19 @@ def _saved_message(request, result, year: int, month: int) -> None:
         messages.info(request, _("Không có thay đổi nào để lưu."))
 
 
-def _grid_rows(grid, result, typed, versions, loaded) -> tuple[list[dict], dict]:
+def _grid_rows(
+    grid: selectors.CountGrid,
+    result: services.SaveResult | None,
+    typed: dict[int, tuple[str, str]],
+    versions: dict[int, int],
+    loaded: dict[int, str],
+) -> tuple[list[dict[str, Any]], dict[str, int | None]]:
     """Each commune's cells as typed (or stored), its errors, warnings and conflict, and the
     totals of what is typed."""
     rows = []
-    totals = {"p": 0, "n": 0, "change": None}
-    warnings_by_commune: dict[int, list] = {}
+    total_p = total_n = 0
+    total_change: int | None = None
+    warnings_by_commune: dict[int, list[services.CountWarning]] = {}
     if result is not None:
         for w in result.warnings:
             warnings_by_commune.setdefault(w.commune_id, []).append(w)
@@ -134,12 +157,12 @@ def _grid_rows(grid, result, typed, versions, loaded) -> tuple[list[dict], dict]
         )
         errors = result.errors.get(cid, {}) if result else {}
         p_int, n_int = _as_int(p_raw), _as_int(n_raw)
-        totals["p"] += p_int or 0
-        totals["n"] += n_int or 0
+        total_p += p_int or 0
+        total_n += n_int or 0
         change = None
         if p_int is not None and row.prev_participants is not None:
             change = p_int - row.prev_participants
-            totals["change"] = (totals["change"] or 0) + change
+            total_change = (total_change or 0) + change
         warnings = warnings_by_commune.get(cid, [])
         rows.append(
             {
@@ -159,11 +182,11 @@ def _grid_rows(grid, result, typed, versions, loaded) -> tuple[list[dict], dict]
                 "conflict": conflicts.get(cid),
             }
         )
-    return rows, totals
+    return rows, {"p": total_p, "n": total_n, "change": total_change}
 
 
 @login_required
-def count_grid(request, code):
+def count_grid(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """The monthly entry grid of one district: every commune, last month beside, totals."""
     district = get_visible_unit_or_404(request.user, code)
     if district.level != Level.DISTRICT:
@@ -175,7 +198,7 @@ def count_grid(request, code):
     year, month, window, windows = _grid_month(request, district)
     grid = selectors.count_grid(district=district, year=year, month=month)
 
-    result = None
+    result: services.SaveResult | None = None
     typed: dict[int, tuple[str, str]] = {}
     versions: dict[int, int] = {}
     loaded: dict[int, str] = {}
@@ -226,14 +249,16 @@ def count_grid(request, code):
 
 
 @login_required
-def target_grid(request, code):
+def target_grid(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Targets of a province's districts (or a district's communes) against the parent's target."""
     parent = get_visible_unit_or_404(request.user, code)
     if parent.level not in (Level.PROVINCE, Level.DISTRICT):
         raise Http404("Not a province or district")
     year = parse_year_param(request.GET.get("nam") or request.POST.get("nam"), default=0)
     year = (
-        year or selectors.latest_target_year(province_id=parent.province_id) or clock.today().year
+        year
+        or selectors.latest_target_year(province_id=selectors.province_id_of(parent))
+        or clock.today().year
     )
 
     allocation = selectors.target_allocation(parent=parent, year=year)
@@ -245,7 +270,8 @@ def target_grid(request, code):
     if request.method == "POST" and not editable_ids:
         raise PermissionDenied
 
-    result, typed = None, {}
+    result: services.TargetSaveResult | None = None
+    typed: dict[int, tuple[str, str, str]] = {}
     if request.method == "POST":
         entries, typed = target_grid_entries(request.POST, editable_ids)
         result = services.targets_save(user=request.user, year=year, entries=entries)
@@ -259,7 +285,7 @@ def target_grid(request, code):
                 reverse("targets:targets", kwargs={"code": parent.url_code}) + f"?nam={year}"
             )
 
-    def present(row, editable):
+    def present(row: selectors.AllocationRow, editable: bool) -> dict[str, Any]:
         uid = row.unit.pk
         errors = result.errors.get(uid, {}) if result else {}
         t, tn, dl = typed.get(
@@ -304,7 +330,7 @@ def target_grid(request, code):
 
 
 @login_required
-def month_reopen(request, code):
+def month_reopen(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """A provincial officer reopens a closed month of the province, saying why."""
     province = get_visible_unit_or_404(request.user, code)
     if province.level != Level.PROVINCE or not can_reopen_month(request.user, province):
@@ -343,7 +369,7 @@ def month_reopen(request, code):
 
 
 @login_required
-def change_history(request, code):
+def change_history(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """The audit history of one unit: every change of a count or target, who, when, old, new."""
     unit = get_visible_unit_or_404(request.user, code)
     changes = selectors.unit_changes(unit=unit, limit=200)

@@ -1,14 +1,15 @@
 """What the import and export commands share: who acts, and how a checked file is reported."""
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import CommandError
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand, CommandError
 
 from targets.imports import Preview
 
 SHOWN_PROBLEMS = 50
 
 
-def acting_user(username: str):
+def acting_user(username: str) -> User:
     """Imports are written in someone's name (the audit says who); access is checked for them."""
     try:
         return get_user_model().objects.select_related("profile").get(username=username)
@@ -16,7 +17,7 @@ def acting_user(username: str):
         raise CommandError(f"No user {username!r}.") from None
 
 
-def report(command, preview: Preview) -> None:
+def report(command: BaseCommand, preview: Preview) -> None:
     summary = preview.summary
     command.stdout.write(
         f"{len(preview.rows)} rows: {summary['ok']} fine, {summary['warning']} with warnings, "

@@ -4,7 +4,9 @@ The file has the columns the import reads, so it can be edited and imported back
 """
 
 import sys
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
@@ -18,7 +20,7 @@ from targets import exports
 class Command(BaseCommand):
     help = "Export counts or targets of a unit (vn, p24, d218, ...) for a range of years."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("unit", help='url_code of the unit: "vn", "p24", "d218", ...')
         parser.add_argument("--from-year", type=int, required=True)
         parser.add_argument("--to-year", type=int)
@@ -26,7 +28,17 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
         parser.add_argument("-o", "--output", type=Path, help="File to write (default: stdout).")
 
-    def handle(self, *args, unit, from_year, to_year, targets, format, output, **options):
+    def handle(
+        self,
+        *args: Any,
+        unit: str,
+        from_year: int,
+        to_year: int | None,
+        targets: bool,
+        format: str,
+        output: Path | None,
+        **options: Any,
+    ) -> None:
         translation.activate("vi")
         try:
             scope = unit_by_url_code(unit)

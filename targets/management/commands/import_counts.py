@@ -7,7 +7,9 @@ officers may do.
 """
 
 import time
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
@@ -19,7 +21,7 @@ from targets.management.commands._io import acting_user, report
 class Command(BaseCommand):
     help = "Import monthly counts from a CSV or .xlsx file, all or nothing."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--user", required=True, help="Who imports (access and audit).")
         parser.add_argument(
@@ -29,13 +31,21 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="Check only; write nothing.")
 
-    def handle(self, *args, file, user, reopen_closed, dry_run, **options):
+    def handle(
+        self,
+        *args: Any,
+        file: Path,
+        user: str,
+        reopen_closed: bool,
+        dry_run: bool,
+        **options: Any,
+    ) -> None:
         translation.activate("vi")
-        user = acting_user(user)
+        acting = acting_user(user)
         started = time.perf_counter()
         try:
             preview = preview_counts(
-                file.read_bytes(), file.name, user=user, reopen_closed=reopen_closed
+                file.read_bytes(), file.name, user=acting, reopen_closed=reopen_closed
             )
         except (ImportFileError, OSError) as exc:
             raise CommandError(str(exc)) from None
@@ -48,7 +58,7 @@ class Command(BaseCommand):
             return
         started = time.perf_counter()
         try:
-            result = commit_counts(preview, user=user, reopen_closed=reopen_closed)
+            result = commit_counts(preview, user=acting, reopen_closed=reopen_closed)
         except ImportRefused as exc:
             raise CommandError("Nothing was written: " + "; ".join(exc.messages)) from None
         self.stdout.write(

@@ -1,4 +1,7 @@
 import time
+from argparse import ArgumentParser
+from collections.abc import Callable
+from typing import Any
 
 from django.core.management.base import BaseCommand
 
@@ -8,14 +11,14 @@ from targets.demo import DEMO_PASSWORD, demo_loaded, load_demo
 class Command(BaseCommand):
     help = "Load the seeded demo (Bắc Giang 2023 and a few provinces) and the demo users."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Do nothing when the demo users exist already (keeps data entered since).",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         if options["if_empty"] and demo_loaded():
             self.stdout.write("demo already loaded; kept as it is")
@@ -31,7 +34,7 @@ class Command(BaseCommand):
         self.stdout.write(f"done in {time.perf_counter() - started:.1f} s")
 
 
-def _recompute_function():
+def _recompute_function() -> Callable[[], list[int]] | None:
     """The progress engine's full recompute, once it exists."""
     try:
         from progress.services import recompute_all

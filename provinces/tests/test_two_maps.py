@@ -235,8 +235,9 @@ def trend_of(page: str) -> dict:
     import re
 
     # the figure's JSON travels as a string in a json_script block
-    block = re.search(r'id="trend-data"[^>]*>(.*?)</script>', page, re.S).group(1)
-    return json.loads(json.loads(block))
+    block = re.search(r'id="trend-data"[^>]*>(.*?)</script>', page, re.S)
+    assert block, "the page has no trend chart"
+    return json.loads(json.loads(block.group(1)))
 
 
 def test_pages_say_when_their_comparisons_are_carried_across_the_reform(client, reform_year):

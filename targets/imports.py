@@ -16,18 +16,19 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import transaction
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bhxh_dashboard import clock
-from bhxh_dashboard.months import previous_month
+from bhxh_dashboard.months import cutoff_date, previous_month
 from bhxh_dashboard.parsing import ParseError, parse_count, parse_month_number, parse_year
 from provinces import access
-from provinces.models import Level, Unit
+from provinces.models import Level, Succession, Unit
 from provinces.search import search_key
 from targets.models import MonthlyCount, MonthReopening, Target, TargetKind
 from targets.selectors import WindowState, month_window, province_id_of
@@ -409,6 +410,75 @@ def _check_unit(
         )
 
 
+def _units_by_code(units: QuerySet[Unit]) -> dict[tuple[int, str], list[Unit]]:
+    """(level, code) -> the units of either map with that code, with their successors (for the
+    message about an old code), in two queries."""
+    successors = Prefetch(
+        "successions",
+        queryset=Succession.objects.select_related("successor").order_by(
+            "-is_default", "successor__code"
+        ),
+    )
+    found: dict[tuple[int, str], list[Unit]] = {}
+    for unit in units.prefetch_related(successors):
+        found.setdefault((unit.level, unit.code), []).append(unit)
+    return found
+
+
+def _in_force_in_year(units: list[Unit], year: int) -> Unit | None:
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    return next(
+        (
+            u
+            for u in units
+            if (u.valid_from is None or u.valid_from <= last)
+            and (u.valid_until is None or first <= u.valid_until)
+        ),
+        None,
+    )
+
+
+def _unit_in_force(
+    row: Row, same_code: list[Unit], day: date, fallback: Unit | None = None
+) -> Unit | None:
+    """The unit with this code in force on `day`; else one clear error naming what to use."""
+    unit = next((u for u in same_code if u.in_force_on(day)), fallback)
+    if unit is None and same_code:
+        row.errors.append(not_in_force_message(same_code[0], day))
+    return unit
+
+
+def not_in_force_message(unit: Unit, day: date) -> str:
+    """Why a code cannot be used for a period, and what to use instead (its successors)."""
+    params = {"unit": unit.full_name, "code": unit.code}
+    if unit.valid_until is not None and unit.valid_until < day:
+        successors = [s.successor for s in unit.successions.all()]
+        params["day"] = (unit.valid_until + timedelta(days=1)).strftime("%d/%m/%Y")
+        if not successors and unit.level == Level.DISTRICT:
+            return (
+                _("%(unit)s (mã %(code)s) không còn từ %(day)s: từ đó không còn cấp huyện.")
+                % params
+            )
+        if not successors:
+            return _("%(unit)s (mã %(code)s) không còn từ %(day)s.") % params
+        params["successors"] = ", ".join(
+            _("%(unit)s (mã %(code)s)") % {"unit": s.full_name, "code": s.code} for s in successors
+        )
+        return (
+            _(
+                "%(unit)s (mã %(code)s) không còn từ %(day)s, nay thuộc %(successors)s. "
+                "Hãy dùng mã mới."
+            )
+            % params
+        )
+    assert unit.valid_from is not None
+    params["day"] = unit.valid_from.strftime("%d/%m/%Y")
+    return (
+        _("%(unit)s (mã %(code)s) chỉ có từ %(day)s; số liệu trước đó dùng mã của địa giới cũ.")
+        % params
+    )
+
+
 def _out_of_scope(row: Row) -> None:
     row.errors.append(
         _("%(unit)s (mã %(code)s) ngoài phạm vi bạn được nhập.")
@@ -453,24 +523,36 @@ def preview_counts(
                 _("Mã xã “%(code)s” không hợp lệ.") % {"code": row.cells.get("code", "")}
             )
         codes[row.line] = code
-    units = {
-        u.code: u for u in Unit.objects.communes().filter(code__in={c for c in codes.values() if c})
-    }
-    enterable = _enterable_districts(user, units.values())
+    # Codes repeat between the two maps: a line's commune is the one in force at its month's
+    # cut-off (both maps' communes with these codes come in one query).
+    units = _units_by_code(
+        Unit.objects.communes().filter(code__in={c for c in codes.values() if c})
+    )
+    enterable = _enterable_districts(user, [u for same in units.values() for u in same])
 
     seen: dict[tuple, int] = {}
     for row in rows:
         if row.empty:
             continue
-        if code := codes.get(row.line):
-            _check_unit(
-                row,
-                units.get(code),
-                row.cells.get("code", ""),
-                lambda u: u.district_id in enterable,
-                user,
-            )
         _read_period(row, with_month=True)
+        if code := codes.get(row.line):
+            same_code = units.get((Level.COMMUNE, code), [])
+            cutoff = cutoff_date(row.year, row.month) if row.year and row.month else None
+            unit = (
+                _unit_in_force(row, same_code, cutoff)
+                # a month to come is refused for that reason (the month window's check), and
+                # one without a period for its own
+                if cutoff and cutoff <= clock.today()
+                else next(iter(same_code), None)
+            )
+            if unit is not None or not same_code:
+                _check_unit(
+                    row,
+                    unit,
+                    row.cells.get("code", ""),
+                    lambda u: u.district_id in enterable,
+                    user,
+                )
         participants = _read_int(row, "participants", LABEL_PARTICIPANTS)
         new = _read_int(row, "new_participants", LABEL_NEW)
         if participants is None and not row.errors:
@@ -714,28 +796,40 @@ def preview_targets(data: bytes, filename: str, *, user: User) -> Preview:
             )
             continue
         wanted[row.line] = (level, code)
-    units = {}
+    units: dict[tuple[int, str], list[Unit]] = {}
     if wanted:
-        from django.db.models import Q
-
         query = Q()
         for level in {lv for lv, _c in wanted.values()}:
             query |= Q(level=level, code__in={c for lv, c in wanted.values() if lv == level})
-        units = {(u.level, u.code): u for u in Unit.objects.filter(query)}
+        units = _units_by_code(Unit.objects.filter(query))
 
     seen: dict[tuple, int] = {}
     for row in rows:
         if row.empty:
             continue
-        if row.line in wanted:
-            _check_unit(
-                row,
-                units.get(wanted[row.line]),
-                row.cells.get("code", ""),
-                lambda u: access.can_set_targets(user, u),
-                user,
-            )
         _read_period(row, with_month=False)
+        if row.line in wanted:
+            # A year's targets are set on the map in force at its end (2025: today's map; an old
+            # unit with a code today's map does not reuse still resolves to it for 2025).
+            same_code = units.get(wanted[row.line], [])
+            unit = (
+                _unit_in_force(
+                    row,
+                    same_code,
+                    cutoff_date(row.year, 12),
+                    fallback=_in_force_in_year(same_code, row.year),
+                )
+                if row.year
+                else next(iter(same_code), None)
+            )
+            if unit is not None or not same_code:
+                _check_unit(
+                    row,
+                    unit,
+                    row.cells.get("code", ""),
+                    lambda u: access.can_set_targets(user, u),
+                    user,
+                )
         row.values = {
             "participants": _read_int(row, "participants", LABEL_TARGET),
             "new_participants": _read_int(row, "new_participants", LABEL_TARGET_NEW),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 from provinces.models import NEW_MAP_FROM, OLD_MAP_UNTIL, Level, Share, Succession, Unit
 
 
-def vn_date(day) -> str:
+def vn_date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")  # 30/06/2025, in either language
 
 
@@ -48,7 +50,7 @@ def period_map_label(year: int, month: int) -> str:
     return _("Địa giới hành chính từ %(day)s") % {"day": vn_date(NEW_MAP_FROM)}
 
 
-def lineage(unit: Unit, *, can_view) -> Lineage:
+def lineage(unit: Unit, *, can_view: Callable[[Unit], bool]) -> Lineage:
     """The unit's predecessors (today's units) or successors (old units), two queries at most.
 
     An old district took no part in the crosswalk itself (only its communes did, and the island

@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.http import (
     Http404,
     HttpRequest,
@@ -21,16 +20,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_POST
 
+from bhxh_dashboard.http import SignedInRequest
 from provinces.access import can_download_reports, get_visible_unit_or_404
 from provinces.models import Level, Unit
 from reports import pdf
 from reports.models import PdfStatus, SummaryPdf
-
-
-class SignedInRequest(HttpRequest):
-    """The request of a login_required view: its user is signed in."""
-
-    user: User
 
 
 class PeriodForm(forms.Form):

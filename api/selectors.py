@@ -1,5 +1,6 @@
 """Reads for the API: a unit's progress rows, those of the units below it, a user's token."""
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from rest_framework.authtoken.models import Token
 
@@ -30,6 +31,6 @@ def children_progress(*, unit: Unit, year: int, month: int, level: int) -> Query
     return rows.select_related("unit").order_by("unit__code")
 
 
-def token_of(*, user) -> Token | None:
+def token_of(*, user: User) -> Token | None:
     """The user's API token, if they have one."""
     return Token.objects.filter(user=user).first()

@@ -1,5 +1,7 @@
 """What the API returns: units and their precomputed progress figures (DOMAIN.md defines each)."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from bhxh_dashboard.parsing import (
@@ -22,9 +24,12 @@ class UnitSerializer(serializers.ModelSerializer):
         help_text='"vn"; "p24", "d218", "c07210" on the map until 30/06/2025; "t24", "x07210" on '
         "today's map (from 01/07/2025).",
     )
-    parent = serializers.SerializerMethodField()
+    # A serializer is a Field, whose `parent` attribute is the serializer it is bound to; the
+    # metaclass moves this declared field of the same name into _declared_fields.
+    parent = serializers.SerializerMethodField()  # type: ignore[assignment]
     predecessors = serializers.SerializerMethodField()
     successors = serializers.SerializerMethodField()
+    _cached: tuple[int, Lineage]  # the last unit's pk and lineage, set by _lineage
 
     class Meta:
         model = Unit
@@ -61,7 +66,7 @@ class UnitSerializer(serializers.ModelSerializer):
         return self._cached[1]
 
 
-def _pct(**kwargs):
+def _pct(**kwargs: Any) -> serializers.DecimalField:
     # Numbers, not strings: API clients want 84.65, not "84.65".
     return serializers.DecimalField(
         max_digits=9, decimal_places=2, coerce_to_string=False, read_only=True, **kwargs
@@ -91,7 +96,7 @@ class _ParsedIntegerField(serializers.IntegerField):
 
     parse = staticmethod(parse_count)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: object) -> int:
         try:
             value = self.parse(data)
         except ParseError as exc:
@@ -104,14 +109,14 @@ class _ParsedIntegerField(serializers.IntegerField):
 class YearField(_ParsedIntegerField):
     parse = staticmethod(parse_year)
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(min_value=FIRST_YEAR, max_value=LAST_YEAR, **kwargs)
 
 
 class MonthField(_ParsedIntegerField):
     parse = staticmethod(parse_month_number)
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(min_value=1, max_value=12, **kwargs)
 
 

@@ -5,11 +5,17 @@ outside the user's scope is 404, as on the dashboard. Authenticated by a per-use
 (`Authorization: Token <key>`, from the token page or `manage.py api_token`) or the session.
 """
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import render
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.authtoken.models import Token
 from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,6 +27,8 @@ from api.serializers import (
     ProgressSerializer,
     UnitSerializer,
 )
+from bhxh_dashboard.http import SignedInRequest
+from progress.models import Progress
 from provinces.access import get_visible_unit_or_404, scope_unit
 
 CODE_PARAMETER = OpenApiParameter(
@@ -50,7 +58,7 @@ class UnitDetail(APIView):
         parameters=[CODE_PARAMETER],
         responses={200: UnitSerializer, **ERRORS},
     )
-    def get(self, request, code):
+    def get(self, request: Request, code: str) -> Response:
         """One administrative unit."""
         unit = get_visible_unit_or_404(request.user, code)
         return Response(UnitSerializer(unit).data)
@@ -62,7 +70,7 @@ class UnitProgress(APIView):
         parameters=[CODE_PARAMETER, ProgressQuerySerializer],
         responses={200: ProgressSerializer(many=True), **BAD_QUERY, **ERRORS},
     )
-    def get(self, request, code):
+    def get(self, request: Request, code: str) -> Response:
         """The unit's figures for each month of the year (or one month), oldest first."""
         unit = get_visible_unit_or_404(request.user, code)
         query = ProgressQuerySerializer(data=request.query_params)
@@ -85,10 +93,10 @@ class UnitChildren(ListAPIView):
         parameters=[CODE_PARAMETER, ChildrenQuerySerializer],
         responses={200: ProgressSerializer(many=True), **BAD_QUERY, **ERRORS},
     )
-    def get(self, request, *args, **kwargs):
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Progress]:
         unit = get_visible_unit_or_404(self.request.user, self.kwargs["code"])
         query = ChildrenQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
@@ -102,10 +110,11 @@ class UnitChildren(ListAPIView):
 
 
 @login_required
-def token_page(request):
+def token_page(request: SignedInRequest) -> HttpResponse:
     """Show the signed-in user's API token; create or replace it on POST."""
     if scope_unit(request.user) is None:
         raise PermissionDenied
+    token: Token | None
     if request.method == "POST":
         token = services.token_replace(user=request.user)
     else:

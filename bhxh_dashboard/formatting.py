@@ -3,14 +3,23 @@ active language writes them (52.139 / 84,65% / 05/2023 in Vietnamese, 52,139 / 8
 and people by name. Templates use the `figures` tags (reports/templatetags); Python calls these
 functions directly."""
 
+from __future__ import annotations
+
 from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
 from django.utils import formats, translation
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 DASH = "–"
 
+# A figure as the apps hold it: a count, a percentage or a ratio; None when it is not known.
+Figure = int | float | Decimal | None
 
-def number(value, decimals: int = 0) -> str:
+
+def number(value: Figure, decimals: int = 0) -> str:
     if value is None:
         return DASH
     if decimals:
@@ -18,11 +27,12 @@ def number(value, decimals: int = 0) -> str:
     return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
-def signed(value, decimals: int = 0) -> str:
+def signed(value: Figure, decimals: int = 0) -> str:
     """+4.934 / −1.225 / 0: the sign a reader needs on a change."""
     if value is None:
         return DASH
-    text = number(abs(value), decimals)
+    # mypy types abs() of a union as object; it keeps the type of each member.
+    text = number(cast(Figure, abs(value)), decimals)
     if value > 0:
         return "+" + text
     if value < 0:
@@ -30,7 +40,7 @@ def signed(value, decimals: int = 0) -> str:
     return text
 
 
-def percent(value, decimals: int = 2) -> str:
+def percent(value: Figure, decimals: int = 2) -> str:
     if value is None:
         return DASH
     return number(value, decimals) + "%"
@@ -45,7 +55,7 @@ def plotly_separators() -> str:
     return ",." if translation.get_language() == "vi" else ".,"
 
 
-def user_label(user) -> str:
+def user_label(user: User | None) -> str:
     """A person as pages and PDFs name them: full name, else username; "" for nobody."""
     if user is None:
         return ""

@@ -57,7 +57,7 @@ def _digits(text: str) -> int | None:
     return int(digits) if len(digits) <= 18 else MAX_COUNT + 1
 
 
-def parse_count(value) -> int | None:
+def parse_count(value: object) -> int | None:
     """A whole number from 0 to MAX_COUNT, or None for a blank; raises ParseError."""
     if value is None:
         return None
@@ -87,7 +87,7 @@ def parse_count(value) -> int | None:
     return result
 
 
-def _in_range(value, first: int, last: int) -> int | None:
+def _in_range(value: object, first: int, last: int) -> int | None:
     result = parse_count(value)
     if result is not None and not first <= result <= last:
         raise ParseError(
@@ -97,12 +97,12 @@ def _in_range(value, first: int, last: int) -> int | None:
     return result
 
 
-def parse_year(value) -> int | None:
+def parse_year(value: object) -> int | None:
     """A year from FIRST_YEAR to LAST_YEAR, written as a count; None for a blank."""
     return _in_range(value, FIRST_YEAR, LAST_YEAR)
 
 
-def parse_month_number(value) -> int | None:
+def parse_month_number(value: object) -> int | None:
     """A month from 1 to 12, written as a count; None for a blank."""
     return _in_range(value, 1, 12)
 
@@ -115,7 +115,9 @@ def parse_month(text: str | None) -> tuple[int, int] | None:
     match = _MONTH.fullmatch(text)
     try:
         if match:
-            return parse_year(match[1]), parse_month_number(match[2])
+            year, month = parse_year(match[1]), parse_month_number(match[2])
+            if year is not None and month is not None:  # four and two digits: never blank
+                return year, month
     except ParseError:
         pass
     raise ParseError(_("Tháng không hợp lệ."))

@@ -66,6 +66,10 @@ class Progress(models.Model):
 
     computed_at = models.DateTimeField()
 
+    # Not a column: reports.pdf.summary_data sets it on a summary's laggards (what the unit gained
+    # a month on average since January, beside the pace it needs).
+    pace_so_far: int | None
+
     class Meta:
         verbose_name = _("tiến độ")
         verbose_name_plural = _("tiến độ")

@@ -5,6 +5,7 @@ unit's whole subtree. Writes are narrower: district staff enter the counts of th
 communes, provincial officers set targets below their province and reopen its closed months.
 """
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404
 
 from provinces.models import Level, Profile, Role, Unit
@@ -20,7 +21,7 @@ URL_PREFIX_LEVEL = {
 }
 
 
-def _profile(user) -> Profile | None:
+def _profile(user: User | AnonymousUser) -> Profile | None:
     if not user.is_authenticated:
         return None
     try:
@@ -29,14 +30,14 @@ def _profile(user) -> Profile | None:
         return None
 
 
-def role_of(user) -> str | None:
+def role_of(user: User | AnonymousUser) -> str | None:
     if getattr(user, "is_superuser", False):
         return Role.NATIONAL_VIEWER
     profile = _profile(user)
     return profile.role if profile else None
 
 
-def scope_unit(user) -> Unit | None:
+def scope_unit(user: User | AnonymousUser) -> Unit | None:
     """The root of what the user may read, or None for no access at all."""
     if not user.is_authenticated:
         return None
@@ -57,12 +58,12 @@ def is_within(unit: Unit, root: Unit) -> bool:
     return unit.pk == root.pk
 
 
-def can_view(user, unit: Unit) -> bool:
+def can_view(user: User | AnonymousUser, unit: Unit) -> bool:
     root = scope_unit(user)
     return root is not None and is_within(unit, root)
 
 
-def _is_staff_of(user, district_id: int | None) -> bool:
+def _is_staff_of(user: User | AnonymousUser, district_id: int | None) -> bool:
     """District staff of that district, or a superuser."""
     if not user.is_authenticated:
         return False
@@ -76,17 +77,17 @@ def _is_staff_of(user, district_id: int | None) -> bool:
     )
 
 
-def can_enter_counts(user, district: Unit) -> bool:
+def can_enter_counts(user: User | AnonymousUser, district: Unit) -> bool:
     """District staff enter the counts of their own district's communes; superusers may too."""
     return district.level == Level.DISTRICT and _is_staff_of(user, district.pk)
 
 
-def can_enter_commune_counts(user, commune: Unit) -> bool:
+def can_enter_commune_counts(user: User | AnonymousUser, commune: Unit) -> bool:
     """can_enter_counts for one commune, without loading its district (the commune carries it)."""
     return commune.level == Level.COMMUNE and _is_staff_of(user, commune.district_id)
 
 
-def can_set_targets(user, unit: Unit) -> bool:
+def can_set_targets(user: User | AnonymousUser, unit: Unit) -> bool:
     """Provincial officers set the targets of the districts and communes of their province.
 
     The province's own target is assigned from above: superusers set it, on the province's
@@ -105,7 +106,7 @@ def can_set_targets(user, unit: Unit) -> bool:
     )
 
 
-def can_reopen_month(user, province: Unit) -> bool:
+def can_reopen_month(user: User | AnonymousUser, province: Unit) -> bool:
     if province.level != Level.PROVINCE or not user.is_authenticated:
         return False
     if user.is_superuser:
@@ -118,7 +119,7 @@ def can_reopen_month(user, province: Unit) -> bool:
     )
 
 
-def can_download_reports(user, unit: Unit) -> bool:
+def can_download_reports(user: User | AnonymousUser, unit: Unit) -> bool:
     """Managers download summaries of their scope; officers and national viewers may too."""
     return can_view(user, unit)
 
@@ -142,7 +143,7 @@ def unit_by_url_code(url_code: str) -> Unit:
     return Unit.objects.get(level=level, code=code, valid_from__isnull=not new_map)
 
 
-def get_visible_unit_or_404(user, url_code: str) -> Unit:
+def get_visible_unit_or_404(user: User | AnonymousUser, url_code: str) -> Unit:
     """The unit named in a URL, or 404 when it does not exist or is outside the user's scope.
 
     404 rather than 403, so that a URL does not even confirm what exists outside one's scope.

@@ -221,7 +221,8 @@ def load_new_map(province_codes: set[str] | None = None) -> NewMapResult:
             changed = True
         if changed:
             unit.save()
-    to_create, to_update = [], []
+    to_create: list[Unit] = []
+    to_update: list[Unit] = []
     fields = ["name", "full_name", "division_type", "search_key", "parent_id", "province_id"]
     for code, c in new_map.communes.items():
         if c.province_code not in provinces:
@@ -235,21 +236,21 @@ def load_new_map(province_codes: set[str] | None = None) -> NewMapResult:
             "parent_id": province.pk,
             "province_id": province.pk,
         }
-        unit = existing.get((Level.COMMUNE, code))
-        if unit is None:
-            unit = Unit(level=Level.COMMUNE, code=code, valid_from=NEW_MAP_FROM, **wanted)
-            to_create.append(unit)
-            existing[(Level.COMMUNE, code)] = unit
-        elif any(getattr(unit, key) != value for key, value in wanted.items()):
+        commune = existing.get((Level.COMMUNE, code))
+        if commune is None:
+            commune = Unit(level=Level.COMMUNE, code=code, valid_from=NEW_MAP_FROM, **wanted)
+            to_create.append(commune)
+            existing[(Level.COMMUNE, code)] = commune
+        elif any(getattr(commune, key) != value for key, value in wanted.items()):
             for key, value in wanted.items():
-                setattr(unit, key, value)
-            to_update.append(unit)
+                setattr(commune, key, value)
+            to_update.append(commune)
     Unit.objects.bulk_create(to_create, batch_size=2000)
     Unit.objects.bulk_update(to_update, fields, batch_size=2000)
     created[Level.COMMUNE] += len(to_create)
     updated[Level.COMMUNE] += len(to_update)
     successions = _load_successions(existing)
-    total = {
+    total: dict[int, int] = {
         level: Unit.objects.filter(level=level, valid_from__isnull=False).count()
         for level in (Level.PROVINCE, Level.COMMUNE)
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 from provinces.models import NEW_MAP_FROM, OLD_MAP_UNTIL, Level, Share, Succession, Unit
 
 
-def vn_date(day) -> str:
+def vn_date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")  # 30/06/2025, in either language
 
 
@@ -56,7 +58,7 @@ def compares_across(unit: Unit, year: int, month: int) -> bool:
     return unit.valid_from is not None and cutoff_date(year - 1, month) < unit.valid_from
 
 
-def lineage(unit: Unit, *, can_view) -> Lineage:
+def lineage(unit: Unit, *, can_view: Callable[[Unit], bool]) -> Lineage:
     """The unit's predecessors (today's units) or successors (old units), two queries at most.
 
     An old district took no part in the crosswalk itself (only its communes did, and the island

@@ -23,6 +23,8 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+import plotly.graph_objects as go
+from django.contrib.auth.models import User
 from django.contrib.staticfiles import finders
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -39,7 +41,7 @@ from reports.models import PdfStatus, SummaryPdf
 
 logger = logging.getLogger("bhxh.reports.pdf")
 
-LAGGARDS = {Level.NATION: 10, Level.PROVINCE: 5, Level.DISTRICT: 5}
+LAGGARDS: dict[int, int] = {Level.NATION: 10, Level.PROVINCE: 5, Level.DISTRICT: 5}
 CHART_WIDTH = 760  # px; the PDF scales the SVG to the text width (180 mm)
 TREND_HEIGHT = 330
 KALEIDO_START_TIMEOUT = 60  # s; a cold Chromium start takes about 3 s
@@ -82,7 +84,7 @@ class ChartRenderer:
         if not jobs:
             return []
 
-        async def draw_all():
+        async def draw_all() -> list[bytes | str]:
             return await asyncio.gather(
                 *(
                     self._kaleido.calc_fig(fig, opts={"format": "svg", "width": w, "height": h})
@@ -92,6 +94,7 @@ class ChartRenderer:
 
         with self._lock:
             self._start_locked()
+            assert self._loop is not None  # started just above
             future = asyncio.run_coroutine_threadsafe(draw_all(), self._loop)
             try:
                 images = future.result(KALEIDO_RENDER_TIMEOUT + 5)
@@ -106,7 +109,7 @@ class ChartRenderer:
             return
         import kaleido
 
-        async def open_browser():
+        async def open_browser() -> Any:  # a kaleido.Kaleido (kaleido has no type hints)
             # mathjax=False: kaleido would fetch MathJax from a CDN; plotly.js comes from the
             # plotly package, so nothing is downloaded.
             browser = kaleido.Kaleido(n=KALEIDO_TABS, timeout=KALEIDO_RENDER_TIMEOUT, mathjax=False)
@@ -135,6 +138,7 @@ class ChartRenderer:
         if self._kaleido is None:
             return
         loop, thread, browser = self._loop, self._thread, self._kaleido
+        assert loop is not None and thread is not None  # set together with _kaleido
         self._loop = self._thread = self._kaleido = None
         try:
             asyncio.run_coroutine_threadsafe(browser.close(), loop).result(10)
@@ -246,19 +250,20 @@ def summary_data(*, unit: Unit, year: int, month: int) -> Summary:
 
 
 def child_level_label(unit: Unit) -> str:
-    return {
+    labels: dict[int, str] = {
         Level.NATION: _("tỉnh, thành phố"),
         Level.PROVINCE: _("huyện, thị xã, thành phố"),
         Level.DISTRICT: _("xã, phường, thị trấn"),
-    }.get(unit.level, "")
+    }
+    return labels.get(unit.level, "")
 
 
 def summary_charts(summary: Summary) -> list[dict[str, str]]:
     """The trend of the unit and the ranking of its children, as SVG data URIs with titles."""
-    if not summary.has_data:
-        return []
     row = summary.row
-    figures = []
+    if row is None or not summary.has_data:
+        return []
+    figures: list[tuple[str, go.Figure, int]] = []
     title = _("Số người tham gia theo tháng, năm {year}").format(year=summary.year)
     fig = charts.trend_figure(
         summary.trend_rows,
@@ -296,7 +301,10 @@ def summary_charts(summary: Summary) -> list[dict[str, str]]:
 
 @cache
 def _stylesheet_path() -> str:
-    return finders.find("css/pdf.css")
+    path = finders.find("css/pdf.css")
+    if path is None:
+        raise FileNotFoundError("static file css/pdf.css")
+    return path
 
 
 def summary_html(summary: Summary, *, generated_at: datetime, generated_by: str) -> str:
@@ -320,7 +328,7 @@ def summary_html(summary: Summary, *, generated_at: datetime, generated_by: str)
 
 
 @cache
-def _stylesheet():
+def _stylesheet() -> tuple[Any, Any]:
     """pdf.css parsed once per process, with the font configuration it was parsed for."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
@@ -341,7 +349,9 @@ def html_to_pdf(html: str) -> bytes:
         return HTML(string=html, base_url=".").write_pdf(stylesheets=[css], font_config=fonts)
 
 
-def render_summary_pdf(*, unit: Unit, year: int, month: int, language: str, user=None) -> bytes:
+def render_summary_pdf(
+    *, unit: Unit, year: int, month: int, language: str, user: User | None = None
+) -> bytes:
     """The summary PDF of `unit` for a month, in `language`, generated now by `user`."""
     with translation.override(language):
         summary = summary_data(unit=unit, year=year, month=month)
@@ -368,11 +378,11 @@ def summary_pdf_current(*, unit: Unit, year: int, month: int, language: str) -> 
 
 
 def summary_pdf_get_or_build(
-    *, unit: Unit, year: int, month: int, language: str, user
+    *, unit: Unit, year: int, month: int, language: str, user: User
 ) -> SummaryPdf:
     """The cached summary of the current figures, built now if there is none (or it failed)."""
     version = data_state(unit=unit, year=year).version
-    key = {
+    key: dict[str, Any] = {
         "unit": unit,
         "year": year,
         "month": month,
@@ -384,7 +394,7 @@ def summary_pdf_get_or_build(
         return pdf
     started = time.monotonic()
     content = render_summary_pdf(unit=unit, year=year, month=month, language=language, user=user)
-    values = {
+    values: dict[str, Any] = {
         "content": content,
         "status": PdfStatus.READY,
         "error": "",
@@ -413,7 +423,9 @@ def _drop_superseded(pdf: SummaryPdf) -> None:
     ).delete()
 
 
-def summary_pdf_request(*, unit: Unit, year: int, month: int, language: str, user) -> SummaryPdf:
+def summary_pdf_request(
+    *, unit: Unit, year: int, month: int, language: str, user: User
+) -> SummaryPdf:
     """Ask the worker to build the summary of the current figures; returns the (cached) row.
 
     A ready or queued summary is returned as is; a failed one is queued again.
@@ -421,7 +433,7 @@ def summary_pdf_request(*, unit: Unit, year: int, month: int, language: str, use
     from reports.tasks import build_summary_pdf
 
     version = data_state(unit=unit, year=year).version
-    key = {
+    key: dict[str, Any] = {
         "unit": unit,
         "year": year,
         "month": month,
@@ -478,7 +490,7 @@ def warm_up_charts(*, background: bool = True) -> None:
     """Start the chart browser ahead of the first summary (in a thread: a worker is ready at
     once); a failure only means the first summary starts it itself."""
 
-    def start():
+    def start() -> None:
         try:
             renderer.start()
         except Exception:  # noqa: BLE001 - the summary itself will report the error

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_POST
 
+from bhxh_dashboard.http import SignedInRequest
 from provinces.access import can_download_reports, get_visible_unit_or_404
 from provinces.models import Level, Unit
 from reports import pdf
@@ -70,7 +71,7 @@ def _pdf_response(summary: SummaryPdf) -> HttpResponse:
 
 @login_required
 @require_GET
-def summary_pdf(request: HttpRequest, code: str) -> HttpResponse:
+def summary_pdf(request: SignedInRequest, code: str) -> HttpResponse:
     """The summary PDF of the unit for ?year=&month=: built now for a province or a district;
     the national one is served once the worker has built it, else back to the page."""
     unit = _unit_for_pdf(request, code)
@@ -93,7 +94,7 @@ def summary_pdf(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def summary_pdf_request(request: HttpRequest, code: str) -> HttpResponse:
+def summary_pdf_request(request: SignedInRequest, code: str) -> HttpResponse:
     """Queue the build of a summary (the national one); back to the page, which shows its status."""
     unit = _unit_for_pdf(request, code)
     period = _period(request.POST)

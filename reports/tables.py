@@ -4,11 +4,22 @@ Cells are formatted for the reader (52.139 / 84,65% / +4.934); CSV and Excel exp
 raw numbers through each column's `value`.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 import django_tables2 as tables
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from bhxh_dashboard import formatting
+from bhxh_dashboard.formatting import Figure
+from progress.models import Progress
 from reports.charts import traffic_light
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 LIGHT_LABELS = {
     "green": _("Đúng tiến độ"),
@@ -21,27 +32,27 @@ LIGHT_LABELS = {
 class NumberColumn(tables.Column):
     """An integer shown as 52.139, exported as 52139."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
         kwargs.setdefault("default", formatting.DASH)
         super().__init__(*args, **kwargs)
 
-    def render(self, value):
+    def render(self, value: Figure) -> str:
         return formatting.number(value)
 
-    def value(self, value):
+    def value(self, value: Figure) -> Figure:
         return value
 
 
 class SignedColumn(NumberColumn):
     """A change shown as +4.934 / −1.225."""
 
-    def render(self, value):
+    def render(self, value: Figure) -> str:
         return formatting.signed(value)
 
 
 class PercentColumn(NumberColumn):
-    def render(self, value):
+    def render(self, value: Figure) -> str:
         return formatting.percent(value)
 
 
@@ -92,12 +103,12 @@ class ProgressTable(tables.Table):
             "reporting",
         )
 
-    def __init__(self, *args, period_query="", **kwargs):
+    def __init__(self, *args: Any, period_query: str = "", **kwargs: Any) -> None:
         self.period_query = period_query
         super().__init__(*args, **kwargs)
 
     @property
-    def body_rows(self):
+    def body_rows(self) -> Iterator[tuple[Progress, str | None, StrPromise]]:
         """(record, light, light label) of the rows on the current page, for the lean template
         (templates/reports/_progress_table.html writes the cells; the value_* methods below
         give the exports their raw values)."""
@@ -105,19 +116,21 @@ class ProgressTable(tables.Table):
             light = traffic_light(row.record)
             yield row.record, light, LIGHT_LABELS[light]
 
-    def value_name(self, record):
+    def value_name(self, record: Progress) -> str:
         return record.unit.name
 
-    def value_light(self, record):
+    def value_light(self, record: Progress) -> str:
         return str(LIGHT_LABELS[traffic_light(record)])
 
-    def value_gap(self, value):
+    def value_gap(self, value: int | None) -> int | None:
         return value
 
-    def value_reporting(self, record):
+    def value_reporting(self, record: Progress) -> int:
         return record.communes_reported
 
-    def order_completion_pct(self, queryset, is_descending):
+    def order_completion_pct(
+        self, queryset: QuerySet[Progress], is_descending: bool
+    ) -> tuple[QuerySet[Progress], bool]:
         from django.db.models import F
 
         field = F("completion_pct")
@@ -146,5 +159,5 @@ class HistoryTable(tables.Table):
         attrs = {"class": "history-table"}
         empty_text = _("Chưa có số liệu.")
 
-    def render_period(self, record):
+    def render_period(self, record: Progress) -> str:
         return formatting.month_label(record.year, record.month)

@@ -151,17 +151,22 @@ def read_name_crosswalk() -> Mapping[str, tuple[tuple[str, bool | None], ...]]:
     legacy = {unit.key: unit for unit in read_vau_legacy_units()}
     new = {unit.key: unit.code for unit in read_vau_new_units().values()}
     converter = read_vau_converter()
-    pairs = collections.defaultdict(list)
+    pairs: collections.defaultdict[str, list[tuple[str, bool | None]]] = collections.defaultdict(
+        list
+    )
     for province_key, communes in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for commune_key, old_keys in communes.items():
             for old_key in old_keys:
-                if legacy[old_key].code:
-                    pairs[legacy[old_key].code].append((new[province_key, commune_key], None))
+                old_code = legacy[old_key].code
+                if old_code:
+                    pairs[old_code].append((new[province_key, commune_key], None))
     for province_key, old_communes in converter["DICT_PROVINCE_WARD_DIVIDED"].items():
         for old_key, targets in old_communes.items():
+            old_code = legacy[old_key].code
+            assert old_code is not None  # a divided unit is a commune, which has a code
             for target in targets:
                 new_code = new[province_key, target["newWardKey"]]
-                pairs[legacy[old_key].code].append((new_code, target["isDefaultNewWard"]))
+                pairs[old_code].append((new_code, target["isDefaultNewWard"]))
     return MappingProxyType(
         {
             code: tuple(sorted(found, key=lambda pair: pair[0]))
@@ -267,6 +272,7 @@ def bridges() -> Mapping[str, Bridge]:
             raise ValueError(f"{code} {commune.name}: absorbed by {[u.code for u in absorbers]}?")
         if absorbers:
             absorber = absorbers[0]
+            assert absorber.name is not None  # a commune of the official table: it has a name
             if _name_key(absorber.name) == key:
                 # The same commune under another code (the merger kept this one's name): the
                 # official table's code wins.
@@ -320,6 +326,7 @@ def read_crosswalk() -> Mapping[str, tuple[Successor, ...]]:
         elif bridge.method is BridgeMethod.ABSORBED:
             # It is inside the absorber: it goes where the absorber went, a part of it when the
             # absorber was split (which part is not known).
+            assert bridge.via is not None  # an absorbed commune names its absorber
             through = official[bridge.via]
             crosswalk[code] = tuple(
                 Successor(s.code, Share.WHOLE if len(through) == 1 else Share.PART, s.is_default)
@@ -335,7 +342,7 @@ def province_crosswalk() -> Mapping[str, str]:
     """Old province code -> new province code, derived from the commune crosswalk (and the island
     districts); raises if an old province was split or the result is not REFORM.md's table."""
     new_communes = read_new_map().communes
-    reached = collections.defaultdict(set)
+    reached: collections.defaultdict[str, set[str]] = collections.defaultdict(set)
     for code, successors in read_crosswalk().items():
         province = _old_communes()[code].province_code
         reached[province].update(new_communes[s.code].province_code for s in successors)

@@ -16,6 +16,7 @@ import sqlite3
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -116,9 +117,10 @@ def read_new_map_json() -> list[dict]:
 _RECORD_ARITY = {"OldToNewEntry": 2, "OldWardRef": 4, "NewWardRef": 2}
 
 
-def _literal(node: ast.AST):
+def _literal(node: ast.AST) -> Any:
+    """An int, or a tuple of _literal values (records and tuples nest): the caller unpacks it."""
     if isinstance(node, ast.Call):
-        name = node.func.id if isinstance(node.func, ast.Name) else None
+        name = node.func.id if isinstance(node.func, ast.Name) else ""
         if _RECORD_ARITY.get(name) != len(node.args) or node.keywords:
             raise ValueError(f"Unexpected call in the conversion table: {ast.unparse(node)[:80]}")
         return tuple(_literal(arg) for arg in node.args)
@@ -140,18 +142,25 @@ def read_official_table() -> OfficialTable:
     if end < 0:
         raise ValueError("_ward_conversion_2025.py no longer has NEW_TO_OLD after OLD_TO_NEW")
     module = ast.parse(text[:end])
-    values = {}
+    values: dict[str, ast.expr] = {}
     for statement in module.body:
         if isinstance(statement, ast.Assign | ast.AnnAssign):
             target = statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
-            if isinstance(target, ast.Name) and target.id in ("OLD_TO_NEW", "EFFECTIVE_DATE"):
+            if (
+                isinstance(target, ast.Name)
+                and target.id in ("OLD_TO_NEW", "EFFECTIVE_DATE")
+                and statement.value is not None
+            ):
                 values[target.id] = statement.value
     if set(values) != {"OLD_TO_NEW", "EFFECTIVE_DATE"}:
         raise ValueError("_ward_conversion_2025.py lacks OLD_TO_NEW or EFFECTIVE_DATE")
-    rows, table = {}, values["OLD_TO_NEW"]
+    rows: dict[str, OfficialRow] = {}
+    table = values["OLD_TO_NEW"]
+    if not isinstance(table, ast.Dict):
+        raise ValueError("_ward_conversion_2025.py: OLD_TO_NEW is not a dict literal")
     for key_node, value_node in zip(table.keys, table.values, strict=True):
         (code, district, province, partly), new_wards = _literal(value_node)
-        if code != ast.literal_eval(key_node):
+        if key_node is None or code != ast.literal_eval(key_node):  # None: a `**` in the dict
             raise ValueError(f"Conversion table key {key_node} holds old ward {code}")
         old_code = f"{code:05d}"
         rows[old_code] = OfficialRow(
@@ -181,7 +190,7 @@ def _vau_file(name: str) -> Path:
             f"vietnamadminunits {distribution.version} is installed; the reform readers are "
             f"checked against {VIETNAMADMINUNITS_VERSION}: run `make venv`."
         )
-    path = Path(distribution.locate_file(f"vietnamadminunits/data/{name}"))
+    path = Path(str(distribution.locate_file(f"vietnamadminunits/data/{name}")))
     if not path.is_file():
         raise ReformDataMissing(f"{path} is missing: reinstall with `make venv`.")
     return path

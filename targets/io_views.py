@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bhxh_dashboard import clock
+from bhxh_dashboard.http import SignedInRequest
 from bhxh_dashboard.months import latest_reportable_month
 from provinces.access import can_enter_counts, can_set_targets, get_visible_unit_or_404
 from provinces.models import Level, Unit
@@ -42,15 +43,13 @@ from targets.selectors import entry_months, province_id_of
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from targets.views import AuthenticatedHttpRequest
-
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 PREVIEW_TTL = 60 * 60  # an hour to look at the preview and press "Import"
 # Beyond this many rows the preview lists only the rows with something to say.
 FULL_LISTING_ROWS = 300
 
 
-def _counts_district(request: AuthenticatedHttpRequest, code: str) -> Unit:
+def _counts_district(request: SignedInRequest, code: str) -> Unit:
     district = get_visible_unit_or_404(request.user, code)
     if district.level != Level.DISTRICT:
         raise Http404("Not a district")
@@ -80,7 +79,7 @@ def _file_response(data: bytes, content_type: str, filename: str) -> HttpRespons
 # Import
 
 
-def _stash(request: AuthenticatedHttpRequest, kind: str, unit: Unit, upload: UploadedFile) -> str:
+def _stash(request: SignedInRequest, kind: str, unit: Unit, upload: UploadedFile) -> str:
     token = secrets.token_urlsafe(16)
     cache.set(
         f"import:{token}",
@@ -96,9 +95,7 @@ def _stash(request: AuthenticatedHttpRequest, kind: str, unit: Unit, upload: Upl
     return token
 
 
-def _unstash(
-    request: AuthenticatedHttpRequest, kind: str, unit: Unit, token: str
-) -> dict[str, Any] | None:
+def _unstash(request: SignedInRequest, kind: str, unit: Unit, token: str) -> dict[str, Any] | None:
     stored = cache.get(f"import:{token}") if token else None
     if (
         not stored
@@ -111,7 +108,7 @@ def _unstash(
 
 
 def _import_page(
-    request: AuthenticatedHttpRequest, *, kind: str, unit: Unit, back_url: str, template_url: str
+    request: SignedInRequest, *, kind: str, unit: Unit, back_url: str, template_url: str
 ) -> HttpResponse:
     """Upload -> preview (nothing written) -> import (all or nothing), for both kinds of file."""
     preview_file = preview_counts if kind == "counts" else preview_targets
@@ -188,7 +185,7 @@ def _template_years() -> list[int]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_counts(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+def import_counts(request: SignedInRequest, code: str) -> HttpResponse:
     district = _counts_district(request, code)
     return _import_page(
         request,
@@ -201,7 +198,7 @@ def import_counts(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_targets(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+def import_targets(request: SignedInRequest, code: str) -> HttpResponse:
     unit = get_visible_unit_or_404(request.user, code)
     _target_units(request.user, unit)
     return _import_page(
@@ -218,7 +215,7 @@ def import_targets(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
 
 
 @login_required
-def counts_template(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+def counts_template(request: SignedInRequest, code: str) -> HttpResponse:
     """The district's communes for one month, figures blank (or as stored), ready to fill in."""
     district = _counts_district(request, code)
     # ?thang=2023-06, as the entry page's month picker writes it.
@@ -236,7 +233,7 @@ def counts_template(request: AuthenticatedHttpRequest, code: str) -> HttpRespons
 
 
 @login_required
-def targets_template(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+def targets_template(request: SignedInRequest, code: str) -> HttpResponse:
     unit = get_visible_unit_or_404(request.user, code)
     units = _target_units(request.user, unit)
     year = parse_year_param(request.GET.get("nam"), clock.today().year)
@@ -248,7 +245,7 @@ def targets_template(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
 
 
 @login_required
-def export(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+def export(request: SignedInRequest, code: str) -> HttpResponse:
     """Counts or targets of any unit the user may see, for a range of years, as CSV or Excel."""
     unit = get_visible_unit_or_404(request.user, code)
     this_year = clock.today().year

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import month_label
+from bhxh_dashboard.http import SignedInRequest
 from bhxh_dashboard.months import latest_reportable_month, previous_month
 from bhxh_dashboard.parsing import MAX_COUNT, ParseError, parse_count
 from provinces.access import (
@@ -41,17 +42,11 @@ from targets.forms import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
-
-
-class AuthenticatedHttpRequest(HttpRequest):
-    """The request of a view behind @login_required: its user is signed in."""
-
-    user: User
+    pass
 
 
 @login_required
-def entry_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+def entry_home(request: SignedInRequest) -> HttpResponse:
     """Send each role to the entry page it uses."""
     unit = scope_unit(request.user)
     role = role_of(request.user)
@@ -186,7 +181,7 @@ def _grid_rows(
 
 
 @login_required
-def count_grid(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+def count_grid(request: SignedInRequest, code: str) -> HttpResponse:
     """The monthly entry grid of one district: every commune, last month beside, totals."""
     district = get_visible_unit_or_404(request.user, code)
     if district.level != Level.DISTRICT:
@@ -249,7 +244,7 @@ def count_grid(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def target_grid(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+def target_grid(request: SignedInRequest, code: str) -> HttpResponse:
     """Targets of a province's districts (or a district's communes) against the parent's target."""
     parent = get_visible_unit_or_404(request.user, code)
     if parent.level not in (Level.PROVINCE, Level.DISTRICT):
@@ -330,7 +325,7 @@ def target_grid(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def month_reopen(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+def month_reopen(request: SignedInRequest, code: str) -> HttpResponse:
     """A provincial officer reopens a closed month of the province, saying why."""
     province = get_visible_unit_or_404(request.user, code)
     if province.level != Level.PROVINCE or not can_reopen_month(request.user, province):
@@ -369,7 +364,7 @@ def month_reopen(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def change_history(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+def change_history(request: SignedInRequest, code: str) -> HttpResponse:
     """The audit history of one unit: every change of a count or target, who, when, old, new."""
     unit = get_visible_unit_or_404(request.user, code)
     changes = selectors.unit_changes(unit=unit, limit=200)

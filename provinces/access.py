@@ -52,7 +52,7 @@ def is_within(unit: Unit, root: Unit) -> bool:
     if root.level == Level.NATION:
         return True
     if root.level == Level.PROVINCE:
-        return unit.province_id == root.pk
+        return unit.province_id == root.pk or unit.province_id in root.taken_over_province_ids
     if root.level == Level.DISTRICT:
         return unit.district_id == root.pk
     return unit.pk == root.pk

@@ -8,6 +8,7 @@ named by its level, its code and its map; Succession links the old units to the 
 
 import datetime as dt
 from collections.abc import Collection
+from functools import cached_property
 from typing import Any, Self
 
 from django.conf import settings
@@ -71,6 +72,12 @@ class UnitQuerySet(models.QuerySet["Unit"]):
         """The unit and every unit below it, in one indexed filter."""
         if unit.level == Level.NATION:
             return self.all()
+        if unit.level == Level.PROVINCE and unit.valid_from is not None:
+            # a province of today's map, with the old provinces it took over (their history)
+            taken_over = Succession.objects.filter(
+                successor=unit, predecessor__level=Level.PROVINCE
+            ).values("predecessor_id")
+            return self.filter(models.Q(province_id=unit.pk) | models.Q(province_id__in=taken_over))
         if unit.level == Level.PROVINCE:
             return self.filter(province_id=unit.pk)
         if unit.level == Level.DISTRICT:
@@ -159,6 +166,18 @@ class Unit(models.Model):
     @property
     def child_level(self) -> int | None:
         return self.level + 1 if self.level < Level.COMMUNE else None
+
+    @cached_property
+    def taken_over_province_ids(self) -> frozenset[int]:
+        """The old provinces a province of today's map took over: its users read their history
+        (today's Bắc Ninh reads old Bắc Giang and old Bắc Ninh). One query, once per instance."""
+        if self.level != Level.PROVINCE or self.valid_from is None:
+            return frozenset()
+        return frozenset(
+            Succession.objects.filter(
+                successor=self, predecessor__level=Level.PROVINCE
+            ).values_list("predecessor_id", flat=True)
+        )
 
     @property
     def is_new_map(self) -> bool:

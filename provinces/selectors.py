@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from provinces.models import NEW_MAP_FROM, OLD_MAP_UNTIL, Level, Share, Succession, Unit
@@ -89,3 +89,46 @@ def lineage(unit: Unit, *, can_view: Callable[[Unit], bool]) -> Lineage:
             seen.setdefault(s.successor_id, Related(s.successor, part, can_view(s.successor)))
         successors = list(seen.values())
     return Lineage(map_label(unit), predecessors, successors)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A unit a search found, with its map and, for an old unit, the units that took it over."""
+
+    unit: Unit
+    map_label: str
+    successors: list[Related]
+
+
+SEARCH_LIMIT = 30
+
+
+def search_units(text: str, *, root: Unit, can_view: Callable[[Unit], bool]) -> list[Found]:
+    """Units of either map under `root` whose name matches (with or without diacritics: "luc
+    nam", "bac giang"), today's first, each old one with its successors: two queries."""
+    units = list(
+        Unit.objects.within(root)
+        .filter(level__gte=Level.PROVINCE)
+        .search(text)
+        .select_related("parent")
+        .order_by(F("valid_from").desc(nulls_last=True), "level", "name", "code")[:SEARCH_LIMIT]
+    )
+    old = [u for u in units if u.valid_until is not None]
+    districts = [u.pk for u in old if u.level == Level.DISTRICT]
+    links = Succession.objects.filter(
+        Q(predecessor__in=old)
+        | Q(predecessor__district_id__in=districts, predecessor__level=Level.COMMUNE)
+    ).select_related("predecessor", "successor")
+    old_ids, district_ids = {u.pk for u in old}, set(districts)
+    taken_over: dict[int, dict[int, Related]] = {}
+    for s in links.order_by("successor__code"):
+        owners = [(s.predecessor_id, s.share == Share.PART)] if s.predecessor_id in old_ids else []
+        district = s.predecessor.district_id
+        if s.predecessor.level == Level.COMMUNE and district in district_ids:
+            # an old district's successors are those of its communes (each only in part)
+            owners.append((district, True))
+        for owner, part in owners:
+            taken_over.setdefault(owner, {}).setdefault(
+                s.successor_id, Related(s.successor, part, can_view(s.successor))
+            )
+    return [Found(u, map_label(u), list(taken_over.get(u.pk, {}).values())) for u in units]

@@ -26,7 +26,13 @@ from bhxh_dashboard.months import cutoff_date, latest_reportable_month
 from progress.models import Progress
 from provinces.access import can_view, get_visible_unit_or_404, scope_unit
 from provinces.models import Level, Unit
-from provinces.selectors import Lineage, compares_across, lineage, period_map_label
+from provinces.selectors import (
+    Lineage,
+    compares_across,
+    lineage,
+    period_map_label,
+    search_units,
+)
 from reports import charts, selectors
 from reports.filtersets import ProgressFilterSet
 from reports.tables import HistoryTable, ProgressTable
@@ -285,3 +291,19 @@ def reporting_status(request: HttpRequest, code: str) -> HttpResponse:
         "report_by": status.cutoff + dt.timedelta(days=3) if month != 12 else None,
     }
     return render(request, "reports/reporting.html", context)
+
+
+@login_required
+def unit_search(request: HttpRequest) -> HttpResponse:
+    """Units of either map by name ("Lục Nam", "bac giang"), each old one leading to the units
+    that took it over; only what the user may read."""
+    root = scope_unit(request.user)
+    if root is None:
+        raise PermissionDenied
+    text = request.GET.get("q", "").strip()[:100]
+    found = (
+        search_units(text, root=root, can_view=lambda u: can_view(request.user, u))
+        if len(text) >= 2
+        else []
+    )
+    return render(request, "reports/search.html", {"q": text, "found": found})

@@ -28,13 +28,15 @@ def both_maps(django_user_model, travel):
 def retired_commune() -> Unit:
     """An old commune whose code today's map does not reuse, with its successors."""
     new_codes = Unit.objects.communes().filter(valid_from__isnull=False).values("code")
-    return (
+    retired = (
         Unit.objects.communes()
         .filter(valid_until__isnull=False, province__code="24")
         .exclude(code__in=new_codes)
         .order_by("code")
         .first()
     )
+    assert retired is not None
+    return retired
 
 
 def test_an_old_code_after_the_reform_names_its_successors_and_nothing_is_written(both_maps):

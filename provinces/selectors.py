@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from provinces.models import NEW_MAP_FROM, OLD_MAP_UNTIL, Level, Share, Succession, Unit
@@ -132,3 +132,14 @@ def search_units(text: str, *, root: Unit, can_view: Callable[[Unit], bool]) -> 
                 s.successor_id, Related(s.successor, part, can_view(s.successor))
             )
     return [Found(u, map_label(u), list(taken_over.get(u.pk, {}).values())) for u in units]
+
+
+def crosswalk_rows(root: Unit) -> QuerySet[Succession]:
+    """The commune crosswalk under `root` (the nation or a province of today's map): every old
+    commune with the commune(s) of today's map it went to, in one query."""
+    links = Succession.objects.filter(predecessor__level=Level.COMMUNE).select_related(
+        "predecessor__province", "predecessor__district", "successor__province"
+    )
+    if root.level == Level.PROVINCE:
+        links = links.filter(successor__province=root)
+    return links.order_by("successor__province__code", "successor__code", "predecessor__code")

@@ -1,6 +1,7 @@
 """Dashboard pages. Each reads only the precomputed progress table (and the unit tree); every page
 runs a fixed number of queries whatever the number of rows (pinned in tests/test_views.py)."""
 
+import csv
 import datetime as dt
 import hashlib
 import logging
@@ -13,7 +14,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from provinces.models import Level, Unit
 from provinces.selectors import (
     Lineage,
     compares_across,
+    crosswalk_rows,
     lineage,
     period_map_label,
     search_units,
@@ -307,3 +309,46 @@ def unit_search(request: HttpRequest) -> HttpResponse:
         else []
     )
     return render(request, "reports/search.html", {"q": text, "found": found})
+
+
+@login_required
+def crosswalk_csv(request: HttpRequest, code: str) -> HttpResponse:
+    """The crosswalk of a province of today's map (or the whole country) as CSV: which old
+    communes make up each of today's communes, and which one carries on an old commune's
+    figures (the default successor, used for every comparison across the reform)."""
+    unit = get_visible_unit_or_404(request.user, code)
+    if unit.level not in (Level.NATION, Level.PROVINCE) or unit.valid_until is not None:
+        raise Http404("The crosswalk is read from today's provinces")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="quy-doi-dia-gioi-{unit.url_code}.csv"'
+    response.write("\ufeff")  # Excel reads UTF-8 only with a BOM
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Tỉnh mới"),
+            _("Mã xã mới"),
+            _("Xã mới"),
+            _("Tỉnh cũ"),
+            _("Huyện cũ"),
+            _("Mã xã cũ"),
+            _("Xã cũ"),
+            _("Phần"),
+            _("Kế thừa số liệu"),
+        ]
+    )
+    for s in crosswalk_rows(unit).iterator(chunk_size=2000):
+        old, new = s.predecessor, s.successor
+        writer.writerow(
+            [
+                new.province.name if new.province else "",
+                new.code,
+                new.full_name,
+                old.province.name if old.province else "",
+                old.district.full_name if old.district else "",
+                old.code,
+                old.full_name,
+                s.get_share_display(),
+                _("có") if s.is_default else _("không"),
+            ]
+        )
+    return response

@@ -64,3 +64,30 @@ def test_search_shows_only_what_the_user_may_read(client, both_maps):
     client.force_login(both_maps["lucnam"])
     luc_nam = results(client, "Lục Nam")["d218"]
     assert "Nay thuộc" in luc_nam and '<a href="/u/x' not in luc_nam
+
+
+def test_officers_download_the_crosswalk_of_their_province(client, both_maps):
+    import csv
+    import io
+
+    url = "/u/t24/quy-doi.csv"
+    assert client.get(url).status_code == 302  # to sign in
+    client.force_login(both_maps["old_bacninh"])  # old Bắc Ninh's officer: not today's Bắc Ninh
+    assert client.get(url).status_code == 404
+    client.force_login(both_maps["bacninh"])
+    page = client.get("/u/t24/").content.decode()
+    assert '<a href="/u/t24/quy-doi.csv" data-crosswalk>' in page
+    response = client.get(url)
+    assert response["Content-Disposition"] == 'attachment; filename="quy-doi-dia-gioi-t24.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Tỉnh mới", "Mã xã mới", "Xã mới"]
+    # every old commune of old Bắc Giang and old Bắc Ninh, each with one default successor
+    old_communes = Unit.objects.communes().filter(valid_until__isnull=False).count()
+    defaults = [r for r in rows[1:] if r[8] == "có"]
+    assert len(defaults) == old_communes == 195 + 121
+    assert {r[0] for r in rows[1:]} == {"Bắc Ninh"} and {r[3] for r in rows[1:]} == {
+        "Bắc Giang",
+        "Bắc Ninh",
+    }
+    # an old province has no crosswalk page of its own: its successor has
+    assert client.get("/u/p24/quy-doi.csv").status_code == 404

@@ -2,6 +2,7 @@
 (in force until 30/06/2025), today's 34 / 3,321 from the reform data (provinces.reform, from
 01/07/2025), and the crosswalk between them (Succession)."""
 
+import datetime as dt
 import functools
 import json
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from importlib import resources
 from django.db import transaction
 from django.db.models import F
 
+from bhxh_dashboard import clock
 from provinces.models import (
     NEW_MAP_FROM,
     OLD_MAP_UNTIL,
@@ -19,6 +21,7 @@ from provinces.models import (
     Share,
     Succession,
     Unit,
+    UnitName,
 )
 from provinces.search import search_key
 
@@ -204,14 +207,18 @@ def load_new_map(province_codes: set[str] | None = None) -> NewMapResult:
         for code, p in new_map.provinces.items()
         if province_codes is None or code in province_codes
     }
+    names: list[tuple[int, str, dt.date, str, str, str]] = []  # the dated names, see UnitName
     for code, p in provinces.items():
+        name, full_name, division_type = _named_today(
+            names, Level.PROVINCE, code, (p.name, p.full_name, p.division_type.value)
+        )
         unit, changed = upsert(
             Level.PROVINCE,
             code,
             {
-                "name": p.name,
-                "full_name": p.full_name,
-                "division_type": p.division_type.value,
+                "name": name,
+                "full_name": full_name,
+                "division_type": division_type,
                 "search_key": search_key(p.name),
                 "parent_id": nation.pk,
             },
@@ -228,11 +235,14 @@ def load_new_map(province_codes: set[str] | None = None) -> NewMapResult:
         if c.province_code not in provinces:
             continue
         province = existing[(Level.PROVINCE, c.province_code)]
+        name, full_name, division_type = _named_today(
+            names, Level.COMMUNE, code, (c.name, c.full_name, c.division_type.value)
+        )
         wanted = {
-            "name": c.name,
-            "full_name": c.full_name,
-            "division_type": c.division_type.value,
-            "search_key": search_key(c.name),
+            "name": name,
+            "full_name": full_name,
+            "division_type": division_type,
+            "search_key": search_key(name),
             "parent_id": province.pk,
             "province_id": province.pk,
         }
@@ -250,11 +260,55 @@ def load_new_map(province_codes: set[str] | None = None) -> NewMapResult:
     created[Level.COMMUNE] += len(to_create)
     updated[Level.COMMUNE] += len(to_update)
     successions = _load_successions(existing)
+    _load_names(names, existing)
     total: dict[int, int] = {
         level: Unit.objects.filter(level=level, valid_from__isnull=False).count()
         for level in (Level.PROVINCE, Level.COMMUNE)
     }
     return NewMapResult(created=created, updated=updated, total=total, successions=successions)
+
+
+def _named_today(
+    names: list[tuple[int, str, dt.date, str, str, str]],
+    level: int,
+    code: str,
+    from_reform: tuple[str, str, str],
+) -> tuple[str, str, str]:
+    """Record the unit's names (the data's from the reform, then the later changes) in `names`
+    and return the one in force today, which the unit itself carries."""
+    from provinces.reform.changes import LATER_CHANGES
+
+    current = from_reform
+    names.append((level, code, NEW_MAP_FROM, *from_reform))
+    for change in sorted(LATER_CHANGES, key=lambda c: c.valid_from):
+        if (change.level, change.code) != (level, code):
+            continue
+        named = (change.name, change.full_name, change.division_type.value)
+        names.append((level, code, change.valid_from, *named))
+        if change.valid_from <= clock.today():
+            current = named
+    return current
+
+
+def _load_names(
+    names: list[tuple[int, str, dt.date, str, str, str]], units: dict[tuple[int, str], Unit]
+) -> None:
+    """Today's units' dated names, replaced whole (data, never edited here)."""
+    loaded = [units[(level, code)].pk for level, code, *_rest in names]
+    UnitName.objects.filter(unit_id__in=loaded).delete()
+    UnitName.objects.bulk_create(
+        [
+            UnitName(
+                unit=units[(level, code)],
+                valid_from=day,
+                name=name,
+                full_name=full_name,
+                division_type=division_type,
+            )
+            for level, code, day, name, full_name, division_type in names
+        ],
+        batch_size=5000,
+    )
 
 
 def _load_successions(new_units: dict[tuple[int, str], Unit]) -> int:

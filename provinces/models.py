@@ -206,6 +206,29 @@ class Share(models.TextChoices):
     PART = "part", _("một phần")
 
 
+class UnitName(models.Model):
+    """A unit of today's map's name and type from a date on: units keep changing with stable
+    codes (Đồng Nai became a centrally-run city on 30/04/2026). The unit's own name is the one
+    in force today; a page for a period names the unit as it was named at the period's cut-off."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="names")
+    valid_from = models.DateField(_("áp dụng từ"))
+    name = models.CharField(_("tên"), max_length=100)
+    full_name = models.CharField(_("tên đầy đủ"), max_length=120)
+    division_type = models.CharField(_("loại đơn vị"), max_length=16, choices=DivisionType.choices)
+
+    class Meta:
+        verbose_name = _("tên theo thời gian")
+        verbose_name_plural = _("tên theo thời gian")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "valid_from"], name="unit_name_once_a_day")
+        ]
+        ordering = ["unit", "valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.valid_from:%d/%m/%Y})"
+
+
 class Succession(models.Model):
     """An old unit (before 01/07/2025) and a unit of today's map that took it over, wholly or in
     part. A split old commune has several successors, exactly one of them the default: the one

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from provinces.models import NEW_MAP_FROM, OLD_MAP_UNTIL, Level, Share, Succession, Unit
+from provinces.models import NEW_MAP_FROM, OLD_MAP_UNTIL, Level, Share, Succession, Unit, UnitName
 
 
 def vn_date(day: dt.date) -> str:
@@ -143,3 +143,17 @@ def crosswalk_rows(root: Unit) -> QuerySet[Succession]:
     if root.level == Level.PROVINCE:
         links = links.filter(successor__province=root)
     return links.order_by("successor__province__code", "successor__code", "predecessor__code")
+
+
+def name_on(unit: Unit, day: dt.date) -> str:
+    """The unit's full name as it was on `day`: today's units' names are dated (UnitName), the
+    old map's are not. One query for a unit of today's map, none for an old one."""
+    if unit.valid_from is None:
+        return unit.full_name
+    named = (
+        UnitName.objects.filter(unit=unit, valid_from__lte=day)
+        .order_by("-valid_from")
+        .values_list("full_name", flat=True)
+        .first()
+    )
+    return named or unit.full_name

@@ -32,6 +32,7 @@ from provinces.selectors import (
     compares_across,
     crosswalk_rows,
     lineage,
+    name_on,
     period_map_label,
     search_units,
 )
@@ -194,6 +195,7 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             headline=headline,
             breadcrumbs=_breadcrumbs(self.request.user, self.unit),
             lineage=_lineage(self.request.user, self.unit),
+            unit_name=name_on(self.unit, cutoff_date(self.year, self.month)),
             period_map=period_map_label(self.year, self.month),
             freshness=selectors.freshness(self.unit, self.year),
             cutoff=cutoff_date(self.year, self.month),

@@ -264,3 +264,29 @@ def test_pages_say_when_their_comparisons_are_carried_across_the_reform(client, 
     assert carried_note in page
     bars = {t["name"]: t for t in trend_of(page)["data"] if t["type"] == "bar"}
     assert "Đơn vị cũ, quy đổi theo địa giới mới" in bars
+
+
+def test_a_unit_renamed_after_the_reform_is_named_as_it_was_at_each_period(
+    client, django_user_model
+):
+    load_tree(75)  # old Đồng Nai
+    load_new_map({"75"})  # today's Đồng Nai (with old Bình Phước)
+    dong_nai = unit_by_url_code("t75")
+    # a centrally-run city since 30/04/2026, a tỉnh before: both names kept, with their dates
+    assert (dong_nai.full_name, dong_nai.division_type) == ("Thành phố Đồng Nai", "thanh_pho_tw")
+    assert list(dong_nai.names.values_list("valid_from", "full_name")) == [
+        (dt.date(2025, 7, 1), "Tỉnh Đồng Nai"),
+        (dt.date(2026, 4, 30), "Thành phố Đồng Nai"),
+    ]
+    again = load_new_map({"75"})
+    assert sum(again.updated.values()) == 0
+    commune = Unit.objects.communes().filter(valid_from__isnull=False).first()
+    MonthlyCount.objects.bulk_create(
+        MonthlyCount(commune=commune, year=2026, month=m, participants=50 + m) for m in (3, 5)
+    )
+    services.recompute_all()
+    client.force_login(django_user_model.objects.create_superuser("admin-test", password="pw"))
+    march = client.get("/u/t75/?year=2026&month=3").content.decode()
+    assert "<h1>Tỉnh Đồng Nai <span" in march and "(nay là Thành phố Đồng Nai)" in march
+    may = client.get("/u/t75/?year=2026&month=5").content.decode()
+    assert "<h1>Thành phố Đồng Nai</h1>" in may

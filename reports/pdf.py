@@ -36,6 +36,7 @@ from bhxh_dashboard.formatting import month_label, user_label
 from bhxh_dashboard.months import cutoff_date
 from progress.models import Progress, RecomputeState
 from provinces.models import Level, Unit
+from provinces.selectors import compares_across, map_label, period_map_label
 from reports import charts
 from reports.models import PdfStatus, SummaryPdf
 
@@ -315,6 +316,9 @@ def summary_html(summary: Summary, *, generated_at: datetime, generated_by: str)
         "charts": summary_charts(summary),
         "child_level": child_level_label(summary.unit),
         "period": month_label(summary.year, summary.month),
+        # every page names its map; the nation's is the map in force at the month
+        "map_label": map_label(summary.unit) or period_map_label(summary.year, summary.month),
+        "compares_across": compares_across(summary.unit, summary.year, summary.month),
         # Years as text: the number filters would group them ("2.023").
         "year": str(summary.year),
         "last_year": str(summary.year - 1),

@@ -62,6 +62,7 @@ def test_bac_giang_may_2023_summary_has_the_letters_figures(bac_giang_pdf, figur
     assert 'filename="bhxh-tu-nguyen-p24-2023-05.pdf"' in bac_giang_pdf["Content-Disposition"]
     text = pdf_text(bac_giang_pdf.content, tmp_path)
     assert "Tỉnh Bắc Giang" in text
+    assert "Địa giới hành chính đến 30/06/2025" in text  # the map its figures are on
     assert "44.134" in text  # participants at 31/05/2023
     assert "84,65%" in text  # of the 52.139 target
     assert "52.139" in text

@@ -22,7 +22,9 @@ def provinces_in_force(year: int, month: int) -> int:
     return Unit.objects.provinces().in_force(cutoff_date(year, month)).count()
 
 
-def test_both_maps_load_with_official_counts_and_a_second_run_changes_nothing():
+def test_both_maps_load_with_official_counts_and_a_second_run_changes_nothing(
+    client, django_user_model
+):
     load_admin_units()
     first = load_new_map()
     assert first.total == {Level.PROVINCE: 34, Level.COMMUNE: 3321}
@@ -63,6 +65,34 @@ def test_both_maps_load_with_official_counts_and_a_second_run_changes_nothing():
     # Hoàng Sa is Đà Nẵng's, Trường Sa Khánh Hòa's.
     zones = {u.name: u.province.name for u in Unit.objects.filter(division_type="dac_khu")}
     assert zones["Hoàng Sa"] == "Đà Nẵng" and zones["Trường Sa"] == "Khánh Hòa"
+
+    # The API lists the provinces in force at the month: one commune of each reported.
+    def first_communes(**period):
+        return (
+            Unit.objects.communes()
+            .filter(**period)
+            .order_by("province_id", "code")
+            .distinct("province_id")
+        )
+
+    MonthlyCount.objects.bulk_create(
+        [
+            *(
+                MonthlyCount(commune=c, year=2024, month=5, participants=10)
+                for c in first_communes(valid_until__isnull=False)
+            ),
+            *(
+                MonthlyCount(commune=c, year=2026, month=5, participants=10)
+                for c in first_communes(valid_from__isnull=False)
+            ),
+        ]
+    )
+    services.recompute_all()
+    client.force_login(django_user_model.objects.create_superuser("admin-test", password="pw"))
+    for year, provinces in ((2024, 63), (2026, 34)):
+        url = f"/api/v1/units/vn/children/?year={year}&month=5&page_size=100"
+        listed = client.get(url).json()
+        assert listed["count"] == provinces, year
 
 
 @pytest.mark.parametrize("engine", [None, python_engine], ids=["sql", "python"])

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -118,7 +119,8 @@ def load_admin_units(tree: list[dict] | None = None) -> LoadResult:
             fields.append("province_id")
         if level == Level.COMMUNE:
             fields.append("district_id")
-        to_create, to_update = [], []
+        to_create: list[Unit] = []
+        to_update: list[Unit] = []
         for row_level, code, full_name, parent_code, p_code, d_code in rows:
             if row_level != level:
                 continue
@@ -136,15 +138,13 @@ def load_admin_units(tree: list[dict] | None = None) -> LoadResult:
             if "district_id" in fields:
                 assert d_code is not None  # a commune's row always names its district
                 wanted["district_id"] = existing[(Level.DISTRICT, d_code)].pk
-            unit = existing.get((level, code))
-            if unit is None:
-                unit = Unit(level=level, code=code, **wanted)
-                to_create.append(unit)
-                existing[(level, code)] = unit
-            elif any(getattr(unit, key) != value for key, value in wanted.items()):
-                for key, value in wanted.items():
-                    setattr(unit, key, value)
-                to_update.append(unit)
+            existing[(level, code)] = _stage(
+                existing.get((level, code)),
+                Unit(level=level, code=code, **wanted),
+                wanted,
+                to_create,
+                to_update,
+            )
         Unit.objects.bulk_create(to_create, batch_size=2000)
         Unit.objects.bulk_update(to_update, fields, batch_size=2000)
         created[level] += len(to_create)
@@ -246,15 +246,13 @@ def load_new_map(province_codes: set[str] | None = None) -> NewMapResult:
             "parent_id": province.pk,
             "province_id": province.pk,
         }
-        commune = existing.get((Level.COMMUNE, code))
-        if commune is None:
-            commune = Unit(level=Level.COMMUNE, code=code, valid_from=NEW_MAP_FROM, **wanted)
-            to_create.append(commune)
-            existing[(Level.COMMUNE, code)] = commune
-        elif any(getattr(commune, key) != value for key, value in wanted.items()):
-            for key, value in wanted.items():
-                setattr(commune, key, value)
-            to_update.append(commune)
+        existing[(Level.COMMUNE, code)] = _stage(
+            existing.get((Level.COMMUNE, code)),
+            Unit(level=Level.COMMUNE, code=code, valid_from=NEW_MAP_FROM, **wanted),
+            wanted,
+            to_create,
+            to_update,
+        )
     Unit.objects.bulk_create(to_create, batch_size=2000)
     Unit.objects.bulk_update(to_update, fields, batch_size=2000)
     created[Level.COMMUNE] += len(to_create)
@@ -266,6 +264,25 @@ def load_new_map(province_codes: set[str] | None = None) -> NewMapResult:
         for level in (Level.PROVINCE, Level.COMMUNE)
     }
     return NewMapResult(created=created, updated=updated, total=total, successions=successions)
+
+
+def _stage(
+    unit: Unit | None,
+    new: Unit,
+    wanted: dict[str, Any],
+    to_create: list[Unit],
+    to_update: list[Unit],
+) -> Unit:
+    """The unit a bulk load saves: `new` (to create) when there is none yet, the existing one
+    with the wanted values (to update) when any differs, else the existing one as it is."""
+    if unit is None:
+        to_create.append(new)
+        return new
+    if any(getattr(unit, key) != value for key, value in wanted.items()):
+        for key, value in wanted.items():
+            setattr(unit, key, value)
+        to_update.append(unit)
+    return unit
 
 
 def _named_today(

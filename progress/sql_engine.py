@@ -330,10 +330,11 @@ def compute_units(
             # A province-year whose counts were all deleted keeps no rows.
             cursor.execute(
                 f"""
-                DELETE FROM progress_progress t USING provinces_unit u
-                WHERE t.unit_id = u.id AND t.year = %(year)s AND u.level >= 1
-                  AND {_scope("u.province_id", province_ids)}
-                  AND NOT u.province_id = ANY(%(active)s)
+                DELETE FROM progress_progress t
+                WHERE t.year = %(year)s AND t.unit_id = ANY(ARRAY(
+                    SELECT u.id FROM provinces_unit u WHERE u.level >= 1
+                      AND {_scope("u.province_id", province_ids)}
+                      AND NOT u.province_id = ANY(%(active)s)))
                 """,
                 {"year": year, "provinces": list(province_ids or []), "active": active or []},
             )

@@ -140,10 +140,11 @@ _UNITS_BASE = """
     -- carries on (it is their default successor) for the months they were in force, so that
     -- today's units compare with the same ground before July 2025 ("quy đổi theo địa giới mới").
     carry AS (
-        SELECT cu.id AS commune_id, cu.id AS source_id, NULL::date AS source_until
+        SELECT cu.id AS commune_id, cu.id AS source_id, NULL::date AS source_until,
+            cu.valid_from, cu.valid_until
         FROM provinces_unit cu WHERE cu.level = 3 AND {scope_cu}
         UNION ALL
-        SELECT s.successor_id, s.predecessor_id, pu.valid_until
+        SELECT s.successor_id, s.predecessor_id, pu.valid_until, cu.valid_from, cu.valid_until
         FROM provinces_succession s
         JOIN provinces_unit pu ON pu.id = s.predecessor_id AND pu.level = 3
         JOIN provinces_unit cu ON cu.id = s.successor_id
@@ -161,7 +162,14 @@ _UNITS_BASE = """
         LEFT JOIN (carry k JOIN targets_monthlycount c ON c.commune_id = k.source_id
                 AND c.year IN (%(year)s, %(year)s - 1) AND {scope_c}
                 AND (k.source_until IS NULL OR k.source_until >= make_date(
-                    c.year, c.month, CASE WHEN c.month = 12 THEN 31 ELSE 25 END)))
+                    c.year, c.month, CASE WHEN c.month = 12 THEN 31 ELSE 25 END))
+                -- last year's January-November give only same_month_last_year, of a month
+                -- that has a row only if the commune is in force then (2025: the old communes'
+                -- July-November, the carried January-June of today's)
+                AND (c.year = %(year)s OR c.month = 12
+                     OR ((k.valid_from IS NULL OR k.valid_from <= make_date(%(year)s, c.month, 25))
+                         AND (k.valid_until IS NULL
+                              OR k.valid_until >= make_date(%(year)s, c.month, 25)))))
             ON k.commune_id = cu.id AND c.month = m.month::smallint
         WHERE cu.level = 3 AND {scope_cu}
         GROUP BY m.month, cu.province_id, ROLLUP (cu.district_id, cu.id)
@@ -330,10 +338,11 @@ def compute_units(
             # A province-year whose counts were all deleted keeps no rows.
             cursor.execute(
                 f"""
-                DELETE FROM progress_progress t USING provinces_unit u
-                WHERE t.unit_id = u.id AND t.year = %(year)s AND u.level >= 1
-                  AND {_scope("u.province_id", province_ids)}
-                  AND NOT u.province_id = ANY(%(active)s)
+                DELETE FROM progress_progress t
+                WHERE t.year = %(year)s AND t.unit_id = ANY(ARRAY(
+                    SELECT u.id FROM provinces_unit u WHERE u.level >= 1
+                      AND {_scope("u.province_id", province_ids)}
+                      AND NOT u.province_id = ANY(%(active)s)))
                 """,
                 {"year": year, "provinces": list(province_ids or []), "active": active or []},
             )

@@ -1,8 +1,12 @@
 """National-scale benchmark of the progress engine, in a database of its own that it drops after.
 
-Prints the figures the progress-engine issue asks for: a full national recompute of one year
-beside the same aggregation as one plain ``GROUP BY ROLLUP``, the incremental recompute after one
-district saves a month, the peak memory of this process, and save-to-visible with a real worker.
+Both maps are built: the old one (63 / 696 / 10,051, counts January 2021 to June 2025) and
+today's (34 / 3,321, counts July 2025 to December 2026, each commune about the sum of the old
+communes it is the default successor of). Prints the figures the progress-engine issue asks for:
+a full national recompute of an old-map year (2023), of 2025 (both maps, the comparisons carried
+across the reform) and of a year of today's map (2026), each beside the same aggregation as one
+plain ``GROUP BY ROLLUP``; the incremental recompute after one district saves a month; the peak
+memory of this process; and save-to-visible with a real worker.
 """
 
 import os
@@ -25,7 +29,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections, transaction
 from django.db.models import F
 
-YEARS = (2021, 2022, 2023)
+YEARS = (2021, 2022, 2023)  # the old map's years measured since the first benchmark
+OLD_MAP_END = (2025, 6)  # the old map's counts go on to June 2025
+NEW_MAP_MONTHS = [(2025, m) for m in range(7, 13)] + [(2026, m) for m in range(1, 13)]
+REFORM_YEAR = 2025  # both maps: the old one January-June, today's July-December
+NEW_MAP_YEAR = 2026
 SEED = 7
 
 PLAIN_ROLLUP = """
@@ -97,44 +105,79 @@ class Command(BaseCommand):
 
     def build(self) -> None:
         from bhxh_dashboard.copy import copy_rows
-        from provinces.loader import load_admin_units
-        from provinces.models import Level, Unit
+        from provinces.loader import load_admin_units, load_new_map
+        from provinces.models import Level, Succession, Unit
 
         started = time.perf_counter()
         load_admin_units()
+        load_new_map()  # all 34 provinces, and the crosswalk from the old map
         nation = Unit.objects.get(level=Level.NATION)
         units = list(
-            Unit.objects.exclude(level=Level.NATION).values_list("pk", "level", "parent_id")
+            Unit.objects.exclude(level=Level.NATION).values_list("pk", "level", "valid_from")
         )
-        communes = [u for u in units if u[1] == Level.COMMUNE]
-        rng = random.Random(SEED)
+        old_communes = [u[0] for u in units if u[1] == Level.COMMUNE and u[2] is None]
+        new_communes = [u[0] for u in units if u[1] == Level.COMMUNE and u[2] is not None]
+        columns = "commune_id, year, month, participants, new_participants, version, updated_at"
+        last: dict[int, int] = {}  # each commune's latest participants
 
-        def counts() -> Iterator[tuple[int, int, int, int, int, int, str]]:
-            for commune_id, _, _ in communes:
+        def step(rng: random.Random, value: int, month: int) -> tuple[int, int]:
+            drift = -0.025 if month == 1 else rng.uniform(-0.004, 0.02)
+            value = max(int(value * (1 + drift)), 0)
+            return value, int(value * rng.uniform(0.008, 0.022)) + max(int(value * drift), 0)
+
+        def row(commune_id: int, year: int, month: int, value: int, new: int) -> tuple:
+            return (commune_id, year, month, value, new, 1, "2024-01-01Z")
+
+        def old_counts() -> Iterator[tuple]:
+            # 2021-2023 drawn exactly as the first benchmark did, so those figures compare.
+            rng = random.Random(SEED)
+            for commune_id in old_communes:
                 value = rng.randint(40, 600)
                 for year in YEARS:
                     for month in range(1, 13):
-                        drift = -0.025 if month == 1 else rng.uniform(-0.004, 0.02)
-                        value = max(int(value * (1 + drift)), 0)
-                        new = int(value * rng.uniform(0.008, 0.022)) + max(int(value * drift), 0)
-                        yield (commune_id, year, month, value, new, 1, "2024-01-01Z")
+                        value, new = step(rng, value, month)
+                        yield row(commune_id, year, month, value, new)
+                last[commune_id] = value
+            rng = random.Random(SEED + 1)
+            for commune_id in old_communes:
+                value = last[commune_id]
+                for year in range(YEARS[-1] + 1, OLD_MAP_END[0] + 1):
+                    for month in range(1, 13 if year < OLD_MAP_END[0] else OLD_MAP_END[1] + 1):
+                        value, new = step(rng, value, month)
+                        yield row(commune_id, year, month, value, new)
+                last[commune_id] = value
 
-        copy_rows(
-            "targets_monthlycount",
-            "commune_id, year, month, participants, new_participants, version, updated_at",
-            counts(),
-        )
-        # Participants targets for every province and district, a new-participants target per
-        # province, commune targets in one district of each province (as the demo does).
+        copy_rows("targets_monthlycount", columns, old_counts())
+
+        # Today's communes start from what the old communes they carry on had in June 2025.
+        start = dict.fromkeys(new_communes, 0)
+        for old_id, new_id in Succession.objects.filter(
+            is_default=True, predecessor__level=Level.COMMUNE
+        ).values_list("predecessor_id", "successor_id"):
+            start[new_id] += last[old_id]
+
+        def new_counts() -> Iterator[tuple]:
+            rng = random.Random(SEED + 2)
+            for commune_id in new_communes:
+                value = start[commune_id] or rng.randint(40, 600)  # the island zones
+                for year, month in NEW_MAP_MONTHS:
+                    value, new = step(rng, value, month)
+                    yield row(commune_id, year, month, value, new)
+
+        copy_rows("targets_monthlycount", columns, new_counts())
+        # Old map: participants targets for every province and district, a new-participants
+        # target per province, commune targets in one district of each province (as the demo
+        # does), set from January's counts. Today's map (2025 from July's counts, 2026 from
+        # January's): every province and every commune.
         with connection.cursor() as cursor:
-            for year in YEARS:
+            for year in range(YEARS[0], OLD_MAP_END[0] + 1):
                 cursor.execute(
                     """
                     WITH sums AS (
                         SELECT u.province_id, u.district_id, u.id, sum(c.participants) AS s,
                             grouping(u.district_id, u.id) AS g
                         FROM targets_monthlycount c JOIN provinces_unit u ON u.id = c.commune_id
-                        WHERE c.year = %(year)s AND c.month = 1
+                        WHERE c.year = %(year)s AND c.month = 1 AND u.valid_from IS NULL
                         GROUP BY u.province_id, ROLLUP (u.district_id, u.id)
                     ),
                     first_district AS (
@@ -151,21 +194,44 @@ class Command(BaseCommand):
                     """,
                     {"year": year},
                 )
+            for year, month in ((REFORM_YEAR, 7), (NEW_MAP_YEAR, 1)):
                 cursor.execute(
                     """
+                    WITH sums AS (
+                        SELECT u.province_id, u.id, sum(c.participants) AS s, grouping(u.id) AS g
+                        FROM targets_monthlycount c JOIN provinces_unit u ON u.id = c.commune_id
+                        WHERE c.year = %(year)s AND c.month = %(month)s
+                          AND u.valid_from IS NOT NULL
+                        GROUP BY u.province_id, ROLLUP (u.id)
+                    )
                     INSERT INTO targets_target (unit_id, year, kind, value, deadline_month,
                                                 updated_at)
-                    SELECT unit_id, %s, 'new', value / 4, 12, now() FROM targets_target
-                    WHERE year = %s AND kind = 'participants'
-                      AND unit_id IN (SELECT id FROM provinces_unit WHERE level = 1)
+                    SELECT CASE g WHEN 1 THEN province_id ELSE id END, %(year)s, 'participants',
+                        (s * 1.2)::int, CASE g WHEN 1 THEN 10 ELSE 12 END, now()
+                    FROM sums
                     """,
-                    [year, year],
+                    {"year": year, "month": month},
                 )
+            cursor.execute(
+                """
+                INSERT INTO targets_target (unit_id, year, kind, value, deadline_month,
+                                            updated_at)
+                SELECT unit_id, year, 'new', value / 4, 12, now() FROM targets_target
+                WHERE kind = 'participants'
+                  AND unit_id IN (SELECT id FROM provinces_unit WHERE level = 1)
+                """
+            )
             cursor.execute("ANALYZE")
+            cursor.execute("SELECT count(*) FROM targets_monthlycount")
+            (count_rows,) = cursor.fetchone()
         self.nation_id = nation.pk
         self.stdout.write(
-            f"built {len(units) - len(communes)} provinces and districts, {len(communes)} "
-            f"communes, {len(communes) * 12 * len(YEARS)} monthly counts "
+            f"built the old map ({len([u for u in units if u[2] is None]) - len(old_communes)} "
+            f"provinces and districts, {len(old_communes)} communes, counts 01/{YEARS[0]}-"
+            f"{OLD_MAP_END[1]:02}/{OLD_MAP_END[0]}) and today's "
+            f"({len([u for u in units if u[2] is not None]) - len(new_communes)} provinces, "
+            f"{len(new_communes)} communes, counts {NEW_MAP_MONTHS[0][1]:02}/"
+            f"{NEW_MAP_MONTHS[0][0]}-12/{NEW_MAP_YEAR}), {count_rows} monthly counts "
             f"in {time.perf_counter() - started:.1f} s; peak memory so far {peak_mb():.0f} MB"
         )
 
@@ -236,15 +302,56 @@ class Command(BaseCommand):
 
     def measure(self) -> None:
         from progress import requests, services
-        from progress.models import Progress
         from provinces.models import Unit
         from targets.models import MonthlyCount
 
-        year = YEARS[-1]
-        services.recompute_all(year=year - 1)
-        services.recompute_all(year=year)
+        services.recompute_all()  # every year with counts, oldest first
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE progress_progress")  # as autovacuum would
+        year = YEARS[-1]
+        self.measure_year(year, "old map")
+        self.measure_year(REFORM_YEAR, "both maps, comparisons carried across the reform")
+        self.measure_year(NEW_MAP_YEAR, "today's map")
+
+        district = Unit.objects.districts().order_by("pk")[100]
+        province_id = district.province_id
+        assert province_id is not None  # every district stores its province
+        communes = list(
+            Unit.objects.communes().filter(district=district).values_list("pk", flat=True)
+        )
+
+        def district_saves() -> None:
+            with transaction.atomic():
+                MonthlyCount.objects.filter(commune_id__in=communes, year=year, month=5).update(
+                    participants=models_f("participants") + 3
+                )
+                requests.request_recompute(province_id=district.province_id, year=year)
+
+        # Time the recompute itself: the queueing the save does on commit is held back here.
+        from progress import tasks
+
+        held = mock.patch.object(tasks.recompute_province, "apply_async")
+        years: list[tuple[int, ...]] = []
+
+        def incremental() -> None:
+            years.append(services.recompute_province(province_id=province_id, year=year).years)
+
+        with held:
+            runs = self.timed(incremental, setup=district_saves)
+        # The next year is recomputed too (its comparisons read this year), and so is the new
+        # province that took the old one over (no rows in the old map's years).
+        self.report(
+            f"incremental recompute after {district.name} ({len(communes)} communes) saves "
+            f"05/{year} (recomputes {', '.join(map(str, years[-1]))})",
+            runs,
+        )
+
+    def measure_year(self, year: int, what: str) -> None:
+        """A full recompute of the year (nothing changed, one month changed everywhere, into an
+        empty year) beside the plain ROLLUP of the count rows it reads (the year and the last)."""
+        from progress import services
+        from progress.models import Progress
+        from targets.models import MonthlyCount
 
         def plain() -> None:
             with connection.cursor() as cursor:
@@ -265,41 +372,13 @@ class Command(BaseCommand):
         plain_runs = self.timed(plain)
         rows = Progress.objects.filter(year=year).count()
         self.report(f"plain SQL GROUP BY ROLLUP of {year} with {year - 1}", plain_runs)
-        self.report(f"full national recompute of {year}, {rows} rows, nothing changed",
+        self.report(f"full national recompute of {year} ({what}), {rows} rows, nothing changed",
                     self.timed(full), plain_runs)  # fmt: skip
-        self.report("full national recompute, one month changed in every commune",
+        self.report(f"full national recompute of {year}, 06/{year} changed in every commune",
                     self.timed(full, setup=change_one_month_everywhere), plain_runs)  # fmt: skip
-        self.report("full national recompute into an empty year",
+        self.report(f"full national recompute of {year} into an empty year",
                     self.timed(full, setup=clear), plain_runs)  # fmt: skip
-        self.report("plain SQL again", self.timed(plain))
-
-        district = Unit.objects.districts().order_by("pk")[100]
-        province_id = district.province_id
-        assert province_id is not None  # every district stores its province
-        communes = list(
-            Unit.objects.communes().filter(district=district).values_list("pk", flat=True)
-        )
-
-        def district_saves() -> None:
-            with transaction.atomic():
-                MonthlyCount.objects.filter(commune_id__in=communes, year=year, month=5).update(
-                    participants=models_f("participants") + 3
-                )
-                requests.request_recompute(province_id=district.province_id, year=year)
-
-        # Time the recompute itself: the queueing the save does on commit is held back here.
-        from progress import tasks
-
-        held = mock.patch.object(tasks.recompute_province, "apply_async")
-        with held:
-            self.report(
-                f"incremental recompute after {district.name} ({len(communes)} communes) saves "
-                f"05/{year}",
-                self.timed(
-                    lambda: services.recompute_province(province_id=province_id, year=year),
-                    setup=district_saves,
-                ),
-            )
+        self.report(f"plain SQL of {year} again", self.timed(plain))
 
     @staticmethod
     def eager(on: bool) -> None:

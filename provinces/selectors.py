@@ -176,13 +176,20 @@ class EntryGroup:
         return communes.filter(district_id=self.unit.pk)
 
 
-def province_offices(*, province: Unit) -> QuerySet[GrassrootsOffice]:
+@dataclass(frozen=True)
+class OfficeSize:
+    office: GrassrootsOffice
+    communes: int
+
+
+def province_offices(*, province: Unit) -> list[OfficeSize]:
     """A province's grassroots offices by code, each with its number of communes (one query)."""
-    return (
+    offices = (
         GrassrootsOffice.objects.filter(province=province)
         .annotate(commune_count=Count("memberships"))
         .order_by("code")
     )
+    return [OfficeSize(o, o.commune_count) for o in offices]
 
 
 def assignable_communes(

@@ -18,7 +18,7 @@ from bhxh_dashboard.formatting import user_label
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month, previous_month
 from provinces import access
 from provinces.models import Level, Role, Unit
-from provinces.selectors import EntryGroup
+from provinces.selectors import EntryGroup, province_offices
 from targets.models import ChangeLog, MonthlyCount, MonthReopening, Target, TargetKind
 
 # ---------------------------------------------------------------------------------------------
@@ -381,3 +381,90 @@ def unit_changes(*, unit: Unit, limit: int | None = 100) -> QuerySet[ChangeLog]:
         .order_by("-changed_at", "-id")
     )
     return qs[:limit] if limit else qs
+
+
+# ---------------------------------------------------------------------------------------------
+# Office totals (today's map: targets stay on provinces and communes)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TargetTotals:
+    participants: int | None = None
+    new_participants: int | None = None
+
+
+def office_target_totals(*, province: Unit, year: int) -> dict[int | None, TargetTotals]:
+    """Each grassroots office's targets as the sum of its communes' (None: the communes the
+    province serves itself), in one grouped query."""
+    sums = (
+        Target.objects.filter(unit__province_id=province.pk, unit__level=Level.COMMUNE, year=year)
+        .values("unit__office_memberships__office_id", "kind")
+        .annotate(total=Sum("value"))
+    )
+    totals: dict[int | None, TargetTotals] = {}
+    for s in sums:
+        row = totals.setdefault(s["unit__office_memberships__office_id"], TargetTotals())
+        if s["kind"] == TargetKind.PARTICIPANTS:
+            row.participants = s["total"]
+        else:
+            row.new_participants = s["total"]
+    return totals
+
+
+@dataclass
+class OfficeRow:
+    """One line of a province's office list: an office, or (office None) the communes the
+    province serves itself."""
+
+    group: EntryGroup
+    communes: int
+    targets: TargetTotals
+
+
+@dataclass
+class OfficeOverview:
+    province: Unit
+    year: int
+    rows: list[OfficeRow]
+    province_targets: TargetTotals
+
+    @property
+    def communes(self) -> int:
+        return sum(r.communes for r in self.rows)
+
+    @property
+    def allocated(self) -> TargetTotals:
+        """What the communes' targets add up to, over every office and the province's own."""
+
+        def total(values: list[int | None]) -> int | None:
+            known = [v for v in values if v is not None]
+            return sum(known) if known else None
+
+        return TargetTotals(
+            total([r.targets.participants for r in self.rows]),
+            total([r.targets.new_participants for r in self.rows]),
+        )
+
+
+def office_overview(*, province: Unit, year: int) -> OfficeOverview:
+    """A province's offices, each with its communes and their targets summed, then the communes
+    the province serves itself, against the province's own target: four queries."""
+    totals = office_target_totals(province=province, year=year)
+    rows = [
+        OfficeRow(
+            EntryGroup(unit=province, office=s.office),
+            s.communes,
+            totals.get(s.office.pk, TargetTotals()),
+        )
+        for s in province_offices(province=province)
+    ]
+    own = EntryGroup(unit=province)
+    rows.append(OfficeRow(own, own.communes().count(), totals.get(None, TargetTotals())))
+    province_targets = TargetTotals()
+    for target in Target.objects.filter(unit=province, year=year):
+        if target.kind == TargetKind.PARTICIPANTS:
+            province_targets.participants = target.value
+        else:
+            province_targets.new_participants = target.value
+    return OfficeOverview(province, year, rows, province_targets)

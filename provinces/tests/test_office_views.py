@@ -311,3 +311,15 @@ def test_entry_home_lists_what_each_user_may_enter(client, offices):
 def test_grassroots_staff_get_their_grid_in_the_navigation(client, offices):
     html = as_user(client, offices.staff_a).get("/", follow=True).content.decode()
     assert f'href="/nhap-lieu/so-lieu/{offices.office_a.url_code}/">Nhập số liệu' in html
+
+
+def test_the_reporting_status_of_todays_province_is_grouped_by_office(client, offices):
+    MonthlyCount.objects.create(commune=offices.communes[0], year=2026, month=11, participants=5)
+    html = as_user(client, offices.officer).get("/u/t24/bao-cao/?year=2026&month=11")
+    html = html.content.decode()
+    grid = f"/nhap-lieu/so-lieu/{offices.office_a.url_code}/?thang=2026-11"
+    assert re.search(
+        rf'<a href="{re.escape(grid)}">BHXH cơ sở Một</a></th>\s*<td class="num">1/10', html
+    )
+    assert re.search(r">Xã do BHXH Bắc Ninh phục vụ</a></th>\s*<td class=\"num\">0/79", html)
+    assert f'href="/u/x{offices.communes[1].code}/"' in html  # a missing commune, today's map

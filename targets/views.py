@@ -84,24 +84,24 @@ def _grid_month(
     picked = parse_month_param(request.GET.get("thang") or request.POST.get("thang"))
     if (
         picked
+        and request.method == "GET"  # a POST goes to the service, which refuses such a month
         and cutoff_date(*picked) <= clock.today()  # a month to come says so below
         and not selectors.in_unit_lifetime(group.unit, *picked)
     ):
         year, month = selectors.default_entry_month(windows)
-        if request.method == "GET":  # say why the page shows another month than the one asked
-            messages.info(
-                request,
-                _(
-                    "Tháng %(asked)s ngoài thời gian hiệu lực của %(unit)s (%(map)s). "
-                    "Trang đang hiển thị tháng %(shown)s."
-                )
-                % {
-                    "asked": month_label(*picked),
-                    "unit": group.unit.full_name,
-                    "map": map_label(group.unit).lower(),
-                    "shown": month_label(year, month),
-                },
+        messages.info(
+            request,
+            _(
+                "Tháng %(asked)s ngoài thời gian hiệu lực của %(unit)s (%(map)s). "
+                "Trang đang hiển thị tháng %(shown)s."
             )
+            % {
+                "asked": month_label(*picked),
+                "unit": group.unit.full_name,
+                "map": map_label(group.unit).lower(),
+                "shown": month_label(year, month),
+            },
+        )
         picked = None
     year, month = picked or selectors.default_entry_month(windows)
     window = next(

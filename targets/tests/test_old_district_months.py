@@ -38,3 +38,13 @@ def test_a_save_of_an_old_commune_after_the_reform_is_refused(demo):
     assert not result.saved
     assert "không còn từ 01/07/2025" in " ".join(result.errors[commune.pk]["__all__"])
     assert not MonthlyCount.objects.filter(commune=commune, year=2026).exists()
+
+
+def test_posting_a_later_month_to_the_old_districts_grid_saves_nothing(client, demo):
+    commune = demo.luc_nam.children.order_by("code").first()
+    client.force_login(demo.clerk)
+    data = {"thang": "2026-11", "save": "1", f"p_{commune.pk}": "10", f"n_{commune.pk}": "1"}
+    html = client.post("/nhap-lieu/so-lieu/d218/", data).content.decode()
+    assert "không còn từ 01/07/2025" in html
+    assert not MonthlyCount.objects.filter(commune=commune, year__gte=2025).exists()
+    assert not MonthlyCount.objects.filter(commune=commune, year=2023, month=6).exists()

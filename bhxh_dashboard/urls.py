@@ -7,6 +7,7 @@ from bhxh_dashboard.views import healthz
 urlpatterns = [
     path("", include("reports.urls")),
     path("nhap-lieu/", include("targets.urls")),
+    path("nhap-lieu/bhxh-co-so/", include("provinces.urls")),
     path("api/", include("api.urls")),
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from bhxh_dashboard.admin import ReadOnlyAdmin
-from provinces.models import Profile, Unit
+from provinces.models import GrassrootsOffice, Profile, Unit
 
 
 @admin.register(Unit)
@@ -15,8 +15,18 @@ class UnitAdmin(ReadOnlyAdmin):
     raw_id_fields = ["parent", "province", "district"]
 
 
+@admin.register(GrassrootsOffice)
+class GrassrootsOfficeAdmin(ReadOnlyAdmin):
+    """Read-only: provincial officers set offices and their communes on the offices page
+    (provinces.services), which checks each commune's province and office."""
+
+    list_display = ["code", "name", "province"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["province"]
+
+
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "unit"]
+    list_display = ["user", "role", "unit", "office"]
     list_filter = ["role"]
-    raw_id_fields = ["unit"]
+    raw_id_fields = ["unit", "office"]

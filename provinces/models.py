@@ -267,11 +267,74 @@ class Role(models.TextChoices):
     NATIONAL_VIEWER = "national", _("Xem toàn quốc")
     PROVINCIAL_OFFICER = "province_officer", _("Cán bộ BHXH tỉnh")
     DISTRICT_STAFF = "district_staff", _("Cán bộ BHXH huyện")
+    GRASSROOTS_STAFF = "grassroots_staff", _("Cán bộ BHXH cơ sở")
     MANAGER = "manager", _("Lãnh đạo")
 
 
+class GrassrootsOffice(models.Model):
+    """A grassroots office (BHXH cơ sở) of a province of today's map, serving a group of its
+    communes. An organisational unit, not an administrative level: a commune no office serves is
+    served by the provincial office itself."""
+
+    province = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="grassroots_offices",
+        verbose_name=_("tỉnh/thành phố"),
+    )
+    code = models.CharField(_("mã"), max_length=10)
+    name = models.CharField(_("tên"), max_length=100)
+
+    class Meta:
+        verbose_name = _("BHXH cơ sở")
+        verbose_name_plural = _("BHXH cơ sở")
+        ordering = ["province", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "code"],
+                name="office_unique_code_in_province",
+                violation_error_message=_("Mã BHXH cơ sở đã có trong tỉnh này."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def url_code(self) -> str:
+        """An office in a URL: "o" and its id (offices have no official code)."""
+        return f"o{self.pk}"
+
+
+class OfficeCommune(models.Model):
+    """A commune of today's map served by a grassroots office; a commune by one office at most."""
+
+    office = models.ForeignKey(
+        GrassrootsOffice, on_delete=models.CASCADE, related_name="memberships"
+    )
+    commune = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="office_memberships")
+
+    class Meta:
+        verbose_name = _("xã do BHXH cơ sở phục vụ")
+        verbose_name_plural = _("xã do BHXH cơ sở phục vụ")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune"],
+                name="office_commune_one_office",
+                violation_error_message=_("Xã đã thuộc một BHXH cơ sở khác."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office} — {self.commune}"
+
+
 class Profile(models.Model):
-    """A user's role and the unit it applies to (the nation for national viewers)."""
+    """A user's role and the unit it applies to (the nation for national viewers).
+
+    Grassroots staff also name their office; their unit is the office's province, so they read
+    the province as its other staff do.
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
@@ -279,6 +342,14 @@ class Profile(models.Model):
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị")
+    )
+    office = models.ForeignKey(
+        GrassrootsOffice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("BHXH cơ sở"),
     )
 
     class Meta:
@@ -288,7 +359,26 @@ class Profile(models.Model):
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="profile_role_valid"
             ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role=Role.GRASSROOTS_STAFF, office__isnull=False)
+                    | (~models.Q(role=Role.GRASSROOTS_STAFF) & models.Q(office__isnull=True))
+                ),
+                name="profile_office_iff_grassroots",
+                violation_error_message=_(
+                    "Cán bộ BHXH cơ sở phải gắn với một BHXH cơ sở; vai trò khác thì không."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.unit}"
+
+    def clean(self) -> None:
+        """Grassroots staff read their office's province: admin keeps the two in step."""
+        from django.core.exceptions import ValidationError
+
+        if self.office is not None and self.unit_id != self.office.province_id:
+            raise ValidationError(
+                {"unit": _("Đơn vị của cán bộ BHXH cơ sở là tỉnh của BHXH cơ sở đó.")}
+            )

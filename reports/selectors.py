@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import F, FilteredRelation, Q, QuerySet, Sum
+from django.db.models import Case, F, FilteredRelation, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Concat
+from django.urls import reverse
 
 from bhxh_dashboard.months import cutoff_date
 from progress.models import Progress, RecomputeState
 from provinces.models import Level, Unit
+from provinces.selectors import EntryGroup
 from targets.models import ChangeLog
 from targets.selectors import unit_changes
 
@@ -156,6 +160,7 @@ class ReportingGroup:
     code: str
     name: str
     url_code: str
+    href: str = ""  # where the group's link goes, when not to its own reporting page
     reported: list[dict] = field(default_factory=list)
     missing: list[dict] = field(default_factory=list)
 
@@ -192,13 +197,34 @@ class ReportingStatus:
 def reporting_status(unit: Unit, year: int, month: int) -> ReportingStatus:
     """Which communes of the unit's subtree have a MonthlyCount for the month: one query.
 
-    Grouped by district, or by province for the national view.
+    Grouped by district, by province for the national view, and by grassroots office on today's
+    map (the province's own communes last), each office linking to its entry grid.
     """
+    if unit.is_new_map:
+        return _reporting_by_office(unit, year, month)
     by_province = unit.level == Level.NATION
     group = "province" if by_province else "district"
-    # A LEFT JOIN on the month's count (one row per commune and month at most): a hash join
-    # over the 10,051 communes of the national view, not a subquery per commune.
-    communes = (
+    groups: dict[int, ReportingGroup] = {}
+    prefix = "p" if by_province else "d"
+    for row in _commune_reports(unit, year, month, group, order=f"{group}__code"):
+        gid = row[f"{group}_id"]
+        g = groups.get(gid)
+        if g is None:
+            code = row[f"{group}__code"]
+            g = groups[gid] = ReportingGroup(gid, code, row[f"{group}__name"], prefix + code)
+        (g.reported if row["reported_at"] else g.missing).append(row)
+    return ReportingStatus(unit, year, month, cutoff_date(year, month), list(groups.values()))
+
+
+def _commune_reports(
+    unit: Unit, year: int, month: int, group: str, *, order: Any
+) -> QuerySet[Unit, dict[str, Any]]:
+    """The subtree's communes with their group and when they reported the month (if they did).
+
+    A LEFT JOIN on the month's count (one row per commune and month at most): a hash join over
+    the 10,051 communes of the national view, not a subquery per commune.
+    """
+    return (
         Unit.objects.within(unit)
         .communes()
         .annotate(
@@ -207,7 +233,7 @@ def reporting_status(unit: Unit, year: int, month: int) -> ReportingStatus:
                 condition=Q(monthly_counts__year=year, monthly_counts__month=month),
             )
         )
-        .order_by(f"{group}__code", "code")
+        .order_by(order, "code")
         .values(
             "code",
             "name",
@@ -215,17 +241,29 @@ def reporting_status(unit: Unit, year: int, month: int) -> ReportingStatus:
             f"{group}__code",
             f"{group}__name",
             reported_at=F("count__updated_at"),
+            url_code=Concat(
+                Case(When(valid_from__isnull=True, then=Value("c")), default=Value("x")),
+                "code",
+            ),
         )
     )
-    groups: dict[int, ReportingGroup] = {}
-    prefix = "p" if by_province else "d"
-    for row in communes:
+
+
+def _reporting_by_office(unit: Unit, year: int, month: int) -> ReportingStatus:
+    """A unit of today's map: its offices' communes, then those its province serves itself."""
+    province = unit.province if unit.level == Level.COMMUNE and unit.province else unit
+    group = "office_memberships__office"
+    groups: dict[int | None, ReportingGroup] = {}
+    order = F(f"{group}__code").asc(nulls_last=True)
+    for row in _commune_reports(unit, year, month, group, order=order):
         gid = row[f"{group}_id"]
         g = groups.get(gid)
         if g is None:
-            code = row[f"{group}__code"]
-            g = groups[gid] = ReportingGroup(gid, code, row[f"{group}__name"], prefix + code)
-        row["url_code"] = "c" + row["code"]
+            own = EntryGroup(unit=province)
+            code, name = row[f"{group}__code"] or "", row[f"{group}__name"] or own.name
+            g = groups[gid] = ReportingGroup(gid or 0, code, name, f"o{gid}" if gid else "")
+            g.href = reverse("targets:counts", kwargs={"code": g.url_code or province.url_code})
+            g.href += f"?thang={year}-{month:02d}"
         (g.reported if row["reported_at"] else g.missing).append(row)
     return ReportingStatus(unit, year, month, cutoff_date(year, month), list(groups.values()))
 

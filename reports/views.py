@@ -95,12 +95,12 @@ def _breadcrumbs(user: User | AnonymousUser, unit: Unit) -> list[tuple[Unit, boo
     root = scope_unit(user)
     if root is not None and root.level == Level.NATION and unit.level > Level.NATION:
         crumbs.append((root, True))
-    # Every unit below the nation stores its province, and every commune its district.
+    # Every unit below the nation stores its province, and every old commune its district
+    # (today's map has none).
     if unit.level > Level.PROVINCE:
         assert unit.province is not None
         crumbs.append((unit.province, can_view(user, unit.province)))
-    if unit.level > Level.DISTRICT:
-        assert unit.district is not None
+    if unit.level > Level.DISTRICT and unit.district is not None:
         crumbs.append((unit.district, can_view(user, unit.district)))
     return crumbs
 

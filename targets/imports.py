@@ -16,7 +16,7 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import transaction
@@ -30,6 +30,7 @@ from bhxh_dashboard.parsing import ParseError, parse_count, parse_month_number, 
 from provinces import access
 from provinces.models import Level, Succession, Unit
 from provinces.search import search_key
+from provinces.selectors import not_in_force_message
 from targets.models import MonthlyCount, MonthReopening, Target, TargetKind
 from targets.selectors import WindowState, month_window, province_id_of
 from targets.services import (
@@ -448,37 +449,6 @@ def _unit_in_force(
     return unit
 
 
-def not_in_force_message(unit: Unit, day: date) -> str:
-    """Why a code cannot be used for a period, and what to use instead (its successors)."""
-    params = {"unit": unit.full_name, "code": unit.code}
-    if unit.valid_until is not None and unit.valid_until < day:
-        successors = [s.successor for s in unit.successions.all()]
-        params["day"] = (unit.valid_until + timedelta(days=1)).strftime("%d/%m/%Y")
-        if not successors and unit.level == Level.DISTRICT:
-            return (
-                _("%(unit)s (mã %(code)s) không còn từ %(day)s: từ đó không còn cấp huyện.")
-                % params
-            )
-        if not successors:
-            return _("%(unit)s (mã %(code)s) không còn từ %(day)s.") % params
-        params["successors"] = ", ".join(
-            _("%(unit)s (mã %(code)s)") % {"unit": s.full_name, "code": s.code} for s in successors
-        )
-        return (
-            _(
-                "%(unit)s (mã %(code)s) không còn từ %(day)s, nay thuộc %(successors)s. "
-                "Hãy dùng mã mới."
-            )
-            % params
-        )
-    assert unit.valid_from is not None
-    params["day"] = unit.valid_from.strftime("%d/%m/%Y")
-    return (
-        _("%(unit)s (mã %(code)s) chỉ có từ %(day)s; số liệu trước đó dùng mã của địa giới cũ.")
-        % params
-    )
-
-
 def _out_of_scope(row: Row) -> None:
     row.errors.append(
         _("%(unit)s (mã %(code)s) ngoài phạm vi bạn được nhập.")
@@ -528,7 +498,7 @@ def preview_counts(
     units = _units_by_code(
         Unit.objects.communes().filter(code__in={c for c in codes.values() if c})
     )
-    enterable = _enterable_districts(user, [u for same in units.values() for u in same])
+    enterable = access.enterable_commune_ids(user, [u for same in units.values() for u in same])
 
     seen: dict[tuple, int] = {}
     for row in rows:
@@ -550,7 +520,7 @@ def preview_counts(
                     row,
                     unit,
                     row.cells.get("code", ""),
-                    lambda u: u.district_id in enterable,
+                    lambda u: u.pk in enterable,
                     user,
                 )
         participants = _read_int(row, "participants", LABEL_PARTICIPANTS)
@@ -576,13 +546,6 @@ def preview_counts(
         reopen_closed=reopen_closed,
     )
     return Preview("counts", rows, COUNT_COLUMNS)
-
-
-def _enterable_districts(user: User, units: Iterable[Unit]) -> set[int | None]:
-    """Districts among the units' whose counts this user may enter; one access check each.
-    None is a commune of today's map, which has no district (only superusers enter those)."""
-    by_district = {u.district_id: u for u in units}
-    return {pk for pk, u in by_district.items() if access.can_enter_commune_counts(user, u)}
 
 
 def _mark_unchanged_counts(rows: list[Row]) -> None:

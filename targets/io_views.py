@@ -121,7 +121,7 @@ def _import_page(
         "full_listing_rows": FULL_LISTING_ROWS,
     }
     if kind == "counts":
-        context["months"] = entry_months(province_id=province_id_of(unit))
+        context["months"] = entry_months(province_id=province_id_of(unit), unit=unit)
     else:
         context["years"] = _template_years()
 

@@ -8,12 +8,17 @@ from enum import StrEnum
 from typing import Literal
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db.models import Max, Q, QuerySet, Sum
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import user_label
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month, previous_month
-from provinces.models import Level, Unit
+from provinces import access
+from provinces.models import Level, Role, Unit
+from provinces.selectors import EntryGroup, province_offices
 from targets.models import ChangeLog, MonthlyCount, MonthReopening, Target, TargetKind
 
 # ---------------------------------------------------------------------------------------------
@@ -95,11 +100,25 @@ def month_window(
     return MonthWindow(year, month, cutoff, closes_on, WindowState.CLOSED)
 
 
+def in_unit_lifetime(unit: Unit, year: int, month: int) -> bool:
+    """Whether a month's cut-off falls while the unit is in force: an old district's months end
+    with June 2025, today's map's begin with July 2025."""
+    return unit.in_force_on(cutoff_date(year, month))
+
+
 def entry_months(
-    *, province_id: int, today: dt.date | None = None, count: int = 12
+    *,
+    province_id: int,
+    today: dt.date | None = None,
+    count: int = 12,
+    unit: Unit | None = None,
 ) -> list[MonthWindow]:
     """The months offered in the month picker: the latest reportable months plus every month the
-    province has reopened and is still open, newest first. Two queries at most."""
+    province has reopened and is still open, newest first. Two queries at most.
+
+    With `unit`, only the months whose cut-off falls while it is in force: an old district
+    offers its last twelve months up to June 2025, and the ones reopened before then.
+    """
     today = today or clock.today()
     now = clock.now()
     reopenings = {
@@ -108,12 +127,19 @@ def entry_months(
             province_id=province_id, open_until__gt=now
         ).order_by("open_until")
     }
+    last_day = today
+    if unit is not None and unit.valid_until is not None:
+        last_day = min(today, unit.valid_until)
     months: list[tuple[int, int]] = []
-    year, month = latest_reportable_month(today)
-    for _ in range(count):
+    year, month = latest_reportable_month(last_day)
+    for _i in range(count):
         months.append((year, month))
         year, month = previous_month(year, month)
     months = sorted(set(months) | set(reopenings), reverse=True)
+    if unit is not None:
+        months = [(y, m) for y, m in months if in_unit_lifetime(unit, y, m)]
+        if not months and unit.valid_from is not None:  # before the first cut-off of its map
+            months = [(unit.valid_from.year, unit.valid_from.month)]
     return [
         month_window(
             province_id=province_id,
@@ -144,6 +170,52 @@ def default_entry_month(windows: list[MonthWindow]) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------------------------------------
+# The entry home
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryLink:
+    label: str
+    url: str
+
+
+def entry_links(*, user: User) -> list[EntryLink]:
+    """The entry pages the user works on: their grid, their province's targets and offices."""
+    unit = access.scope_unit(user)
+    role = access.role_of(user)
+    if unit is None or user.is_superuser:
+        return []
+    profile = user.profile
+    if role == Role.DISTRICT_STAFF and unit.level == Level.DISTRICT:
+        return [EntryLink(_("Nhập số liệu %(unit)s") % {"unit": unit.full_name}, counts_url(unit))]
+    if role == Role.GRASSROOTS_STAFF and profile.office is not None:
+        group = EntryGroup(unit=unit, office=profile.office)
+        return [EntryLink(_("Nhập số liệu %(unit)s") % {"unit": group.name}, counts_url(group))]
+    if role != Role.PROVINCIAL_OFFICER or unit.level != Level.PROVINCE:
+        return []
+    targets = EntryLink(
+        _("Giao chỉ tiêu %(unit)s") % {"unit": unit.name},
+        reverse("targets:targets", kwargs={"code": unit.url_code}),
+    )
+    if not access.can_manage_offices(user, unit):
+        return [targets]
+    own = EntryGroup(unit=unit)
+    return [
+        EntryLink(_("Nhập số liệu: %(group)s") % {"group": own.name}, counts_url(own)),
+        targets,
+        EntryLink(
+            _("BHXH cơ sở của %(unit)s") % {"unit": unit.name},
+            reverse("provinces:offices", kwargs={"code": unit.url_code}),
+        ),
+    ]
+
+
+def counts_url(group: EntryGroup | Unit) -> str:
+    return reverse("targets:counts", kwargs={"code": group.url_code})
+
+
+# ---------------------------------------------------------------------------------------------
 # The count grid (the monthly entry page)
 # ---------------------------------------------------------------------------------------------
 
@@ -162,7 +234,7 @@ class CountGridRow:
 
 @dataclass
 class CountGrid:
-    district: Unit
+    group: EntryGroup
     year: int
     month: int
     rows: list[CountGridRow]
@@ -177,11 +249,12 @@ class CountGrid:
         return self.total_participants - self.total_prev_participants
 
 
-def count_grid(*, district: Unit, year: int, month: int) -> CountGrid:
-    """Every commune of the district with this month's and last month's figures: two queries."""
-    communes = list(Unit.objects.communes().filter(district_id=district.pk).order_by("code"))
+def count_grid(*, group: EntryGroup, year: int, month: int) -> CountGrid:
+    """Every commune of the group (a district, an office, or those a province serves itself) with
+    this month's and last month's figures: two queries."""
+    communes = list(group.communes())
     pyear, pmonth = previous_month(year, month)
-    counts = MonthlyCount.objects.filter(commune__district_id=district.pk).filter(
+    counts = MonthlyCount.objects.filter(commune_id__in=[c.pk for c in communes]).filter(
         Q(year=year, month=month) | Q(year=pyear, month=pmonth)
     )
     current: dict[int, MonthlyCount] = {}
@@ -200,7 +273,7 @@ def count_grid(*, district: Unit, year: int, month: int) -> CountGrid:
         if (p := previous.get(commune.pk)) is not None:
             row.prev_participants, row.prev_new_participants = p.participants, p.new_participants
         rows.append(row)
-    grid = CountGrid(district=district, year=year, month=month, rows=rows)
+    grid = CountGrid(group=group, year=year, month=month, rows=rows)
     grid.total_participants = sum(r.participants or 0 for r in rows)
     grid.total_new = sum(r.new_participants or 0 for r in rows)
     grid.total_prev_participants = sum(r.prev_participants or 0 for r in rows)
@@ -308,3 +381,90 @@ def unit_changes(*, unit: Unit, limit: int | None = 100) -> QuerySet[ChangeLog]:
         .order_by("-changed_at", "-id")
     )
     return qs[:limit] if limit else qs
+
+
+# ---------------------------------------------------------------------------------------------
+# Office totals (today's map: targets stay on provinces and communes)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TargetTotals:
+    participants: int | None = None
+    new_participants: int | None = None
+
+
+def office_target_totals(*, province: Unit, year: int) -> dict[int | None, TargetTotals]:
+    """Each grassroots office's targets as the sum of its communes' (None: the communes the
+    province serves itself), in one grouped query."""
+    sums = (
+        Target.objects.filter(unit__province_id=province.pk, unit__level=Level.COMMUNE, year=year)
+        .values("unit__office_memberships__office_id", "kind")
+        .annotate(total=Sum("value"))
+    )
+    totals: dict[int | None, TargetTotals] = {}
+    for s in sums:
+        row = totals.setdefault(s["unit__office_memberships__office_id"], TargetTotals())
+        if s["kind"] == TargetKind.PARTICIPANTS:
+            row.participants = s["total"]
+        else:
+            row.new_participants = s["total"]
+    return totals
+
+
+@dataclass
+class OfficeRow:
+    """One line of a province's office list: an office, or (office None) the communes the
+    province serves itself."""
+
+    group: EntryGroup
+    communes: int
+    targets: TargetTotals
+
+
+@dataclass
+class OfficeOverview:
+    province: Unit
+    year: int
+    rows: list[OfficeRow]
+    province_targets: TargetTotals
+
+    @property
+    def communes(self) -> int:
+        return sum(r.communes for r in self.rows)
+
+    @property
+    def allocated(self) -> TargetTotals:
+        """What the communes' targets add up to, over every office and the province's own."""
+
+        def total(values: list[int | None]) -> int | None:
+            known = [v for v in values if v is not None]
+            return sum(known) if known else None
+
+        return TargetTotals(
+            total([r.targets.participants for r in self.rows]),
+            total([r.targets.new_participants for r in self.rows]),
+        )
+
+
+def office_overview(*, province: Unit, year: int) -> OfficeOverview:
+    """A province's offices, each with its communes and their targets summed, then the communes
+    the province serves itself, against the province's own target: four queries."""
+    totals = office_target_totals(province=province, year=year)
+    rows = [
+        OfficeRow(
+            EntryGroup(unit=province, office=s.office),
+            s.communes,
+            totals.get(s.office.pk, TargetTotals()),
+        )
+        for s in province_offices(province=province)
+    ]
+    own = EntryGroup(unit=province)
+    rows.append(OfficeRow(own, own.communes().count(), totals.get(None, TargetTotals())))
+    province_targets = TargetTotals()
+    for target in Target.objects.filter(unit=province, year=year):
+        if target.kind == TargetKind.PARTICIPANTS:
+            province_targets.participants = target.value
+        else:
+            province_targets.new_participants = target.value
+    return OfficeOverview(province, year, rows, province_targets)

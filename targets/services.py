@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from bhxh_dashboard import clock
 from bhxh_dashboard.copy import copy_rows
 from bhxh_dashboard.formatting import number, user_label
-from bhxh_dashboard.months import previous_month
+from bhxh_dashboard.months import cutoff_date, previous_month
 from bhxh_dashboard.parsing import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -35,8 +35,9 @@ from bhxh_dashboard.parsing import (
     parse_month_number,
 )
 from progress.requests import request_recompute
-from provinces.access import can_enter_commune_counts, can_reopen_month, can_set_targets
+from provinces.access import can_reopen_month, can_set_targets, enterable_commune_ids
 from provinces.models import Level, Unit
+from provinces.selectors import not_in_force_message
 from targets.models import (
     ChangeField,
     ChangeLog,
@@ -282,7 +283,7 @@ def counts_save(
 
     with transaction.atomic():
         communes = _lock_communes(seen)
-        _check_communes(user, seen, communes, result)
+        _check_communes(user, seen, communes, result, year=year, month=month)
         _check_month_open({province_id_of(c) for c in communes.values()}, year, month, result)
         if result.errors or result.general_errors:
             return result
@@ -363,19 +364,31 @@ def _lock_communes(commune_ids: set[int]) -> dict[int, Unit]:
         c.pk: c
         for c in Unit.objects.select_for_update(no_key=True)
         .filter(pk__in=commune_ids)
-        .only("id", "level", "name", "district_id", "province_id")
+        .only("id", "level", "name", "district_id", "province_id", "valid_from", "valid_until")
     }
 
 
 def _check_communes(
-    user: User, commune_ids: set[int], communes: dict[int, Unit], result: SaveResult
+    user: User,
+    commune_ids: set[int],
+    communes: dict[int, Unit],
+    result: SaveResult,
+    *,
+    year: int,
+    month: int,
 ) -> None:
+    """Each commune must exist, be the user's to enter, and be in force at the month's cut-off
+    (an old commune's months end with June 2025)."""
+    enterable = enterable_commune_ids(user, communes.values())
+    cutoff = cutoff_date(year, month)
     for commune_id in commune_ids:
         commune = communes.get(commune_id)
         if commune is None or commune.level != Level.COMMUNE:
             result.add_error(commune_id, ROW_ERRORS, _("Không tìm thấy xã."))
-        elif not can_enter_commune_counts(user, commune):
+        elif commune_id not in enterable:
             result.add_error(commune_id, ROW_ERRORS, _("Bạn không được nhập số liệu của xã này."))
+        elif not commune.in_force_on(cutoff):
+            result.add_error(commune_id, ROW_ERRORS, not_in_force_message(commune, cutoff))
 
 
 def _check_month_open(province_ids: set[int], year: int, month: int, result: SaveResult) -> None:

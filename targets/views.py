@@ -21,17 +21,17 @@ from django.utils.translation import gettext as _
 from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import month_label
 from bhxh_dashboard.http import SignedInRequest
-from bhxh_dashboard.months import latest_reportable_month, previous_month
+from bhxh_dashboard.months import cutoff_date, latest_reportable_month, previous_month
 from bhxh_dashboard.parsing import MAX_COUNT, ParseError, parse_count
 from provinces.access import (
-    can_enter_counts,
+    can_enter_group_counts,
     can_reopen_month,
     can_set_targets,
+    get_visible_entry_group_or_404,
     get_visible_unit_or_404,
-    role_of,
-    scope_unit,
 )
-from provinces.models import Level, Role, Unit
+from provinces.models import Level
+from provinces.selectors import EntryGroup, map_label
 from targets import selectors, services
 from targets.forms import (
     MonthReopenForm,
@@ -47,22 +47,17 @@ if TYPE_CHECKING:
 
 @login_required
 def entry_home(request: SignedInRequest) -> HttpResponse:
-    """Send each role to the entry page it uses."""
-    unit = scope_unit(request.user)
-    role = role_of(request.user)
-    if unit is None:
+    """What the user may enter: straight to it when there is one thing, else the list."""
+    links = selectors.entry_links(user=request.user)
+    if not links:
         raise PermissionDenied
-    if role == Role.DISTRICT_STAFF and unit.level == Level.DISTRICT:
-        return redirect("targets:counts", code=unit.url_code)
-    if role == Role.PROVINCIAL_OFFICER and unit.level == Level.PROVINCE:
-        return redirect("targets:targets", code=unit.url_code)
-    raise PermissionDenied
+    if len(links) == 1:
+        return redirect(links[0].url)
+    return render(request, "targets/entry_home.html", {"links": links})
 
 
-def _month_url(district: Unit, year: int, month: int) -> str:
-    return (
-        reverse("targets:counts", kwargs={"code": district.url_code}) + f"?thang={year}-{month:02d}"
-    )
+def _month_url(group: EntryGroup, year: int, month: int) -> str:
+    return reverse("targets:counts", kwargs={"code": group.url_code}) + f"?thang={year}-{month:02d}"
 
 
 def _loaded(participants: int | None, new: int | None) -> str:
@@ -79,13 +74,35 @@ def _as_int(text: str) -> int | None:
 
 
 def _grid_month(
-    request: HttpRequest, district: Unit
+    request: HttpRequest, group: EntryGroup
 ) -> tuple[int, int, selectors.MonthWindow, list[selectors.MonthWindow]]:
     """The month the grid shows, its window and the months offered: the one asked for in
-    `?thang=`, else the default; a month not yet reportable shows the default, saying why."""
-    province_id = selectors.province_id_of(district)
-    windows = selectors.entry_months(province_id=province_id)
+    `?thang=`, else the default; a month not yet reportable, or outside the map the group is
+    on, shows the default, saying why."""
+    province_id = selectors.province_id_of(group.unit)
+    windows = selectors.entry_months(province_id=province_id, unit=group.unit)
     picked = parse_month_param(request.GET.get("thang") or request.POST.get("thang"))
+    if (
+        picked
+        and request.method == "GET"  # a POST goes to the service, which refuses such a month
+        and cutoff_date(*picked) <= clock.today()  # a month to come says so below
+        and not selectors.in_unit_lifetime(group.unit, *picked)
+    ):
+        year, month = selectors.default_entry_month(windows)
+        messages.info(
+            request,
+            _(
+                "Tháng %(asked)s ngoài thời gian hiệu lực của %(unit)s (%(map)s). "
+                "Trang đang hiển thị tháng %(shown)s."
+            )
+            % {
+                "asked": month_label(*picked),
+                "unit": group.unit.full_name,
+                "map": map_label(group.unit).lower(),
+                "shown": month_label(year, month),
+            },
+        )
+        picked = None
     year, month = picked or selectors.default_entry_month(windows)
     window = next(
         (w for w in windows if (w.year, w.month) == (year, month)), None
@@ -182,16 +199,15 @@ def _grid_rows(
 
 @login_required
 def count_grid(request: SignedInRequest, code: str) -> HttpResponse:
-    """The monthly entry grid of one district: every commune, last month beside, totals."""
-    district = get_visible_unit_or_404(request.user, code)
-    if district.level != Level.DISTRICT:
-        raise Http404("Not a district")
-    can_edit = can_enter_counts(request.user, district)
+    """The monthly entry grid of an old district, a grassroots office, or the communes a province
+    of today's map serves itself: every commune, last month beside, totals."""
+    group = get_visible_entry_group_or_404(request.user, code)
+    can_edit = can_enter_group_counts(request.user, group)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
 
-    year, month, window, windows = _grid_month(request, district)
-    grid = selectors.count_grid(district=district, year=year, month=month)
+    year, month, window, windows = _grid_month(request, group)
+    grid = selectors.count_grid(group=group, year=year, month=month)
 
     result: services.SaveResult | None = None
     typed: dict[int, tuple[str, str]] = {}
@@ -210,7 +226,7 @@ def count_grid(request: SignedInRequest, code: str) -> HttpResponse:
         )
         if result.saved:
             _saved_message(request, result, year, month)
-            return HttpResponseRedirect(_month_url(district, year, month))
+            return HttpResponseRedirect(_month_url(group, year, month))
         for conflict in result.conflicts:
             # Re-apply = submit again over the version and figures now stored.
             versions[conflict.commune_id] = conflict.version
@@ -223,7 +239,8 @@ def count_grid(request: SignedInRequest, code: str) -> HttpResponse:
         "totals": totals,
         "grid_prev_year": prev_year,
         "grid_prev_month": prev_month,
-        "district": district,
+        "group": group,
+        "file_links": group.office is None and not group.is_self_served,
         "grid": grid,
         "rows": rows,
         "year": year,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('provinces', '0002_two_maps'),
+        ('provinces', '0003_grassroots_offices'),
     ]
 
     operations = [

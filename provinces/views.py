@@ -1,0 +1,136 @@
+"""The grassroots office pages of a province of today's map: the list with each office's
+communes and targets, an office's form, and the membership file.
+
+Anyone who reads the province sees the list; its provincial officers change it (a POST by
+anyone else is 403, and out of scope is 404, as on the entry pages).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from bhxh_dashboard import clock
+from bhxh_dashboard.http import SignedInRequest
+from provinces import selectors, services
+from provinces.access import can_manage_offices, get_visible_office_or_404, get_visible_unit_or_404
+from provinces.forms import MembershipFileForm, OfficeForm
+from provinces.models import GrassrootsOffice, Level, Unit
+from targets import selectors as target_selectors
+from targets.forms import parse_year_param
+
+
+def _new_province_or_404(request: SignedInRequest, code: str) -> Unit:
+    province = get_visible_unit_or_404(request.user, code)
+    if province.level != Level.PROVINCE or not province.is_new_map:
+        raise Http404("Not a province of today's map")
+    return province
+
+
+def _managed_province(request: SignedInRequest, code: str) -> Unit:
+    province = _new_province_or_404(request, code)
+    if not can_manage_offices(request.user, province):
+        raise PermissionDenied
+    return province
+
+
+@login_required
+def office_list(request: SignedInRequest, code: str) -> HttpResponse:
+    """A province's offices, their communes and targets (the sum of their communes')."""
+    province = _new_province_or_404(request, code)
+    year = parse_year_param(request.GET.get("nam"), default=0)
+    year = (
+        year or target_selectors.latest_target_year(province_id=province.pk) or clock.today().year
+    )
+    overview = target_selectors.office_overview(province=province, year=year)
+    return render(
+        request,
+        "provinces/office_list.html",
+        {
+            "overview": overview,
+            "province": province,
+            "can_manage": can_manage_offices(request.user, province),
+            "years": range(year - 2, year + 2),
+        },
+    )
+
+
+def _office_page(
+    request: SignedInRequest, province: Unit, office: GrassrootsOffice | None
+) -> HttpResponse:
+    """The office's form: create it (office None) or rename it and set its communes."""
+    communes = selectors.assignable_communes(province=province, office=office)
+    initial = {}
+    if office is not None:
+        initial = {
+            "code": office.code,
+            "name": office.name,
+            "communes": list(office.memberships.values_list("commune_id", flat=True)),
+        }
+    form = OfficeForm(request.POST or None, initial=initial, communes=communes)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.office_save(
+                user=request.user,
+                province=province,
+                office=office,
+                code=form.cleaned_data["code"],
+                name=form.cleaned_data["name"],
+                commune_ids=[c.pk for c in form.cleaned_data["communes"]],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Đã lưu %(office)s.") % {"office": saved.name},
+            )
+            return redirect("provinces:offices", code=province.url_code)
+    return render(
+        request,
+        "provinces/office_form.html",
+        {"form": form, "province": province, "office": office},
+    )
+
+
+@login_required
+def office_create(request: SignedInRequest, code: str) -> HttpResponse:
+    return _office_page(request, _managed_province(request, code), None)
+
+
+@login_required
+def office_edit(request: SignedInRequest, code: str) -> HttpResponse:
+    office = get_visible_office_or_404(request.user, code)
+    if not can_manage_offices(request.user, office.province):
+        raise PermissionDenied
+    return _office_page(request, office.province, office)
+
+
+@login_required
+def office_import(request: SignedInRequest, code: str) -> HttpResponse:
+    """Offices and their communes from a CSV/Excel file: a bad line saves nothing."""
+    province = _managed_province(request, code)
+    form = MembershipFileForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        result = services.office_memberships_import(
+            user=request.user, province=province, data=upload.read(), filename=upload.name
+        )
+        if result.saved:
+            messages.success(
+                request,
+                _("Đã nhập %(offices)s BHXH cơ sở với %(communes)s xã.")
+                % {"offices": result.offices, "communes": result.communes},
+            )
+            return redirect("provinces:offices", code=province.url_code)
+        errors = result.errors
+    return render(
+        request,
+        "provinces/office_import.html",
+        {"form": form, "province": province, "errors": errors},
+    )

@@ -72,17 +72,21 @@ class UnitQuerySet(models.QuerySet["Unit"]):
         """The unit and every unit below it, in one indexed filter."""
         if unit.level == Level.NATION:
             return self.all()
-        if unit.level == Level.PROVINCE and unit.valid_from is not None:
-            # a province of today's map, with the old provinces it took over (their history)
-            taken_over = Succession.objects.filter(
-                successor=unit, predecessor__level=Level.PROVINCE
-            ).values("predecessor_id")
-            return self.filter(models.Q(province_id=unit.pk) | models.Q(province_id__in=taken_over))
         if unit.level == Level.PROVINCE:
             return self.filter(province_id=unit.pk)
         if unit.level == Level.DISTRICT:
             return self.filter(district_id=unit.pk)
         return self.filter(pk=unit.pk)
+
+    def readable_from(self, unit: "Unit") -> Self:
+        """within(unit), and for a province of today's map the old provinces it took over too:
+        what its users may read (the history), not what it is made of."""
+        if unit.level == Level.PROVINCE and unit.valid_from is not None:
+            taken_over = Succession.objects.filter(
+                successor=unit, predecessor__level=Level.PROVINCE
+            ).values("predecessor_id")
+            return self.filter(models.Q(province_id=unit.pk) | models.Q(province_id__in=taken_over))
+        return self.within(unit)
 
     def search(self, text: str) -> Self:
         """Match names typed with or without diacritics ("bac giang" finds "Bắc Giang")."""

@@ -148,7 +148,7 @@ def search_units(text: str, *, root: Unit, can_view: Callable[[Unit], bool]) -> 
     """Units of either map under `root` whose name matches (with or without diacritics: "luc
     nam", "bac giang"), today's first, each old one with its successors: two queries."""
     units = list(
-        Unit.objects.within(root)
+        Unit.objects.readable_from(root)
         .filter(level__gte=Level.PROVINCE)
         .search(text)
         .select_related("parent")

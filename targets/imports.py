@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bhxh_dashboard import clock
-from bhxh_dashboard.months import previous_month
+from bhxh_dashboard.months import cutoff_date, previous_month
 from bhxh_dashboard.parsing import ParseError, parse_count, parse_month_number, parse_year
 from provinces import access
 from provinces.models import Level, Unit
@@ -387,6 +387,41 @@ def _read_period(row: Row, *, with_month: bool) -> None:
             row.errors.append(_("Thiếu tháng."))
 
 
+def _unit_of_the_period(
+    candidates: list[Unit],
+    row: Row,
+    *,
+    with_month: bool,
+    allowed: Callable[[Unit], bool] | None = None,
+) -> Unit | None:
+    """The unit a line's code names when the code is on both maps (24 was Bắc Giang and is
+    Bắc Ninh; many communes of today's map kept an old commune's code): the one in force at
+    the line's month (counts), or during its year (targets; in 2025, when both maps were, the
+    one the user may set, else today's). The period's own errors are reported later; a line
+    whose period cannot be read gets the old map's unit, as before there were two maps."""
+    if len(candidates) < 2:
+        return candidates[0] if candidates else None
+    candidates = sorted(candidates, key=lambda u: u.valid_from is not None)  # old map first
+    try:
+        year = parse_year(row.cells.get("year", ""))
+        month = parse_month_number(row.cells.get("month", "")) if with_month else 12
+    except ParseError:
+        return candidates[0]
+    if year is None or month is None:
+        return candidates[0]
+    if with_month:
+        on = cutoff_date(year, month)
+        return next((u for u in candidates if u.in_force_on(on)), candidates[0])
+    in_year = [
+        u
+        for u in candidates
+        if u.in_force_on(date(year, 1, 1)) or u.in_force_on(date(year, 12, 31))
+    ] or candidates
+    if allowed is not None and (may := [u for u in in_year if allowed(u)]):
+        in_year = may
+    return in_year[-1]
+
+
 def _check_unit(
     row: Row, unit: Unit | None, code_text: str, allowed: Callable[[Unit], bool], user: User
 ) -> None:
@@ -453,10 +488,12 @@ def preview_counts(
                 _("Mã xã “%(code)s” không hợp lệ.") % {"code": row.cells.get("code", "")}
             )
         codes[row.line] = code
-    units = {
-        u.code: u for u in Unit.objects.communes().filter(code__in={c for c in codes.values() if c})
-    }
-    enterable = _enterable_districts(user, units.values())
+    # Codes repeat across the reform (a commune of today's map often keeps an old one's code):
+    # a line's code names the commune of the map in force at the line's month.
+    units: dict[str, list[Unit]] = {}
+    for unit in Unit.objects.communes().filter(code__in={c for c in codes.values() if c}):
+        units.setdefault(unit.code, []).append(unit)
+    enterable = _enterable_districts(user, (u for same in units.values() for u in same))
 
     seen: dict[tuple, int] = {}
     for row in rows:
@@ -465,7 +502,7 @@ def preview_counts(
         if code := codes.get(row.line):
             _check_unit(
                 row,
-                units.get(code),
+                _unit_of_the_period(units.get(code, []), row, with_month=True),
                 row.cells.get("code", ""),
                 lambda u: u.district_id in enterable,
                 user,
@@ -714,14 +751,15 @@ def preview_targets(data: bytes, filename: str, *, user: User) -> Preview:
             )
             continue
         wanted[row.line] = (level, code)
-    units = {}
+    units: dict[tuple[int, str], list[Unit]] = {}
     if wanted:
         from django.db.models import Q
 
         query = Q()
         for level in {lv for lv, _c in wanted.values()}:
             query |= Q(level=level, code__in={c for lv, c in wanted.values() if lv == level})
-        units = {(u.level, u.code): u for u in Unit.objects.filter(query)}
+        for unit in Unit.objects.filter(query):
+            units.setdefault((unit.level, unit.code), []).append(unit)
 
     seen: dict[tuple, int] = {}
     for row in rows:
@@ -730,7 +768,12 @@ def preview_targets(data: bytes, filename: str, *, user: User) -> Preview:
         if row.line in wanted:
             _check_unit(
                 row,
-                units.get(wanted[row.line]),
+                _unit_of_the_period(
+                    units.get(wanted[row.line], []),
+                    row,
+                    with_month=False,
+                    allowed=lambda u: access.can_set_targets(user, u),
+                ),
                 row.cells.get("code", ""),
                 lambda u: access.can_set_targets(user, u),
                 user,

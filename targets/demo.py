@@ -426,7 +426,11 @@ def _today_counts_and_targets(
     """Today's province from July 2025: each commune starts from the June 2025 of the old
     communes it is the default successor of; a target a year for the province, split over its
     communes."""
+    # One generator for the province's totals, one for their spread, one for the targets: each
+    # draws month after month, so a later clock adds months and leaves the earlier ones be.
     rng = random.Random(f"{SEED}-today-{province.code}")
+    spread = random.Random(f"{SEED}-today-spread-{province.code}")
+    shares_rng = random.Random(f"{SEED}-today-targets-{province.code}")
     communes = list(Unit.objects.communes().filter(province=province).order_by("code"))
     carried: dict[int, int] = defaultdict(int)
     for old_id, new_id in Succession.objects.filter(
@@ -438,7 +442,7 @@ def _today_counts_and_targets(
     series = _drift(rng, sum(base), months, TODAY_GROWTH)
     weights = [float(b) or 1.0 for b in base]
     rows = _commune_counts(
-        rng, communes, {m: v for m, v in series.items() if m <= last}, weights, base
+        spread, communes, {m: v for m, v in series.items() if m <= last}, weights, base
     )
     targets = []
     for year in range(TODAY_FIRST_TARGET_YEAR, last_year + 1):
@@ -456,7 +460,7 @@ def _today_counts_and_targets(
                 deadline_month=12,
             )
         )
-        shares = split_exact(value, [w * rng.uniform(0.9, 1.1) for w in weights])
+        shares = split_exact(value, [w * shares_rng.uniform(0.9, 1.1) for w in weights])
         targets += [
             Target(unit=c, year=year, kind=TargetKind.PARTICIPANTS, value=v, deadline_month=12)
             for c, v in zip(communes, shares, strict=True)

@@ -311,6 +311,7 @@ def test_targets_outside_the_scope_or_with_a_bad_level_are_errors(demo):
         "Huyện;218;Lục Nam;2024;100;;13",
         header=TARGET_HEADER,
     )
+    before = sorted(Target.objects.filter(year=2024).values_list("id", "value", "deadline_month"))
     preview = preview_targets(data, "t.csv", user=demo.officer)
     got = [(r.status, " ".join(r.messages)) for r in preview.rows]
     assert "ngoài phạm vi bạn được nhập" in got[0][1]
@@ -319,7 +320,8 @@ def test_targets_outside_the_scope_or_with_a_bad_level_are_errors(demo):
     assert got[3] == ("error", "Tháng hoàn thành: “13” phải từ 1 đến 12.")
     with pytest.raises(ImportRefused):
         commit_targets(preview, user=demo.officer)
-    assert not Target.objects.filter(year=2024).exists()
+    after = sorted(Target.objects.filter(year=2024).values_list("id", "value", "deadline_month"))
+    assert after == before  # the demo's 2024 targets, untouched
 
 
 # --- one grammar ----------------------------------------------------------------------------------

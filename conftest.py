@@ -1,4 +1,5 @@
-"""Fixtures shared by every app's tests: the real Bắc Giang subtree with its demo figures."""
+"""Fixtures shared by every app's tests: the real Bắc Giang subtree with its demo figures, and
+today's Bắc Ninh and Lạng Sơn (the map since July 2025) with theirs."""
 
 import datetime as dt
 import os
@@ -12,7 +13,9 @@ import time_machine
 # around it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-BAC_GIANG, LANG_SON = 24, 20
+BAC_GIANG, LANG_SON, OLD_BAC_NINH = 24, 20, 27
+# Today's provinces of the shared world: Bắc Ninh (old Bắc Giang + old Bắc Ninh) and Lạng Sơn.
+TODAY_BAC_NINH, TODAY_LANG_SON = "24", "20"
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 # The suite's "now": the middle of a month, when no month's normal entry window is open, so the
@@ -138,17 +141,23 @@ def _restore_snapshot() -> None:
 
 
 def _build_demo_world() -> None:
+    """What `make run` shows, on part of the tree, at SUITE_NOW (the demo's today's-map months
+    run up to the latest closed month by the clock, and this is built before any test's own
+    clock is set)."""
     from django.contrib.auth import get_user_model
 
     from progress.services import recompute_all
+    from provinces.loader import load_new_map
     from provinces.models import Level, Profile, Role, Unit
     from targets.demo import load_demo
 
-    load_tree(BAC_GIANG, LANG_SON)
-    load_demo()
-    recompute_all()  # every test sees the progress table, as after `manage.py load_demo`
+    load_tree(BAC_GIANG, LANG_SON, OLD_BAC_NINH)
+    load_new_map({TODAY_BAC_NINH, TODAY_LANG_SON})
+    with time_machine.travel(SUITE_NOW, tick=True):
+        load_demo()
+        recompute_all()  # every test sees the progress table, as after `manage.py load_demo`
     User = get_user_model()
-    lang_son = Unit.objects.get(level=Level.PROVINCE, code="20")
+    lang_son = Unit.objects.get(level=Level.PROVINCE, code="20", valid_from__isnull=True)
     lang_son_first_district = lang_son.children.order_by("code").first()
     assert lang_son_first_district is not None  # the loaded Lạng Sơn tree has districts
     for username, role, unit in [
@@ -172,12 +181,14 @@ def _is_transactional(request) -> bool:
 
 @pytest.fixture
 def demo(demo_world, db, request):
-    """Bắc Giang and Lạng Sơn from the real tree, the seeded demo figures and the demo users.
+    """Bắc Giang and Lạng Sơn from the real tree, the seeded demo figures and the demo users;
+    today's Bắc Ninh and Lạng Sơn with theirs (up to November 2026 at SUITE_NOW).
 
     Returns the units and users tests need by name: bac_giang, luc_nam (the demo district),
-    another_district (of Bắc Giang), lang_son (another province), and the users national,
-    officer, clerk (district staff of Lục Nam), manager, other_officer and other_clerk
-    (of Lạng Sơn), and nobody (signed in, no role).
+    another_district (of Bắc Giang), lang_son (another province), bac_ninh (today's Bắc Ninh,
+    t24), and the users national, officer, clerk (district staff of Lục Nam), manager,
+    other_officer and other_clerk (of Lạng Sơn), today_officer and today_manager (of today's
+    Bắc Ninh), and nobody (signed in, no role).
     """
     from django.contrib.auth import get_user_model
 
@@ -193,18 +204,22 @@ def demo(demo_world, db, request):
         else:
             _build_demo_world()
     users = {u.username: u for u in User.objects.all()}
-    lang_son = Unit.objects.get(level=Level.PROVINCE, code="20")
+    old_map = Unit.objects.filter(valid_from__isnull=True)
+    lang_son = old_map.get(level=Level.PROVINCE, code="20")
     return SimpleNamespace(
         nation=Unit.objects.get(level=Level.NATION),
-        bac_giang=Unit.objects.get(level=Level.PROVINCE, code="24"),
+        bac_giang=old_map.get(level=Level.PROVINCE, code="24"),
         luc_nam=Unit.objects.get(level=Level.DISTRICT, code="218"),
         another_district=Unit.objects.get(level=Level.DISTRICT, code="213"),
         lang_son=lang_son,
         lang_son_district=lang_son.children.order_by("code").first(),
+        bac_ninh=Unit.objects.get(level=Level.PROVINCE, code="24", valid_from__isnull=False),
         national=users["quocgia"],
         officer=users["bacgiang"],
         clerk=users["lucnam"],
         manager=users["lanhdao"],
+        today_officer=users["bacninh"],
+        today_manager=users["lanhdao-bacninh"],
         other_officer=users["langson"],
         other_clerk=users["langson_huyen"],
         neighbour_clerk=users["tpbacgiang"],

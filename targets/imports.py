@@ -426,24 +426,26 @@ def _units_by_code(units: QuerySet[Unit]) -> dict[tuple[int, str], list[Unit]]:
     return found
 
 
-def _in_force_in_year(units: list[Unit], year: int) -> Unit | None:
+def _target_unit(row: Row, same_code: list[Unit], year: int, *, user: User) -> Unit | None:
+    """The unit a targets line's code names for its year: one in force during the year; in
+    2025, when both maps were, the one the user may set, else today's. None, with the reason,
+    when no unit with the code was in force that year."""
     first, last = date(year, 1, 1), date(year, 12, 31)
-    return next(
-        (
-            u
-            for u in units
-            if (u.valid_from is None or u.valid_from <= last)
-            and (u.valid_until is None or first <= u.valid_until)
-        ),
-        None,
+    in_year = sorted(
+        (u for u in same_code if u.in_force_on(first) or u.in_force_on(last)),
+        key=lambda u: u.valid_from is not None,  # the old map first, today's last
     )
+    settable = [u for u in in_year if access.can_set_targets(user, u)]
+    if chosen := settable or in_year:
+        return chosen[-1]
+    if same_code:
+        row.errors.append(not_in_force_message(same_code[0], last))
+    return None
 
 
-def _unit_in_force(
-    row: Row, same_code: list[Unit], day: date, fallback: Unit | None = None
-) -> Unit | None:
+def _unit_in_force(row: Row, same_code: list[Unit], day: date) -> Unit | None:
     """The unit with this code in force on `day`; else one clear error naming what to use."""
-    unit = next((u for u in same_code if u.in_force_on(day)), fallback)
+    unit = next((u for u in same_code if u.in_force_on(day)), None)
     if unit is None and same_code:
         row.errors.append(not_in_force_message(same_code[0], day))
     return unit
@@ -772,18 +774,11 @@ def preview_targets(data: bytes, filename: str, *, user: User) -> Preview:
             continue
         _read_period(row, with_month=False)
         if row.line in wanted:
-            # A year's targets are set on the map in force at its end (2025: today's map; an old
-            # unit with a code today's map does not reuse still resolves to it for 2025).
             same_code = units.get(wanted[row.line], [])
             unit = (
-                _unit_in_force(
-                    row,
-                    same_code,
-                    cutoff_date(row.year, 12),
-                    fallback=_in_force_in_year(same_code, row.year),
-                )
+                _target_unit(row, same_code, row.year, user=user)
                 if row.year
-                else next(iter(same_code), None)
+                else next(iter(same_code), None)  # the period's own error is reported
             )
             if unit is not None or not same_code:
                 _check_unit(

@@ -129,7 +129,12 @@ def leftover_vietnamese(html: str, demo) -> list[str]:
     """Vietnamese words on the page once names (units, people, reopening reasons) are taken out."""
     html = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
     names = set()
-    units = Unit.objects.within(demo.bac_giang) | Unit.objects.provinces()
+    # Bắc Giang's units, and those of today's Bắc Ninh that its pages link to (nay thuộc ...).
+    units = (
+        Unit.objects.within(demo.bac_giang)
+        | Unit.objects.within(demo.bac_ninh)
+        | Unit.objects.provinces()
+    )
     for unit in units.only("name", "full_name"):
         names |= {unit.full_name, unit.name}
     names |= {u.get_full_name() for u in (demo.national, demo.officer, demo.clerk, demo.manager)}

@@ -255,12 +255,17 @@ def test_commune_page_shows_history_and_audit_trail(client, filled):
     client.force_login(filled.officer)
     response = client.get(filled.commune.get_absolute_url())
     html = response.content.decode()
-    # Every reported month (the demo runs to May 2023), not the months still to come.
+    # Every month up to the last reported one: the demo runs to May 2023, then from January
+    # 2024 to June 2025, when the commune went into today's map; a month it missed (June to
+    # December 2023) shows as a gap, the months after its end do not show.
     periods = [r.get_cell("period") for r in response.context["table"].rows]
-    reported = Progress.objects.filter(unit=filled.commune, participants__isnull=False)
-    assert len(periods) == reported.count()
-    assert periods[0] == "05/2023" and periods[-1] == "01/2022"
-    assert "06/2023" not in periods
+    rows = Progress.objects.filter(unit=filled.commune)
+    assert len(periods) == rows.count() == 12 + 12 + 12 + 6
+    assert periods[0] == "06/2025" and periods[-1] == "01/2022"
+    assert "07/2025" not in periods
+    gaps = [f"{m:02d}/2023" for m in range(6, 13)]
+    assert rows.filter(participants__isnull=True).count() == len(gaps)
+    assert all(p in periods for p in gaps)
     assert "1.200" in html and "1.234" in html
     assert "Cán bộ BHXH Lục Nam" in html
 

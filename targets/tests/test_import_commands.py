@@ -66,14 +66,21 @@ def test_targets_round_trip_and_import_with_the_commands(tmp_path, demo, capsys)
     assert sorted(Target.objects.values_list("id", "value", "deadline_month")) == before
     text = out.read_text(encoding="utf-8-sig").replace(";2023;", ";2024;")
     out.write_text(text, encoding="utf-8-sig")
+
+    def targets_of(year: int, **where) -> dict:
+        rows = Target.objects.filter(year=year, **where)
+        return {(t.unit_id, t.kind): (t.value, t.deadline_month) for t in rows}
+
+    # The demo has 2024 targets for the old map's provinces and districts.
+    before_2024 = targets_of(2024)
     with pytest.raises(CommandError):  # the province's own line cannot be set by its officer
         call_command("import_targets", str(out), user="bacgiang")
-    assert not Target.objects.filter(year=2024).exists()
+    assert targets_of(2024) == before_2024
     out.write_text("\n".join(line for line in text.splitlines() if ";24;" not in line))
     call_command("import_targets", str(out), user="bacgiang")
-    assert (
-        Target.objects.filter(year=2024).count()
-        == Target.objects.filter(
-            year=2023, unit__level__gte=2, unit__province=demo.bac_giang
-        ).count()
-    )
+    below = {"unit__level__gte": 2, "unit__province": demo.bac_giang}
+    assert targets_of(2024, **below) == targets_of(2023, **below)
+    # Nothing else changed: the province's own 2024 target, the other provinces'.
+    assert {k: v for k, v in targets_of(2024).items() if k not in targets_of(2024, **below)} == {
+        k: v for k, v in before_2024.items() if k not in targets_of(2024, **below)
+    }

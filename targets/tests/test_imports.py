@@ -311,6 +311,7 @@ def test_targets_outside_the_scope_or_with_a_bad_level_are_errors(demo):
         "Huyện;218;Lục Nam;2024;100;;13",
         header=TARGET_HEADER,
     )
+    before = sorted(Target.objects.filter(year=2024).values_list("id", "value", "deadline_month"))
     preview = preview_targets(data, "t.csv", user=demo.officer)
     got = [(r.status, " ".join(r.messages)) for r in preview.rows]
     assert "ngoài phạm vi bạn được nhập" in got[0][1]
@@ -319,7 +320,8 @@ def test_targets_outside_the_scope_or_with_a_bad_level_are_errors(demo):
     assert got[3] == ("error", "Tháng hoàn thành: “13” phải từ 1 đến 12.")
     with pytest.raises(ImportRefused):
         commit_targets(preview, user=demo.officer)
-    assert not Target.objects.filter(year=2024).exists()
+    after = sorted(Target.objects.filter(year=2024).values_list("id", "value", "deadline_month"))
+    assert after == before  # the demo's 2024 targets, untouched
 
 
 # --- one grammar ----------------------------------------------------------------------------------
@@ -393,3 +395,33 @@ def test_the_grid_and_the_import_accept_and_refuse_the_same_figures(client, demo
         user=demo.clerk,
     )
     assert [r.status for r in again.rows] == ["unchanged"] * len(accepted)
+
+
+@pytest.mark.django_db
+def test_a_code_on_both_maps_names_the_unit_of_the_lines_period(demo, june):
+    """Many communes of today's map kept an old commune's code (and 24 was Bắc Giang and is
+    today's Bắc Ninh): a line names the unit of the map in force at its month or year."""
+    from provinces.models import Unit
+
+    communes, may = june
+    new_codes = set(
+        Unit.objects.communes().filter(valid_from__isnull=False).values_list("code", flat=True)
+    )
+    old = next(c for c in communes if c.code in new_codes)
+    new = Unit.objects.get(level=old.level, code=old.code, valid_from__isnull=False)
+    june_line = f"{old.code};{old.name};2023;6;{may[old.pk].participants + 5};15"
+    preview = preview_counts(csv_bytes(june_line), "x.csv", user=demo.clerk)
+    assert [(r.status, r.unit) for r in preview.rows] == [("ok", old)]
+    november = csv_bytes(f"{new.code};{new.name};2026;11;100;5")
+    assert preview_counts(november, "x.csv", user=demo.clerk).rows[0].unit == new
+
+    # Targets: 2024 is the old map's, 2026 today's; 2025 had both: the one the user may set.
+    def target_unit(user, year, unit):
+        line = f"Xã;{unit.code};{unit.name};{year};100;;12"
+        return preview_targets(csv_bytes(line, header=TARGET_HEADER), "t.csv", user=user).rows[0]
+
+    assert target_unit(demo.officer, 2024, old).unit == old
+    assert target_unit(demo.today_officer, 2026, new).unit == new
+    assert target_unit(demo.officer, 2025, old).unit == old
+    assert target_unit(demo.today_officer, 2025, new).unit == new
+    assert target_unit(demo.today_officer, 2026, new).status == "ok"

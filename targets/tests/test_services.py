@@ -452,6 +452,8 @@ def test_the_province_target_is_set_by_a_superuser_only(demo, superuser):
 
 def test_an_invalid_target_saves_none_of_them(demo):
     communes = list(demo.luc_nam.children.order_by("code")[:2])
+    # The demo's 2024 targets are the old map's provinces' and districts', none of a commune.
+    before = sorted(Target.objects.filter(year=2024).values_list("id", "value", "deadline_month"))
     result = targets_save(
         user=demo.officer,
         year=2024,
@@ -459,7 +461,9 @@ def test_an_invalid_target_saves_none_of_them(demo):
     )
     assert not result.saved
     assert set(result.errors[communes[1].pk]) == {"participants", "deadline_month"}
-    assert not Target.objects.filter(year=2024).exists()
+    after = sorted(Target.objects.filter(year=2024).values_list("id", "value", "deadline_month"))
+    assert after == before
+    assert not Target.objects.filter(year=2024, unit__in=communes).exists()
 
 
 # --- reopening --------------------------------------------------------------------------------

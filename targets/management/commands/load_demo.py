@@ -5,25 +5,40 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from targets.demo import DEMO_PASSWORD, demo_loaded, load_demo
+from targets.demo import (
+    DEMO_PASSWORD,
+    demo_loaded,
+    load_demo,
+    load_demo_today,
+    today_demo_loaded,
+    today_demo_provinces,
+)
 
 
 class Command(BaseCommand):
-    help = "Load the seeded demo (Bắc Giang 2023 and a few provinces) and the demo users."
+    help = (
+        "Load the seeded demo (Bắc Giang 2023 and a few provinces; today's Bắc Ninh, Lạng Sơn and "
+        "Đồng Tháp up to the latest closed month) and the demo users."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="Do nothing when the demo users exist already (keeps data entered since).",
+            help="Do nothing when the demo users exist already (keeps data entered since); a "
+            "demo loaded before it had today's map gets only today's part, once.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         if options["if_empty"] and demo_loaded():
-            self.stdout.write("demo already loaded; kept as it is")
-            return
-        result = load_demo()
+            if today_demo_loaded() or not today_demo_provinces():
+                self.stdout.write("demo already loaded; kept as it is")
+                return
+            self.stdout.write("demo already loaded; adding today's map to it")
+            result = load_demo_today()
+        else:
+            result = load_demo()
         self.stdout.write(f"monthly counts {result.counts}, targets {result.targets}")
         recompute = _recompute_function()
         if recompute:

@@ -20,7 +20,16 @@ from django.utils import timezone
 from bhxh_dashboard import clock
 from bhxh_dashboard.copy import copy_rows
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month, previous_month
-from provinces.models import NEW_MAP_FROM, Level, Profile, Role, Succession, Unit
+from provinces.models import (
+    NEW_MAP_FROM,
+    GrassrootsOffice,
+    Level,
+    OfficeCommune,
+    Profile,
+    Role,
+    Succession,
+    Unit,
+)
 from targets.models import MonthlyCount, MonthReopening, Target, TargetKind
 
 SEED = 2023
@@ -92,6 +101,11 @@ NEW_MAP_FIRST_MONTH = (2025, 7)
 TODAY_GROWTH = 0.009
 TODAY_TARGET_OVER_DECEMBER = 1.10
 TODAY_FIRST_TARGET_YEAR, TODAY_LAST_TARGET_YEAR = 2025, 2026
+
+# Today's Bắc Ninh's demo grassroots office: the communes that took over old Huyện Lục Nam's,
+# and its staff member.
+DEMO_OFFICE = ("LN", "BHXH cơ sở Lục Nam")
+OFFICE_USER = ("coso-lucnam", "Cán bộ BHXH cơ sở Lục Nam")
 
 TODAY_USERS = [
     # username, role, code of today's province, full name
@@ -387,7 +401,32 @@ def _load_today() -> DemoResult:
         for username, role, code, full_name in TODAY_USERS
         if code in provinces
     )
+    if BAC_NINH in provinces:
+        users.append(_demo_office(provinces[BAC_NINH][0]))
     return DemoResult(counts=len(counts), targets=len(targets), users=users)
+
+
+def _demo_office(province: Unit) -> tuple[str, str]:
+    """Today's Bắc Ninh's office serving the communes that took over old Lục Nam's (their
+    default successors), and its staff member; made again on every load."""
+    code, name = DEMO_OFFICE
+    office, _ = GrassrootsOffice.objects.update_or_create(
+        province=province, code=code, defaults={"name": name}
+    )
+    office.memberships.all().delete()
+    communes = (
+        Unit.objects.communes()
+        .filter(
+            province=province,
+            predecessions__is_default=True,
+            predecessions__predecessor__district__code=DEMO_DISTRICT,
+        )
+        .distinct()
+    )
+    OfficeCommune.objects.bulk_create(OfficeCommune(office=office, commune=c) for c in communes)
+    username, full_name = OFFICE_USER
+    _make_users(iter([(username, Role.GRASSROOTS_STAFF, province, full_name)]), office=office)
+    return username, Role.GRASSROOTS_STAFF
 
 
 def _old_map_counts(province: Unit, start: int, growth: float) -> list[CountRow]:
@@ -521,8 +560,11 @@ def _demo_users() -> list[tuple[str, str]]:
     )
 
 
-def _make_users(users: Iterator[tuple[str, str, Unit, str]]) -> list[tuple[str, str]]:
-    """Create or update each (username, role, unit, full name) with the demo password."""
+def _make_users(
+    users: Iterator[tuple[str, str, Unit, str]], *, office: GrassrootsOffice | None = None
+) -> list[tuple[str, str]]:
+    """Create or update each (username, role, unit, full name) with the demo password (and the
+    grassroots office of its staff)."""
     User = get_user_model()
     made: list[tuple[str, str]] = []
     for username, role, unit, full_name in users:
@@ -531,6 +573,8 @@ def _make_users(users: Iterator[tuple[str, str, Unit, str]]) -> list[tuple[str, 
         user.first_name, user.last_name = first, last
         user.set_password(DEMO_PASSWORD)
         user.save()
-        Profile.objects.update_or_create(user=user, defaults={"role": role, "unit": unit})
+        Profile.objects.update_or_create(
+            user=user, defaults={"role": role, "unit": unit, "office": office}
+        )
         made.append((username, role))
     return made

@@ -218,3 +218,25 @@ def test_the_old_map_keeps_its_pages(demo):
     }
     assert not Progress.objects.filter(unit=demo.bac_giang, year=2026).exists()
     assert Unit.objects.filter(level=Level.PROVINCE, valid_from__isnull=False).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_grassroots_office_user_enters_the_communes_that_took_over_luc_nam(client, demo):
+    from provinces.models import GrassrootsOffice, Unit
+
+    office = GrassrootsOffice.objects.get(province=demo.bac_ninh, code="LN")
+    took_over = Unit.objects.filter(
+        predecessions__predecessor__district=demo.luc_nam, predecessions__is_default=True
+    ).distinct()
+    assert set(office.memberships.values_list("commune_id", flat=True)) == set(
+        took_over.values_list("pk", flat=True)
+    )
+    response = client.post(
+        "/accounts/login/", {"username": "coso-lucnam", "password": demo.password}, follow=True
+    )
+    assert response.status_code == 200
+    grid_url = f"/nhap-lieu/so-lieu/{office.url_code}/"
+    assert f'href="{grid_url}' in response.content.decode()  # the navigation leads to the grid
+    grid = client.get(grid_url).content.decode()
+    for commune in took_over:
+        assert f'href="/nhap-lieu/lich-su/{commune.url_code}/"' in grid, commune.name  # its row

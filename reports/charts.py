@@ -98,29 +98,60 @@ def _base_layout(title: str | None, **extra: Any) -> dict:
     return layout
 
 
+def _pace_line(
+    row: Any, *, target: int | None, month: int, deadline: int
+) -> tuple[int, list[tuple[int, int]]] | None:
+    """(stored required pace, [(month, participants to reach by then)]) from month M's row to the
+    deadline, or None when there is no pace to show."""
+    if row is None or not target:
+        return None
+    participants = _field(row, "participants")
+    gap = _field(row, "gap")
+    pace = _field(row, "required_pace")
+    steps = deadline - month
+    if participants is None or not gap or not pace or steps <= 0:
+        return None
+    points = [
+        (m, participants + round(gap * (m - month) / steps)) for m in range(month, deadline + 1)
+    ]
+    return pace, points
+
+
 def trend_figure(
     rows: Iterable[Any],
     *,
     target: int | None,
     deadline_month: int | None,
     year: int,
+    month: int,
     title: str | None = None,
     carried: Mapping[int, int] | None = None,
 ) -> go.Figure:
-    """Monthly participants of one unit (bars) against its target (line) for `year`, and the
-    required-pace line from the last reported month to the target at the deadline month.
+    """Monthly participants of one unit (bars) against its target (line) for `year` up to
+    `month`, and the required-pace line from `month` to the target at the deadline month.
 
-    `rows`: the unit's progress rows (year, month, participants); rows of other years are ignored.
+    The chart of month M shows nothing after M: later rows and carried months are left out.
+    The pace line is read from the unit's stored row of month M (participants, gap,
+    required_pace, deadline_month), never recomputed here, so its legend says what the page's
+    card and the PDF's text say. No pace line when M has no participants, the unit no target,
+    or the stored pace is missing or 0 (target reached, or no month left).
+
+    `rows`: the unit's progress rows (year, month, participants, and for month M the pace
+    figures); rows of other years are ignored.
     `carried`: month -> participants of the old units a unit of today's map carries on, for the
     months of 2025 before its map (pale bars, named as such).
     """
-    carried = carried or {}
+    carried = {m: v for m, v in (carried or {}).items() if m <= month}
+    year_rows = [r for r in rows if _field(r, "year") == year and _field(r, "month") <= month]
     by_month = {
         _field(r, "month"): _field(r, "participants")
-        for r in rows
-        if _field(r, "year") == year and _field(r, "participants") is not None
+        for r in year_rows
+        if _field(r, "participants") is not None
     }
-    deadline = deadline_month or 12
+    current = next((r for r in year_rows if _field(r, "month") == month), None)
+    # The deadline the stored pace was computed for; the caller's when month M has no row.
+    stored_deadline = _field(current, "deadline_month") if current is not None else None
+    deadline: int = stored_deadline or deadline_month or 12
     months = list(range(1, 13))
     labels = [month_label(year, m) for m in months]
     reported = sorted(by_month)
@@ -164,27 +195,22 @@ def trend_figure(
                 "hovertemplate": _("Kế hoạch") + ": <b>" + number(target) + "</b><extra></extra>",
             }
         )
-    if target and reported:
-        last = reported[-1]
-        start = by_month[last]
-        gap = target - start
-        if gap > 0 and last < deadline:
-            steps = deadline - last
-            pace = [start + round(gap * (m - last) / steps) for m in range(last, deadline + 1)]
-            per_month = -(-gap // steps)  # rounded up: the pace that reaches the target
-            traces.append(
-                {
-                    "type": "scatter",
-                    "name": _("Tiến độ cần đạt: {value}/tháng").format(value=number(per_month)),
-                    "x": [month_label(year, m) for m in range(last, deadline + 1)],
-                    "y": pace,
-                    "mode": "lines+markers",
-                    "line": {"color": AMBER, "width": 2, "dash": "dash"},
-                    "marker": {"size": 6},
-                    "customdata": [number(v) for v in pace],
-                    "hovertemplate": _("Cần đạt") + " %{x}: <b>%{customdata}</b><extra></extra>",
-                }
-            )
+    pace_line = _pace_line(current, target=target, month=month, deadline=deadline)
+    if pace_line is not None:
+        per_month, points = pace_line
+        traces.append(
+            {
+                "type": "scatter",
+                "name": _("Tiến độ cần đạt: {value}/tháng").format(value=number(per_month)),
+                "x": [month_label(year, m) for m, _v in points],
+                "y": [v for _m, v in points],
+                "mode": "lines+markers",
+                "line": {"color": AMBER, "width": 2, "dash": "dash"},
+                "marker": {"size": 6},
+                "customdata": [number(v) for _m, v in points],
+                "hovertemplate": _("Cần đạt") + " %{x}: <b>%{customdata}</b><extra></extra>",
+            }
+        )
     top = max([target or 0, *by_month.values(), *carried.values(), 1])
     layout = _base_layout(
         title,

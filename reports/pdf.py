@@ -218,9 +218,12 @@ class Summary:
 
 
 def summary_data(*, unit: Unit, year: int, month: int) -> Summary:
-    """The unit's progress for the month, its year's trend, its children and the laggards."""
+    """The unit's progress for the month, its year's trend up to the month (a summary of month M
+    shows nothing after M), its children and the laggards."""
     state = data_state(unit=unit, year=year)
-    trend_rows = list(Progress.objects.filter(unit=unit, year=year).order_by("month"))
+    trend_rows = list(
+        Progress.objects.filter(unit=unit, year=year, month__lte=month).order_by("month")
+    )
     row = next((r for r in trend_rows if r.month == month), None)
     children = list(
         Progress.objects.filter(parent=unit, year=year, month=month)
@@ -271,6 +274,7 @@ def summary_charts(summary: Summary) -> list[dict[str, str]]:
         target=row.target,
         deadline_month=row.deadline_month,
         year=summary.year,
+        month=summary.month,
         title=title,
     )
     # Print has room for upright month labels; the legend goes below them.

@@ -92,6 +92,15 @@ def unit_history(unit: Unit) -> list[Progress]:
     return rows
 
 
+def history_up_to(history: list[Progress], year: int, month: int) -> list[Progress]:
+    """`unit_history` rows of the page of month (year, month): nothing after that month, and
+    from its last reported month down (months it missed show as gaps)."""
+    rows = [r for r in history if (r.year, r.month) <= (year, month)]
+    while rows and rows[0].participants is None:
+        rows.pop(0)
+    return rows
+
+
 def children_progress(unit: Unit) -> QuerySet[Progress]:
     """Progress rows of the unit's children (all periods: the filterset narrows to one month).
 
@@ -268,6 +277,17 @@ def _reporting_by_office(unit: Unit, year: int, month: int) -> ReportingStatus:
     return ReportingStatus(unit, year, month, cutoff_date(year, month), list(groups.values()))
 
 
-def commune_changes(commune: Unit, limit: int = 100) -> QuerySet[ChangeLog]:
-    """The audit history of a commune's counts, newest first, with who made each (one query)."""
-    return unit_changes(unit=commune, limit=limit)
+def commune_changes(
+    commune: Unit, *, up_to: tuple[int, int] | None = None, limit: int = 100
+) -> QuerySet[ChangeLog]:
+    """The audit history of a commune's counts, newest first, with who made each (one query).
+
+    `up_to` (year, month): only the changes to figures of that month and before (a year's
+    target counts as of its year), for the page of that month."""
+    changes = unit_changes(unit=commune, limit=None)
+    if up_to is not None:
+        year, month = up_to
+        changes = changes.filter(
+            Q(year__lt=year) | Q(year=year, month__isnull=True) | Q(year=year, month__lte=month)
+        )
+    return changes[:limit]

@@ -174,7 +174,10 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
         context = super().get_context_data(**kwargs)
         if self.export_class.is_valid_format(self.request.GET.get(self.export_trigger_param)):
             return context  # a download needs the table only
-        year_rows = selectors.unit_year_rows(self.unit, self.year)
+        # The page of month M shows nothing after M: the trend stops at M, its pace is M's.
+        year_rows = [
+            r for r in selectors.unit_year_rows(self.unit, self.year) if r.month <= self.month
+        ]
         carried = selectors.carried_participants(self.unit, self.year)
         headline = next((r for r in year_rows if r.month == self.month), None)
         basis = headline or (year_rows[-1] if year_rows else None)
@@ -203,12 +206,20 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             children_count=len(children),
             compares_across=compares_across(self.unit, self.year, self.month),
             trend_json=_figure_json(
-                ("trend", self.unit.pk, self.year, _stamp(year_rows), sorted(carried.items())),
+                (
+                    "trend",
+                    self.unit.pk,
+                    self.year,
+                    self.month,
+                    _stamp(year_rows),
+                    sorted(carried.items()),
+                ),
                 lambda: charts.trend_figure(
                     year_rows,
                     target=basis.target,
                     deadline_month=basis.deadline_month,
                     year=self.year,
+                    month=self.month,
                     carried=carried,
                 ),
             )
@@ -240,19 +251,22 @@ def commune_detail(request: HttpRequest, unit: Unit) -> HttpResponse:
         pairs=[(r.year, r.month) for r in history if r.participants is not None]
     )
     year, month = _choose_period(request.GET, periods)
-    year_rows = sorted((r for r in history if r.year == year), key=lambda r: r.month)
-    # The headline: the asked month, else the latest reported month of that year.
-    basis = next((r for r in year_rows if r.month == month and r.participants is not None), None)
-    basis = basis or next((r for r in reversed(year_rows) if r.participants is not None), None)
+    # The page of month M shows nothing after M: its history, trend and audit trail stop there.
+    shown = selectors.history_up_to(history, year, month)
+    year_rows = sorted((r for r in shown if r.year == year), key=lambda r: r.month)
+    # The headline: the asked month, else the latest month of that year reported by then; the
+    # trend is drawn for the headline's month, so its pace is the card's.
+    basis = next((r for r in reversed(year_rows) if r.participants is not None), None)
     carried = selectors.carried_participants(unit, year)
     trend_json = (
         _figure_json(
-            ("trend", unit.pk, year, _stamp(year_rows), sorted(carried.items())),
+            ("trend", unit.pk, year, basis.month, _stamp(year_rows), sorted(carried.items())),
             lambda: charts.trend_figure(
                 year_rows,
                 target=basis.target,
                 deadline_month=basis.deadline_month,
                 year=year,
+                month=basis.month,
                 carried=carried,
             ),
         )
@@ -269,9 +283,9 @@ def commune_detail(request: HttpRequest, unit: Unit) -> HttpResponse:
         "lineage": _lineage(request.user, unit),
         "compares_across": bool(basis and compares_across(unit, year, basis.month)),
         "freshness": selectors.freshness(unit, year),
-        "table": HistoryTable(history),
+        "table": HistoryTable(shown),
         "trend_json": trend_json,
-        "changes": selectors.commune_changes(unit),
+        "changes": selectors.commune_changes(unit, up_to=(year, month)),
     }
     return render(request, "reports/commune.html", context)
 

@@ -16,8 +16,29 @@ from reports.charts import (
 
 BAC_GIANG_2023 = [
     {"year": 2023, "month": m, "participants": p}
-    for m, p in [(1, 39_873), (2, 39_421), (3, 38_964), (4, 39_200), (5, 44_134)]
+    for m, p in [(1, 39_873), (2, 39_421), (3, 38_964), (4, 39_200)]
+] + [
+    # May as the progress table stores it: 8.005 to go, 1.601 a month until October.
+    {
+        "year": 2023,
+        "month": 5,
+        "participants": 44_134,
+        "gap": 8_005,
+        "deadline_month": 10,
+        "months_left": 5,
+        "required_pace": 1_601,
+    }
 ]
+# June with one district reported (the issue's case): 52.139 - 5.271 = 46.868 over four months.
+JUNE_2023 = {
+    "year": 2023,
+    "month": 6,
+    "participants": 5_271,
+    "gap": 46_868,
+    "deadline_month": 10,
+    "months_left": 4,
+    "required_pace": 11_717,
+}
 
 
 def _district(name, participants, target, since_year_end, month=5, deadline=10):
@@ -36,7 +57,7 @@ def _district(name, participants, target, since_year_end, month=5, deadline=10):
 
 def test_trend_shows_months_target_and_required_pace_to_the_deadline():
     with translation.override("vi"):
-        fig = trend_figure(BAC_GIANG_2023, target=52_139, deadline_month=10, year=2023)
+        fig = trend_figure(BAC_GIANG_2023, target=52_139, deadline_month=10, year=2023, month=5)
     bars, target, pace = fig.data
     assert list(bars.x) == ["01/2023", "02/2023", "03/2023", "04/2023", "05/2023"]
     assert list(bars.y)[-1] == 44_134
@@ -52,21 +73,21 @@ def test_trend_shows_months_target_and_required_pace_to_the_deadline():
 
 
 def test_trend_has_no_pace_line_once_the_target_is_reached():
-    rows = [{"year": 2023, "month": 5, "participants": 60_000}]
-    fig = trend_figure(rows, target=52_139, deadline_month=10, year=2023)
+    rows = [{"year": 2023, "month": 5, "participants": 60_000, "gap": 0, "required_pace": 0}]
+    fig = trend_figure(rows, target=52_139, deadline_month=10, year=2023, month=5)
     assert len(fig.data) == 2
 
 
 def test_trend_ignores_other_years_and_works_without_a_target():
     rows = [*BAC_GIANG_2023, {"year": 2022, "month": 12, "participants": 41_098}]
-    fig = trend_figure(rows, target=None, deadline_month=None, year=2023)
+    fig = trend_figure(rows, target=None, deadline_month=None, year=2023, month=5)
     assert len(fig.data) == 1
     assert "12/2022" not in fig.data[0].x
 
 
 def test_english_separators():
     with translation.override("en"):
-        fig = trend_figure(BAC_GIANG_2023, target=52_139, deadline_month=10, year=2023)
+        fig = trend_figure(BAC_GIANG_2023, target=52_139, deadline_month=10, year=2023, month=5)
     assert fig.layout.separators == ".,"
     assert fig.data[0].customdata[-1] == "44,134"
 
@@ -103,3 +124,45 @@ def test_ranking_puts_the_best_on_top_with_traffic_colours():
     assert "8.005" in bars.customdata[1]
     assert fig.layout.title.text == "Xếp hạng"
     assert fig.to_json()
+
+
+def test_trend_of_a_month_shows_nothing_after_it():
+    """June's figures exist; May's chart has no June bar and May's stored pace in its legend."""
+    carried = dict.fromkeys(range(1, 8), 40_000)
+    with translation.override("vi"):
+        fig = trend_figure(
+            [*BAC_GIANG_2023, JUNE_2023],
+            target=52_139,
+            deadline_month=10,
+            year=2023,
+            month=5,
+            carried=carried,
+        )
+    old, bars, _target, pace = fig.data
+    assert list(old.x)[-1] == "05/2023"
+    assert list(bars.x)[-1] == "05/2023"
+    assert pace.name == "Tiến độ cần đạt: 1.601/tháng"
+    assert pace.x[0] == "05/2023" and pace.y[0] == 44_134 and pace.y[-1] == 52_139
+    with translation.override("vi"):
+        june = trend_figure(
+            [*BAC_GIANG_2023, JUNE_2023], target=52_139, deadline_month=10, year=2023, month=6
+        )
+    assert list(june.data[0].x)[-1] == "06/2023"
+    assert june.data[-1].name == "Tiến độ cần đạt: 11.717/tháng"
+
+
+def test_trend_legend_is_the_stored_pace_not_a_recomputed_one():
+    rows = [{**BAC_GIANG_2023[-1], "required_pace": 1_234}]
+    with translation.override("vi"):
+        fig = trend_figure(rows, target=52_139, deadline_month=10, year=2023, month=5)
+    assert fig.data[-1].name == "Tiến độ cần đạt: 1.234/tháng"
+
+
+def test_trend_has_no_pace_line_without_the_months_figures_or_pace():
+    april = trend_figure(BAC_GIANG_2023[:4], target=52_139, deadline_month=10, year=2023, month=5)
+    no_pace = [{**BAC_GIANG_2023[-1], "required_pace": None}]
+    late = trend_figure(no_pace, target=52_139, deadline_month=10, year=2023, month=5)
+    unreported = [{**BAC_GIANG_2023[-1], "participants": None}]
+    missed = trend_figure(unreported, target=52_139, deadline_month=10, year=2023, month=5)
+    for fig in (april, late, missed):
+        assert [t.type for t in fig.data] == ["bar", "scatter"]  # participants and target only

@@ -9,13 +9,14 @@ progress/freshness.py.
 
 from __future__ import annotations
 
+import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import repeat
 from types import ModuleType
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from bhxh_dashboard import clock
 from progress import freshness, python_engine, sql_engine
@@ -96,8 +97,8 @@ def recompute_all(*, year: int | None = None, engine: ModuleType | None = None) 
     """
     years = [year] if year is not None else years_with_data()
     engine = engine or engine_for(connection.vendor)
-    groups = _province_groups(engine)
     for each in years:
+        groups = _province_groups(engine, each)
         if groups is None:
             _recompute(province_ids=None, years=(each,), engine=engine)
             continue
@@ -107,11 +108,13 @@ def recompute_all(*, year: int | None = None, engine: ModuleType | None = None) 
     return years
 
 
-def _province_groups(engine: ModuleType) -> list[list[int]] | None:
-    """Runs of provinces (in id order, so their communes' ids are runs too) with about the same
-    number of communes each, one per connection; None when the recompute must stay on this
-    connection: one is configured, or a transaction is open here whose data other connections
-    would not see (tests, a caller's atomic block), or the Python twin computes."""
+def _province_groups(engine: ModuleType, year: int) -> list[list[int]] | None:
+    """Runs of the provinces in force during `year` (in id order, so their communes' ids are
+    runs too) with about the same number of communes each, one per connection; None when the
+    recompute must stay on this connection: one is configured, or a transaction is open here
+    whose data other connections would not see (tests, a caller's atomic block), or the Python
+    twin computes. Only the year's map counts: splitting both maps' communes put all of 2026 on
+    one connection (the other had only old provinces, with nothing to do)."""
     from django.conf import settings
 
     wanted = settings.PROGRESS_RECOMPUTE_CONNECTIONS
@@ -123,8 +126,13 @@ def _province_groups(engine: ModuleType) -> list[list[int]] | None:
         .annotate(n=Count("pk"))
         .values_list("province_id", "n")
     )
-    provinces = list(Unit.objects.provinces().order_by("pk").values_list("pk", flat=True))
-    total = sum(communes.values()) or 1
+    in_year = (Q(valid_from__isnull=True) | Q(valid_from__lte=dt.date(year, 12, 31))) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=dt.date(year, 1, 1))
+    )
+    provinces = list(
+        Unit.objects.provinces().filter(in_year).order_by("pk").values_list("pk", flat=True)
+    )
+    total = sum(communes.get(p, 0) for p in provinces) or 1
     groups: list[list[int]] = [[]]
     filled = 0
     for province in provinces:

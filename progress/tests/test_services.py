@@ -227,11 +227,16 @@ def test_the_full_recompute_split_over_connections_gives_the_same_rows(demo, set
     on_one = figures()
 
     settings.PROGRESS_RECOMPUTE_CONNECTIONS = 2
-    # Runs of provinces in id order with about half the communes each: old Lạng Sơn (194) and
-    # old Bắc Giang (195); old Bắc Ninh (121) and today's Bắc Ninh (99) and Lạng Sơn (65).
-    first = [unit_by_url_code(code).pk for code in ("p20", "p24")]
-    second = [unit_by_url_code("p27").pk, *sorted(unit_by_url_code(c).pk for c in ("t24", "t20"))]
-    assert services._province_groups(sql_engine) == [first, second]
+    # Runs of the year's provinces in id order with about half their communes each. 2023: old
+    # Lạng Sơn (194 communes) | old Bắc Giang (195) and old Bắc Ninh (121); 2026: today's
+    # Bắc Ninh (99) | today's Lạng Sơn (65); 2025 has both maps.
+    pk = {code: unit_by_url_code(code).pk for code in ("p20", "p24", "p27", "t24", "t20")}
+    assert services._province_groups(sql_engine, 2023) == [[pk["p20"]], [pk["p24"], pk["p27"]]]
+    assert services._province_groups(sql_engine, 2026) == [
+        [min(pk["t24"], pk["t20"])],
+        [max(pk["t24"], pk["t20"])],
+    ]
+    assert sorted(sum(services._province_groups(sql_engine, 2025) or [], [])) == sorted(pk.values())
     Progress.objects.all().delete()
     services.recompute_all()
     assert figures() == on_one
@@ -245,7 +250,7 @@ def test_the_full_recompute_split_over_connections_gives_the_same_rows(demo, set
 def test_inside_a_transaction_the_full_recompute_stays_on_its_connection(demo, settings):
     settings.PROGRESS_RECOMPUTE_CONNECTIONS = 2
     assert (
-        services._province_groups(sql_engine) is None
+        services._province_groups(sql_engine, 2023) is None
     )  # other connections would not see this data
 
 

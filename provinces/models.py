@@ -169,6 +169,8 @@ class Unit(models.Model):
 
     @property
     def child_level(self) -> int | None:
+        if self.level == Level.PROVINCE and self.valid_from is not None:
+            return Level.COMMUNE  # today's map has no districts
         return self.level + 1 if self.level < Level.COMMUNE else None
 
     @cached_property

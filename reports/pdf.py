@@ -254,6 +254,8 @@ def summary_data(*, unit: Unit, year: int, month: int) -> Summary:
 
 
 def child_level_label(unit: Unit) -> str:
+    if unit.child_level == Level.COMMUNE and unit.level == Level.PROVINCE:
+        return _("xã, phường, đặc khu")  # a province of today's map: no districts
     labels: dict[int, str] = {
         Level.NATION: _("tỉnh, thành phố"),
         Level.PROVINCE: _("huyện, thị xã, thành phố"),

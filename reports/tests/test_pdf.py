@@ -341,3 +341,17 @@ def test_nation_level_is_the_only_one_built_in_the_background():
     assert pdf.builds_in_background(Unit(level=Level.NATION))
     assert not pdf.builds_in_background(Unit(level=Level.PROVINCE))
     assert not pdf.builds_in_background(Unit(level=Level.DISTRICT))
+
+
+def test_a_summary_on_todays_map_lists_communes_and_says_its_comparisons_are_carried(
+    figures, client, tmp_path
+):
+    client.force_login(figures.today_manager)
+    response = client.get(pdf_url(figures.bac_ninh, year=2026, month=5))
+    assert response.status_code == 200
+    text = pdf_text(response.content, tmp_path)
+    assert "Tỉnh Bắc Ninh — Tháng 05/2026" in text
+    assert "Địa giới hành chính từ 01/07/2025" in text
+    assert "quy đổi theo địa giới mới" in text  # May 2026 against May 2025's old units
+    assert "Kết quả theo xã, phường, đặc khu" in text  # no districts on today's map
+    assert "huyện" not in text.lower()

@@ -28,7 +28,7 @@ from bhxh_dashboard.http import SignedInRequest
 from bhxh_dashboard.months import latest_reportable_month
 from provinces.access import can_enter_counts, can_set_targets, get_visible_unit_or_404
 from provinces.models import Level, Unit
-from targets import exports
+from targets import exports, selectors
 from targets.forms import parse_month_param, parse_year_param
 from targets.imports import (
     ImportFileError,
@@ -62,11 +62,10 @@ def _target_units(user: User, unit: Unit) -> QuerySet[Unit]:
     """The units under `unit` whose targets this user sets (the template lists them)."""
     if unit.level not in (Level.PROVINCE, Level.DISTRICT):
         raise Http404("Targets are set from a province or district page")
-    units = Unit.objects.within(unit).filter(level__gte=Level.PROVINCE)
-    allowed = [u.pk for u in units.only("id", "level", "province_id") if can_set_targets(user, u)]
+    allowed = [u.pk for u in selectors.units_under(unit) if can_set_targets(user, u)]
     if not allowed:
         raise PermissionDenied
-    return Unit.objects.filter(pk__in=allowed)
+    return selectors.units_by_ids(allowed)
 
 
 def _file_response(data: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -223,7 +222,7 @@ def counts_template(request: SignedInRequest, code: str) -> HttpResponse:
         clock.today()
     )
     rows = exports.count_template_rows(
-        communes=Unit.objects.communes().filter(district_id=district.pk), year=year, month=month
+        communes=selectors.communes_of_district(district), year=year, month=month
     )
     fmt = "xlsx" if request.GET.get("dinh_dang") == "xlsx" else "csv"
     data, content_type = exports.render("counts", fmt, rows)

@@ -468,3 +468,20 @@ def office_overview(*, province: Unit, year: int) -> OfficeOverview:
         else:
             province_targets.new_participants = target.value
     return OfficeOverview(province, year, rows, province_targets)
+
+
+def units_under(unit: Unit) -> QuerySet[Unit]:
+    """The unit and every unit below it (province level and down), with what access checks."""
+    return (
+        Unit.objects.within(unit)
+        .filter(level__gte=Level.PROVINCE)
+        .only("id", "level", "province_id", "valid_from", "valid_until")
+    )
+
+
+def units_by_ids(ids: list[int]) -> QuerySet[Unit]:
+    return Unit.objects.filter(pk__in=ids)
+
+
+def communes_of_district(district: Unit) -> QuerySet[Unit]:
+    return Unit.objects.communes().filter(district_id=district.pk)

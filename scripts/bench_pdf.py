@@ -131,9 +131,11 @@ def main() -> None:
     from reports.models import SummaryPdf
 
     nation = Unit.objects.get(level=Level.NATION)
-    bac_giang = Unit.objects.get(level=Level.PROVINCE, code="24")
-    ha_noi = Unit.objects.get(level=Level.PROVINCE, code="01")
-    luc_nam = Unit.objects.get(level=Level.DISTRICT, code="218")
+    # the old map's units: the demo's 2023 is on it (codes repeat on today's map)
+    old_map = Unit.objects.filter(valid_until__isnull=False)
+    bac_giang = old_map.get(level=Level.PROVINCE, code="24")
+    ha_noi = old_map.get(level=Level.PROVINCE, code="01")
+    luc_nam = old_map.get(level=Level.DISTRICT, code="218")
     if not Progress.objects.filter(unit=bac_giang, year=YEAR, month=MONTH).exists():
         sys.exit("No progress figures for Bắc Giang 05/2023: run `manage.py load_demo` first.")
     user = get_user_model().objects.filter(username="quocgia").first()

@@ -69,46 +69,39 @@ def can_view(user: User | AnonymousUser, unit: Unit) -> bool:
     return root is not None and is_within(unit, root)
 
 
-def _is_staff_of(user: User | AnonymousUser, district_id: int | None) -> bool:
-    """District staff of that district, or a superuser."""
+def _has_role(
+    user: User | AnonymousUser,
+    role: str,
+    *,
+    unit_id: int | None = None,
+    office_id: int | None = None,
+) -> bool:
+    """The user has `role` on that unit (or that grassroots office), or is a superuser."""
     if not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
     profile = _profile(user)
-    return (
-        profile is not None
-        and profile.role == Role.DISTRICT_STAFF
-        and profile.unit_id == district_id
-    )
+    if profile is None or profile.role != role:
+        return False
+    if office_id is not None:
+        return profile.office_id == office_id
+    return unit_id is not None and profile.unit_id == unit_id
+
+
+def _is_staff_of(user: User | AnonymousUser, district_id: int | None) -> bool:
+    """District staff of that district, or a superuser."""
+    return _has_role(user, Role.DISTRICT_STAFF, unit_id=district_id)
 
 
 def _is_officer_of(user: User | AnonymousUser, province_id: int | None) -> bool:
     """A provincial officer of that province, or a superuser."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    profile = _profile(user)
-    return (
-        profile is not None
-        and profile.role == Role.PROVINCIAL_OFFICER
-        and profile.unit_id == province_id
-    )
+    return _has_role(user, Role.PROVINCIAL_OFFICER, unit_id=province_id)
 
 
 def _is_office_staff(user: User | AnonymousUser, office_id: int) -> bool:
     """Grassroots staff of that office, or a superuser."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    profile = _profile(user)
-    return (
-        profile is not None
-        and profile.role == Role.GRASSROOTS_STAFF
-        and profile.office_id == office_id
-    )
+    return _has_role(user, Role.GRASSROOTS_STAFF, office_id=office_id)
 
 
 def can_enter_counts(user: User | AnonymousUser, district: Unit) -> bool:

@@ -144,17 +144,9 @@ class DemoResult:
 
 
 def _province_series(rng: random.Random, start: int, growth: float) -> dict[tuple[int, int], int]:
-    series, value = {}, start
-    for year in (2022, 2023):
-        for month in range(1, 13):
-            if (year, month) > (2023, 5):
-                break
-            drift = growth + rng.uniform(-0.004, 0.004)
-            if month == 1:
-                drift = -0.025 + rng.uniform(-0.005, 0.005)  # stops at the start of a year
-            value = int(value * (1 + drift))
-            series[(year, month)] = value
-    return series
+    """A province's January 2022 to May 2023, going on from `start`."""
+    months = [(y, m) for y in (2022, 2023) for m in range(1, 13) if (y, m) <= (2023, 5)]
+    return _drift(rng, start, months, growth)
 
 
 def _random_weights(rng: random.Random, communes: list[Unit]) -> list[float]:

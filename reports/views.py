@@ -32,6 +32,7 @@ from provinces.selectors import (
     compares_across,
     crosswalk_rows,
     lineage,
+    map_label,
     name_on,
     period_map_label,
     search_units,
@@ -305,6 +306,7 @@ def reporting_status(request: HttpRequest, code: str) -> HttpResponse:
         "months": range(1, 13),
         "status": status,
         "breadcrumbs": _breadcrumbs(request.user, unit),
+        "map_label": map_label(unit) or period_map_label(year, month),
         # Reported by the 28th; December closes on the 31st (DOMAIN.md).
         "report_by": status.cutoff + dt.timedelta(days=3) if month != 12 else None,
     }

@@ -252,6 +252,10 @@ def test_unit_pages_name_their_map_and_link_across_the_reform(client, reform_yea
     new = client.get("/u/t24/?year=2025&month=7").content.decode()
     assert "Địa giới hành chính từ 01/07/2025" in new
     assert "Hình thành từ" in new and '<a href="/u/p24/">Tỉnh Bắc Giang</a>' in new
+    reporting = client.get("/u/p24/bao-cao/?year=2025&month=5").content.decode()
+    assert "Địa giới hành chính đến 30/06/2025" in reporting
+    reporting = client.get("/u/t24/bao-cao/?year=2025&month=7").content.decode()
+    assert "Địa giới hành chính từ 01/07/2025" in reporting
     nation = client.get("/u/vn/?year=2025&month=7").content.decode()
     assert "Địa giới hành chính từ 01/07/2025" in nation
     assert (

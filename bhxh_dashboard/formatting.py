@@ -5,6 +5,7 @@ functions directly."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, cast
 
@@ -48,6 +49,11 @@ def percent(value: Figure, decimals: int = 2) -> str:
 
 def month_label(year: int, month: int) -> str:
     return f"{month:02d}/{year}"
+
+
+def day_label(day: dt.date) -> str:
+    """31/05/2023, in either language (as the cut-off is written everywhere)."""
+    return day.strftime("%d/%m/%Y")
 
 
 def plotly_separators() -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from bhxh_dashboard.formatting import day_label
 from provinces.models import (
     NEW_MAP_FROM,
     OLD_MAP_UNTIL,
@@ -20,10 +21,6 @@ from provinces.models import (
     Unit,
     UnitName,
 )
-
-
-def vn_date(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")  # 30/06/2025, in either language
 
 
 @dataclass(frozen=True)
@@ -45,9 +42,9 @@ class Lineage:
 def map_label(unit: Unit) -> str:
     """Which map a unit belongs to, as every page says it."""
     if unit.valid_until is not None:
-        return _("Địa giới hành chính đến %(day)s") % {"day": vn_date(unit.valid_until)}
+        return _("Địa giới hành chính đến %(day)s") % {"day": day_label(unit.valid_until)}
     if unit.valid_from is not None:
-        return _("Địa giới hành chính từ %(day)s") % {"day": vn_date(unit.valid_from)}
+        return _("Địa giới hành chính từ %(day)s") % {"day": day_label(unit.valid_from)}
     return ""
 
 
@@ -56,8 +53,8 @@ def period_map_label(year: int, month: int) -> str:
     from bhxh_dashboard.months import cutoff_date
 
     if cutoff_date(year, month) <= OLD_MAP_UNTIL:
-        return _("Địa giới hành chính đến %(day)s") % {"day": vn_date(OLD_MAP_UNTIL)}
-    return _("Địa giới hành chính từ %(day)s") % {"day": vn_date(NEW_MAP_FROM)}
+        return _("Địa giới hành chính đến %(day)s") % {"day": day_label(OLD_MAP_UNTIL)}
+    return _("Địa giới hành chính từ %(day)s") % {"day": day_label(NEW_MAP_FROM)}
 
 
 def not_in_force_message(unit: Unit, day: dt.date) -> str:
@@ -65,7 +62,7 @@ def not_in_force_message(unit: Unit, day: dt.date) -> str:
     params = {"unit": unit.full_name, "code": unit.code}
     if unit.valid_until is not None and unit.valid_until < day:
         successors = [s.successor for s in unit.successions.all()]
-        params["day"] = (unit.valid_until + dt.timedelta(days=1)).strftime("%d/%m/%Y")
+        params["day"] = day_label(unit.valid_until + dt.timedelta(days=1))
         if not successors and unit.level == Level.DISTRICT:
             return (
                 _("%(unit)s (mã %(code)s) không còn từ %(day)s: từ đó không còn cấp huyện.")
@@ -84,7 +81,7 @@ def not_in_force_message(unit: Unit, day: dt.date) -> str:
             % params
         )
     assert unit.valid_from is not None
-    params["day"] = unit.valid_from.strftime("%d/%m/%Y")
+    params["day"] = day_label(unit.valid_from)
     return (
         _("%(unit)s (mã %(code)s) chỉ có từ %(day)s; số liệu trước đó dùng mã của địa giới cũ.")
         % params

@@ -25,7 +25,7 @@ from django_tables2.export import ExportMixin
 from bhxh_dashboard import clock
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month
 from progress.models import Progress
-from provinces.access import can_view, get_visible_unit_or_404, scope_unit
+from provinces.access import can_view, get_visible_unit_or_404, is_within, scope_unit
 from provinces.models import Level, Unit
 from provinces.selectors import (
     Lineage,
@@ -107,7 +107,9 @@ def _breadcrumbs(user: User | AnonymousUser, unit: Unit) -> list[tuple[Unit, boo
 
 
 def _lineage(user: User | AnonymousUser, unit: Unit) -> Lineage:
-    return lineage(unit, can_view=lambda other: can_view(user, other))
+    # the scope once, not once per related unit (a superuser's scope is a query)
+    root = scope_unit(user)
+    return lineage(unit, can_view=lambda other: root is not None and is_within(other, root))
 
 
 def _stamp(rows: Sequence[Progress]) -> str:
@@ -322,7 +324,7 @@ def unit_search(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     text = request.GET.get("q", "").strip()[:100]
     found = (
-        search_units(text, root=root, can_view=lambda u: can_view(request.user, u))
+        search_units(text, root=root, can_view=lambda u: is_within(u, root))
         if len(text) >= 2
         else []
     )

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bhxh_dashboard import clock
+from bhxh_dashboard.formatting import day_label
 from bhxh_dashboard.months import cutoff_date, previous_month
 from bhxh_dashboard.parsing import ParseError, parse_count, parse_month_number, parse_year
 from provinces import access
@@ -606,13 +607,13 @@ def _check_months_and_warnings(
         if window.state == WindowState.NOT_YET:
             row.errors.append(
                 _("Tháng %(m)02d/%(y)s chưa đến ngày chốt số liệu (%(d)s).")
-                % {"m": row.month, "y": row.year, "d": window.cutoff.strftime("%d/%m/%Y")}
+                % {"m": row.month, "y": row.year, "d": day_label(window.cutoff)}
             )
             continue
         if window.state == WindowState.CLOSED and not reopen_closed:
             row.errors.append(
                 _("Tháng %(m)02d/%(y)s đã khoá sổ ngày %(d)s.")
-                % {"m": row.month, "y": row.year, "d": window.closes_on.strftime("%d/%m/%Y")}
+                % {"m": row.month, "y": row.year, "d": day_label(window.closes_on)}
             )
             continue
         py, pm = previous_month(year, month)

@@ -393,6 +393,12 @@ class TargetTotals:
     participants: int | None = None
     new_participants: int | None = None
 
+    def put(self, kind: str, value: int | None) -> None:
+        if kind == TargetKind.PARTICIPANTS:
+            self.participants = value
+        else:
+            self.new_participants = value
+
 
 def office_target_totals(*, province: Unit, year: int) -> dict[int | None, TargetTotals]:
     """Each grassroots office's targets as the sum of its communes' (None: the communes the
@@ -404,11 +410,9 @@ def office_target_totals(*, province: Unit, year: int) -> dict[int | None, Targe
     )
     totals: dict[int | None, TargetTotals] = {}
     for s in sums:
-        row = totals.setdefault(s["unit__office_memberships__office_id"], TargetTotals())
-        if s["kind"] == TargetKind.PARTICIPANTS:
-            row.participants = s["total"]
-        else:
-            row.new_participants = s["total"]
+        totals.setdefault(s["unit__office_memberships__office_id"], TargetTotals()).put(
+            s["kind"], s["total"]
+        )
     return totals
 
 
@@ -463,10 +467,7 @@ def office_overview(*, province: Unit, year: int) -> OfficeOverview:
     rows.append(OfficeRow(own, own.communes().count(), totals.get(None, TargetTotals())))
     province_targets = TargetTotals()
     for target in Target.objects.filter(unit=province, year=year):
-        if target.kind == TargetKind.PARTICIPANTS:
-            province_targets.participants = target.value
-        else:
-            province_targets.new_participants = target.value
+        province_targets.put(target.kind, target.value)
     return OfficeOverview(province, year, rows, province_targets)
 
 

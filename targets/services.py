@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.copy import copy_rows
-from bhxh_dashboard.formatting import number, user_label
+from bhxh_dashboard.formatting import day_label, number, user_label
 from bhxh_dashboard.months import cutoff_date, previous_month
 from bhxh_dashboard.parsing import (
     FIRST_YEAR,
@@ -399,7 +399,7 @@ def _check_month_open(province_ids: set[int], year: int, month: int, result: Sav
         if window.state == WindowState.NOT_YET:
             result.general_errors.append(
                 _("Chưa đến ngày chốt số liệu tháng %(m)02d/%(y)s (%(d)s).")
-                % {"m": month, "y": year, "d": window.cutoff.strftime("%d/%m/%Y")}
+                % {"m": month, "y": year, "d": day_label(window.cutoff)}
             )
         elif window.state == WindowState.CLOSED:
             result.general_errors.append(
@@ -407,7 +407,7 @@ def _check_month_open(province_ids: set[int], year: int, month: int, result: Sav
                     "Tháng %(m)02d/%(y)s đã khoá sổ ngày %(d)s. Đề nghị cán bộ BHXH tỉnh mở "
                     "lại tháng để sửa số liệu."
                 )
-                % {"m": month, "y": year, "d": window.closes_on.strftime("%d/%m/%Y")}
+                % {"m": month, "y": year, "d": day_label(window.closes_on)}
             )
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bhxh_dashboard import clock
-from bhxh_dashboard.formatting import month_label
+from bhxh_dashboard.formatting import day_label, month_label
 from bhxh_dashboard.http import SignedInRequest
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month, previous_month
 from bhxh_dashboard.parsing import MAX_COUNT, ParseError, parse_count
@@ -120,7 +120,7 @@ def _grid_month(
                 )
                 % {
                     "asked": month_label(asked.year, asked.month),
-                    "cutoff": asked.cutoff.strftime("%d/%m/%Y"),
+                    "cutoff": day_label(asked.cutoff),
                     "shown": month_label(year, month),
                 },
             )

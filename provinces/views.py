@@ -10,8 +10,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bhxh_dashboard import clock
@@ -21,7 +22,8 @@ from provinces.access import can_manage_offices, get_visible_office_or_404, get_
 from provinces.forms import MembershipFileForm, OfficeForm
 from provinces.models import GrassrootsOffice, Level, Unit
 from targets import selectors as target_selectors
-from targets.forms import parse_year_param
+from targets import services as target_services
+from targets.forms import office_target_entries, parse_year_param
 
 
 def _new_province_or_404(request: SignedInRequest, code: str) -> Unit:
@@ -40,20 +42,66 @@ def _managed_province(request: SignedInRequest, code: str) -> Unit:
 
 @login_required
 def office_list(request: SignedInRequest, code: str) -> HttpResponse:
-    """A province's offices, their communes and targets (the sum of their communes')."""
+    """A province's offices, their communes, their targets against their communes' and the
+    province's; its provincial officers set the offices' targets here."""
     province = _new_province_or_404(request, code)
-    year = parse_year_param(request.GET.get("nam"), default=0)
+    can_manage = can_manage_offices(request.user, province)
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied
+    year = parse_year_param(request.GET.get("nam") or request.POST.get("nam"), default=0)
     year = (
         year or target_selectors.latest_target_year(province_id=province.pk) or clock.today().year
     )
     overview = target_selectors.office_overview(province=province, year=year)
+    office_ids = [r.group.office.pk for r in overview.rows if r.group.office is not None]
+    result: target_services.TargetSaveResult | None = None
+    typed: dict[int, tuple[str, str, str]] = {}
+    if request.method == "POST":
+        entries, typed = office_target_entries(request.POST, office_ids)
+        result = target_services.office_targets_save(
+            user=request.user, province=province, year=year, entries=entries
+        )
+        if result.saved:
+            messages.success(
+                request,
+                _("Đã lưu chỉ tiêu năm %(year)s (%(n)s thay đổi).")
+                % {"year": year, "n": result.changed},
+            )
+            url = reverse("provinces:offices", kwargs={"code": province.url_code})
+            return HttpResponseRedirect(f"{url}?nam={year}")
+
+    def cells(row: target_selectors.OfficeRow) -> dict[str, object]:
+        """What a row's inputs show: what was typed (after an error) or what is stored."""
+        office_id = row.group.office.pk if row.group.office is not None else 0
+        stored = row.targets
+        t, tn, dl = typed.get(
+            office_id,
+            (
+                "" if stored.participants is None else str(stored.participants),
+                "" if stored.new_participants is None else str(stored.new_participants),
+                str(stored.deadline_month or ""),
+            ),
+        )
+        errors = result.errors.get(office_id, {}) if result else {}
+        return {
+            "row": row,
+            "t": t,
+            "tn": tn,
+            "dl": dl,
+            "errors": errors,
+            "row_errors": errors.get(target_services.ROW_ERRORS, []),
+        }
+
     return render(
         request,
         "provinces/office_list.html",
         {
             "overview": overview,
+            "rows": [cells(r) for r in overview.rows],
             "province": province,
-            "can_manage": can_manage_offices(request.user, province),
+            "can_manage": can_manage,
+            "result": result,
+            "months": range(1, 13),
             "years": range(year - 2, year + 2),
         },
     )

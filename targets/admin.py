@@ -4,7 +4,7 @@ import), which check the month window, write the audit history and request the r
 from django.contrib import admin
 
 from bhxh_dashboard.admin import ReadOnlyAdmin
-from targets.models import ChangeLog, MonthlyCount, MonthReopening, Target
+from targets.models import ChangeLog, MonthlyCount, MonthReopening, OfficeTarget, Target
 
 
 @admin.register(Target)
@@ -13,6 +13,14 @@ class TargetAdmin(ReadOnlyAdmin):
     list_filter = ["year", "kind"]
     raw_id_fields = ["unit"]
     search_fields = ["unit__name", "unit__code"]
+
+
+@admin.register(OfficeTarget)
+class OfficeTargetAdmin(ReadOnlyAdmin):
+    list_display = ["office", "year", "kind", "value", "deadline_month", "updated_by", "updated_at"]
+    list_filter = ["year", "kind"]
+    raw_id_fields = ["office"]
+    search_fields = ["office__name", "office__province__name"]
 
 
 @admin.register(MonthlyCount)
@@ -47,5 +55,5 @@ class ChangeLogAdmin(ReadOnlyAdmin):
         "source",
     ]
     list_filter = ["field", "source", "year"]
-    raw_id_fields = ["unit"]
+    raw_id_fields = ["unit", "office"]
     search_fields = ["unit__name", "unit__code"]

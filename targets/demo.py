@@ -15,6 +15,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from bhxh_dashboard import clock
@@ -30,7 +31,7 @@ from provinces.models import (
     Succession,
     Unit,
 )
-from targets.models import MonthlyCount, MonthReopening, Target, TargetKind
+from targets.models import MonthlyCount, MonthReopening, OfficeTarget, Target, TargetKind
 
 SEED = 2023
 DEMO_PASSWORD = "bhxh-demo-2023"
@@ -416,6 +417,23 @@ def _demo_office(province: Unit) -> tuple[str, str]:
         .distinct()
     )
     OfficeCommune.objects.bulk_create(OfficeCommune(office=office, commune=c) for c in communes)
+    # The province gives the office what its communes' targets add up to: fully shared out.
+    office.targets.all().delete()
+    sums = (
+        Target.objects.filter(unit__in=communes)
+        .values("year", "kind")
+        .annotate(total=Sum("value"), deadline=Max("deadline_month"))
+    )
+    OfficeTarget.objects.bulk_create(
+        OfficeTarget(
+            office=office,
+            year=s["year"],
+            kind=s["kind"],
+            value=s["total"],
+            deadline_month=s["deadline"],
+        )
+        for s in sums
+    )
     username, full_name = OFFICE_USER
     _make_users(iter([(username, Role.GRASSROOTS_STAFF, province, full_name)]), office=office)
     return username, Role.GRASSROOTS_STAFF

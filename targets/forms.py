@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from bhxh_dashboard.parsing import ParseError, parse_count, parse_month, parse_year
-from targets.services import MAX_REOPEN_DAYS, CountEntry, TargetEntry
+from targets.services import MAX_REOPEN_DAYS, CountEntry, OfficeTargetEntry, TargetEntry
 
 
 def parse_month_param(value: str | None) -> tuple[int, int] | None:
@@ -79,16 +79,27 @@ def target_grid_entries(
     post: QueryDict, unit_ids: list[int]
 ) -> tuple[list[TargetEntry], dict[int, tuple[str, str, str]]]:
     """Read t_<id> (participants), tn_<id> (new participants), dl_<id> (deadline month)."""
-    entries, raw = [], {}
-    for unit_id in unit_ids:
-        values = (
-            post.get(f"t_{unit_id}", "").strip(),
-            post.get(f"tn_{unit_id}", "").strip(),
-            post.get(f"dl_{unit_id}", "").strip(),
+    raw = _target_cells(post, unit_ids)
+    return [TargetEntry(unit_id, *values) for unit_id, values in raw.items()], raw
+
+
+def office_target_entries(
+    post: QueryDict, office_ids: list[int]
+) -> tuple[list[OfficeTargetEntry], dict[int, tuple[str, str, str]]]:
+    """The office list's cells, named as the targets grid's are (t_/tn_/dl_ and the office id)."""
+    raw = _target_cells(post, office_ids)
+    return [OfficeTargetEntry(office_id, *values) for office_id, values in raw.items()], raw
+
+
+def _target_cells(post: QueryDict, ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    return {
+        key: (
+            post.get(f"t_{key}", "").strip(),
+            post.get(f"tn_{key}", "").strip(),
+            post.get(f"dl_{key}", "").strip(),
         )
-        raw[unit_id] = values
-        entries.append(TargetEntry(unit_id, *values))
-    return entries, raw
+        for key in ids
+    }
 
 
 class MonthReopenForm(forms.Form):

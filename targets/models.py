@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from provinces.models import Unit
+from provinces.models import GrassrootsOffice, Unit
 
 MONTH_RANGE = Q(month__gte=1, month__lte=12)
 
@@ -47,6 +47,43 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.year} {self.get_kind_display()}: {self.value}"
+
+
+class OfficeTarget(models.Model):
+    """The target a province of today's map gives one of its grassroots offices for a year.
+
+    The office shares it out among its communes (their own Target rows); the allocation check
+    compares the two, and the offices' targets with the province's.
+    """
+
+    office = models.ForeignKey(GrassrootsOffice, on_delete=models.PROTECT, related_name="targets")
+    year = models.PositiveSmallIntegerField(_("năm"))
+    kind = models.CharField(_("loại chỉ tiêu"), max_length=16, choices=TargetKind.choices)
+    value = models.PositiveIntegerField(_("chỉ tiêu"))
+    deadline_month = models.PositiveSmallIntegerField(_("tháng hoàn thành"), default=12)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("chỉ tiêu BHXH cơ sở")
+        verbose_name_plural = _("chỉ tiêu BHXH cơ sở")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "year", "kind"],
+                name="office_target_one_per_year_kind",
+                violation_error_message=_("BHXH cơ sở đã có chỉ tiêu loại này cho năm này."),
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline_month__gte=1, deadline_month__lte=12),
+                name="office_target_deadline_month_range",
+                violation_error_message=_("Tháng hoàn thành phải từ 1 đến 12."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office} {self.year} {self.get_kind_display()}: {self.value}"
 
 
 class MonthlyCount(models.Model):
@@ -120,6 +157,10 @@ class ChangeLog(models.Model):
     """Audit history: every change to a count or a target, who made it and when."""
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="changes")
+    # Set for a grassroots office's target; `unit` is then the office's province.
+    office = models.ForeignKey(
+        GrassrootsOffice, on_delete=models.PROTECT, null=True, blank=True, related_name="changes"
+    )
     year = models.PositiveSmallIntegerField(_("năm"))
     month = models.PositiveSmallIntegerField(_("tháng"), null=True, blank=True)
     field = models.CharField(_("trường"), max_length=24, choices=ChangeField.choices)

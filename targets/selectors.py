@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -17,9 +18,16 @@ from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import user_label
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month, previous_month
 from provinces import access
-from provinces.models import Level, Role, Unit
+from provinces.models import GrassrootsOffice, Level, Role, Unit
 from provinces.selectors import EntryGroup, province_offices
-from targets.models import ChangeLog, MonthlyCount, MonthReopening, Target, TargetKind
+from targets.models import (
+    ChangeLog,
+    MonthlyCount,
+    MonthReopening,
+    OfficeTarget,
+    Target,
+    TargetKind,
+)
 
 # ---------------------------------------------------------------------------------------------
 # The month window
@@ -289,7 +297,7 @@ def count_grid(*, group: EntryGroup, year: int, month: int) -> CountGrid:
 
 @dataclass
 class AllocationRow:
-    unit: Unit
+    unit: Unit | None  # None: a grassroots office's own line
     participants: int | None = None
     new_participants: int | None = None
     deadline_month: int | None = None
@@ -305,6 +313,7 @@ class TargetAllocation:
     year: int
     parent_row: AllocationRow
     rows: list[AllocationRow] = field(default_factory=list)
+    office: GrassrootsOffice | None = None  # the parent is this office of the province
 
     @property
     def allocated_participants(self) -> int:
@@ -328,6 +337,17 @@ class TargetAllocation:
         return self.parent_row.new_participants - self.allocated_new
 
 
+def _put_target(row: AllocationRow, target: Target) -> None:
+    """A target into its row; the participants target's deadline wins over the other's."""
+    if target.kind == TargetKind.PARTICIPANTS:
+        row.participants = target.value
+        row.deadline_month = target.deadline_month
+    else:
+        row.new_participants = target.value
+        if row.deadline_month is None:
+            row.deadline_month = target.deadline_month
+
+
 def latest_target_year(*, province_id: int) -> int | None:
     """The latest year with a target anywhere in the province (the targets page opens on it)."""
     return Target.objects.filter(unit__province_id=province_id).aggregate(y=Max("year"))["y"]
@@ -339,14 +359,7 @@ def target_allocation(*, parent: Unit, year: int) -> TargetAllocation:
     ids = [parent.pk] + [c.pk for c in children]
     rows = {unit.pk: AllocationRow(unit=unit) for unit in [parent, *children]}
     for target in Target.objects.filter(unit_id__in=ids, year=year):
-        row = rows[target.unit_id]
-        if target.kind == TargetKind.PARTICIPANTS:
-            row.participants = target.value
-            row.deadline_month = target.deadline_month
-        else:
-            row.new_participants = target.value
-            if row.deadline_month is None:
-                row.deadline_month = target.deadline_month
+        _put_target(rows[target.unit_id], target)
     # What each child's own children add up to (districts' communes), in one grouped query.
     if parent.level < Level.DISTRICT:
         sums = (
@@ -384,7 +397,7 @@ def unit_changes(*, unit: Unit, limit: int | None = 100) -> QuerySet[ChangeLog]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Office totals (today's map: targets stay on provinces and communes)
+# Grassroots office targets (today's map): province -> offices -> communes
 # ---------------------------------------------------------------------------------------------
 
 
@@ -392,16 +405,25 @@ def unit_changes(*, unit: Unit, limit: int | None = 100) -> QuerySet[ChangeLog]:
 class TargetTotals:
     participants: int | None = None
     new_participants: int | None = None
+    deadline_month: int | None = None
 
-    def put(self, kind: str, value: int | None) -> None:
+    def put(self, kind: str, value: int | None, deadline_month: int | None = None) -> None:
         if kind == TargetKind.PARTICIPANTS:
             self.participants = value
+            self.deadline_month = deadline_month or self.deadline_month
         else:
             self.new_participants = value
+            self.deadline_month = self.deadline_month or deadline_month
 
 
-def office_target_totals(*, province: Unit, year: int) -> dict[int | None, TargetTotals]:
-    """Each grassroots office's targets as the sum of its communes' (None: the communes the
+def _total(values: Iterable[int | None]) -> int | None:
+    """The sum of the values known; None when none is (no target anywhere)."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def office_commune_totals(*, province: Unit, year: int) -> dict[int | None, TargetTotals]:
+    """What each grassroots office's communes' targets add up to (None: the communes the
     province serves itself), in one grouped query."""
     sums = (
         Target.objects.filter(unit__province_id=province.pk, unit__level=Level.COMMUNE, year=year)
@@ -416,14 +438,36 @@ def office_target_totals(*, province: Unit, year: int) -> dict[int | None, Targe
     return totals
 
 
+def office_targets(*, offices: Iterable[GrassrootsOffice], year: int) -> dict[int, TargetTotals]:
+    """The offices' own targets for the year, by office id (one query)."""
+    targets: dict[int, TargetTotals] = {}
+    for t in OfficeTarget.objects.filter(office__in=offices, year=year):
+        targets.setdefault(t.office_id, TargetTotals()).put(t.kind, t.value, t.deadline_month)
+    return targets
+
+
 @dataclass
 class OfficeRow:
     """One line of a province's office list: an office, or (office None) the communes the
-    province serves itself."""
+    province serves itself, whose targets it gives them directly."""
 
     group: EntryGroup
     communes: int
-    targets: TargetTotals
+    targets: TargetTotals  # the office's own; for the self-served line, its communes' sum
+    communes_targets: TargetTotals  # what its communes' targets add up to
+
+    @property
+    def unallocated_participants(self) -> int | None:
+        """The office's target minus its communes' (positive: not all shared out yet)."""
+        if self.group.office is None or self.targets.participants is None:
+            return None
+        return self.targets.participants - (self.communes_targets.participants or 0)
+
+    @property
+    def unallocated_new(self) -> int | None:
+        if self.group.office is None or self.targets.new_participants is None:
+            return None
+        return self.targets.new_participants - (self.communes_targets.new_participants or 0)
 
 
 @dataclass
@@ -439,36 +483,72 @@ class OfficeOverview:
 
     @property
     def allocated(self) -> TargetTotals:
-        """What the communes' targets add up to, over every office and the province's own."""
-
-        def total(values: list[int | None]) -> int | None:
-            known = [v for v in values if v is not None]
-            return sum(known) if known else None
-
+        """What the province has given the level below: its offices' targets and those of the
+        communes it serves itself."""
         return TargetTotals(
-            total([r.targets.participants for r in self.rows]),
-            total([r.targets.new_participants for r in self.rows]),
+            _total(r.targets.participants for r in self.rows),
+            _total(r.targets.new_participants for r in self.rows),
         )
+
+    @property
+    def unallocated_participants(self) -> int | None:
+        if self.province_targets.participants is None:
+            return None
+        return self.province_targets.participants - (self.allocated.participants or 0)
+
+    @property
+    def unallocated_new(self) -> int | None:
+        if self.province_targets.new_participants is None:
+            return None
+        return self.province_targets.new_participants - (self.allocated.new_participants or 0)
 
 
 def office_overview(*, province: Unit, year: int) -> OfficeOverview:
-    """A province's offices, each with its communes and their targets summed, then the communes
-    the province serves itself, against the province's own target: four queries."""
-    totals = office_target_totals(province=province, year=year)
+    """A province's offices, each with its own targets and what its communes' add up to, then
+    the communes the province serves itself, against the province's target: five queries."""
+    sizes = list(province_offices(province=province))
+    own_targets = office_targets(offices=[s.office for s in sizes], year=year)
+    commune_totals = office_commune_totals(province=province, year=year)
     rows = [
         OfficeRow(
             EntryGroup(unit=province, office=s.office),
             s.communes,
-            totals.get(s.office.pk, TargetTotals()),
+            own_targets.get(s.office.pk, TargetTotals()),
+            commune_totals.get(s.office.pk, TargetTotals()),
         )
-        for s in province_offices(province=province)
+        for s in sizes
     ]
     own = EntryGroup(unit=province)
-    rows.append(OfficeRow(own, own.communes().count(), totals.get(None, TargetTotals())))
+    self_served = commune_totals.get(None, TargetTotals())
+    rows.append(OfficeRow(own, own.communes().count(), self_served, self_served))
     province_targets = TargetTotals()
     for target in Target.objects.filter(unit=province, year=year):
-        province_targets.put(target.kind, target.value)
+        province_targets.put(target.kind, target.value, target.deadline_month)
     return OfficeOverview(province, year, rows, province_targets)
+
+
+def office_target_allocation(*, office: GrassrootsOffice, year: int) -> TargetAllocation:
+    """An office's targets against its communes' (three queries); the office's own line is a
+    row without a unit."""
+    group = EntryGroup(unit=office.province, office=office)
+    communes = list(group.communes())
+    rows = {c.pk: AllocationRow(unit=c) for c in communes}
+    for target in Target.objects.filter(unit_id__in=rows, year=year):
+        _put_target(rows[target.unit_id], target)
+    own = office_targets(offices=[office], year=year).get(office.pk, TargetTotals())
+    parent_row = AllocationRow(
+        unit=None,
+        participants=own.participants,
+        new_participants=own.new_participants,
+        deadline_month=own.deadline_month,
+    )
+    return TargetAllocation(
+        parent=office.province,
+        year=year,
+        parent_row=parent_row,
+        rows=[rows[c.pk] for c in communes],
+        office=office,
+    )
 
 
 def units_under(unit: Unit) -> QuerySet[Unit]:

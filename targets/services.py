@@ -5,6 +5,7 @@ Public API (the CSV/Excel import builds on it):
     counts_save(*, user, year, month, entries, expected_versions=None, confirm_warnings=False,
                 source="form") -> SaveResult
     targets_save(*, user, year, entries, source="form") -> TargetSaveResult
+    office_targets_save(*, user, province, year, entries) -> TargetSaveResult
     month_reopen(*, user, province, year, month, days, reason) -> MonthReopening
 
 Every function checks access itself (provinces.access), so no caller can skip it.
@@ -14,10 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -35,14 +36,20 @@ from bhxh_dashboard.parsing import (
     parse_month_number,
 )
 from progress.requests import request_recompute
-from provinces.access import can_reopen_month, can_set_targets, enterable_commune_ids
-from provinces.models import Level, Unit
+from provinces.access import (
+    can_manage_offices,
+    can_reopen_month,
+    can_set_targets,
+    enterable_commune_ids,
+)
+from provinces.models import GrassrootsOffice, Level, Unit
 from provinces.selectors import not_in_force_message
 from targets.models import (
     ChangeField,
     ChangeLog,
     MonthlyCount,
     MonthReopening,
+    OfficeTarget,
     Target,
     TargetKind,
 )
@@ -544,6 +551,24 @@ class TargetEntry:
     new_participants: int | str | None = None
     deadline_month: int | str | None = None
 
+    @property
+    def key(self) -> int:
+        return self.unit_id
+
+
+@dataclass(frozen=True)
+class OfficeTargetEntry:
+    """A grassroots office's targets for the year as typed, read as TargetEntry's are."""
+
+    office_id: int
+    participants: int | str | None = None
+    new_participants: int | str | None = None
+    deadline_month: int | str | None = None
+
+    @property
+    def key(self) -> int:
+        return self.office_id
+
 
 @dataclass
 class TargetSaveResult:
@@ -586,40 +611,39 @@ def targets_save(
         existing = {
             (t.unit_id, t.kind): t for t in Target.objects.filter(unit_id__in=parsed, year=year)
         }
-        plan = _TargetPlan(year=year, user=user, source=source, now=clock.now())
+        plan = _TargetPlan(Target, year=year, user=user, source=source, now=clock.now())
         for unit_id, values in parsed.items():
             if plan.add(unit_id, values, existing):
                 plan.touched_provinces.add(province_id_of(units[unit_id]))
         plan.write()
         for province_id in sorted(plan.touched_provinces):
             request_recompute(province_id=province_id, year=year)
-        result.changed = len(plan.to_create) + len(plan.to_update) + len(plan.to_delete)
+        result.changed = plan.changed
         result.saved = True
         return result
 
 
 def _read_target_entries(
-    entries: list[TargetEntry], result: TargetSaveResult
+    entries: Sequence[TargetEntry | OfficeTargetEntry], result: TargetSaveResult
 ) -> dict[int, dict[str, int | None]]:
-    """Each unit's values read by parse_count / parse_month_number; errors go to `result`."""
+    """Each unit's (or office's) values read by parse_count / parse_month_number, by its id;
+    errors go to `result`."""
     parsed: dict[int, dict[str, int | None]] = {}
     for entry in entries:
-        if entry.unit_id in parsed:
-            result.add_error(entry.unit_id, ROW_ERRORS, _("Đơn vị bị nhập hai lần."))
+        if entry.key in parsed:
+            result.add_error(entry.key, ROW_ERRORS, _("Đơn vị bị nhập hai lần."))
             continue
         values: dict[str, int | None] = {}
         for name in ("participants", "new_participants"):
             try:
                 values[name] = parse_count(getattr(entry, name))
             except ParseError as exc:
-                result.add_error(entry.unit_id, name, str(exc))
+                result.add_error(entry.key, name, str(exc))
         try:
             values["deadline_month"] = parse_month_number(entry.deadline_month)
         except ParseError:
-            result.add_error(
-                entry.unit_id, "deadline_month", _("Tháng hoàn thành phải từ 1 đến 12.")
-            )
-        parsed[entry.unit_id] = values
+            result.add_error(entry.key, "deadline_month", _("Tháng hoàn thành phải từ 1 đến 12."))
+        parsed[entry.key] = values
     return parsed
 
 
@@ -637,26 +661,39 @@ def _lock_target_units(
     return units
 
 
-@dataclass
-class _TargetPlan:
-    """The targets one save creates, updates and removes for a year, and their audit rows."""
+TargetT = TypeVar("TargetT", Target, OfficeTarget)
 
+
+@dataclass
+class _TargetPlan(Generic[TargetT]):
+    """The targets one save creates, updates and removes for a year, and their audit rows.
+
+    Keyed by unit id (model Target) or by office id (model OfficeTarget, whose audit rows name
+    the office's province as their unit).
+    """
+
+    model: type[TargetT]
     year: int
     user: User
     source: str
     now: dt.datetime
-    to_create: list[Target] = field(default_factory=list)
-    to_update: list[Target] = field(default_factory=list)
+    province_id: int | None = None  # an office plan: the province the offices belong to
+    to_create: list[TargetT] = field(default_factory=list)
+    to_update: list[TargetT] = field(default_factory=list)
     to_delete: list[int] = field(default_factory=list)
     logs: list[ChangeLog] = field(default_factory=list)
     touched_provinces: set[int] = field(default_factory=set)
 
-    def log(
-        self, unit_id: int, change_field: ChangeField, old: int | None, new: int | None
-    ) -> None:
+    def _owner(self, key: int) -> dict[str, int]:
+        return {"office_id": key} if self.model is OfficeTarget else {"unit_id": key}
+
+    def log(self, key: int, change_field: ChangeField, old: int | None, new: int | None) -> None:
+        where = self._owner(key)
+        if self.province_id is not None:
+            where["unit_id"] = self.province_id
         self.logs.append(
             ChangeLog(
-                unit_id=unit_id,
+                **where,
                 year=self.year,
                 month=None,
                 field=change_field,
@@ -669,25 +706,25 @@ class _TargetPlan:
 
     def add(
         self,
-        unit_id: int,
+        key: int,
         values: Mapping[str, int | None],
-        existing: Mapping[tuple[int, str], Target],
+        existing: Mapping[tuple[int, str], TargetT],
     ) -> bool:
         """Plan one unit's targets against the stored ones; True when anything changes."""
         deadline = values["deadline_month"]
         deadline_logged = touched = False
         for name, kind, change_field in TARGET_KINDS:
-            target = existing.get((unit_id, kind))
+            target = existing.get((key, kind))
             value = values[name]
             if value is None:
                 if target is not None:
                     self.to_delete.append(target.pk)
-                    self.log(unit_id, change_field, target.value, None)
+                    self.log(key, change_field, target.value, None)
                     touched = True
                 continue
             if target is None:
-                target = Target(
-                    unit_id=unit_id,
+                target = self.model(
+                    **self._owner(key),
                     year=self.year,
                     kind=kind,
                     value=value,
@@ -695,16 +732,16 @@ class _TargetPlan:
                     updated_by=self.user,
                 )
                 self.to_create.append(target)
-                self.log(unit_id, change_field, None, value)
+                self.log(key, change_field, None, value)
                 touched = True
                 continue
             changed = False
             if target.value != value:
-                self.log(unit_id, change_field, target.value, value)
+                self.log(key, change_field, target.value, value)
                 target.value, changed = value, True
             if deadline is not None and target.deadline_month != deadline:
                 if not deadline_logged:
-                    self.log(unit_id, ChangeField.DEADLINE_MONTH, target.deadline_month, deadline)
+                    self.log(key, ChangeField.DEADLINE_MONTH, target.deadline_month, deadline)
                     deadline_logged = True
                 target.deadline_month, changed = deadline, True
             if changed:
@@ -715,15 +752,59 @@ class _TargetPlan:
 
     def write(self) -> None:
         if self.to_delete:
-            Target.objects.filter(pk__in=self.to_delete).delete()
+            self.model.objects.filter(pk__in=self.to_delete).delete()
         if self.to_create:
-            Target.objects.bulk_create(self.to_create)
+            self.model.objects.bulk_create(self.to_create)
         if self.to_update:
-            Target.objects.bulk_update(
+            self.model.objects.bulk_update(
                 self.to_update, ["value", "deadline_month", "updated_by", "updated_at"]
             )
         if self.logs:
             ChangeLog.objects.bulk_create(self.logs)
+
+    @property
+    def changed(self) -> int:
+        return len(self.to_create) + len(self.to_update) + len(self.to_delete)
+
+
+def office_targets_save(
+    *, user: User, province: Unit, year: int, entries: list[OfficeTargetEntry]
+) -> TargetSaveResult:
+    """Set the targets of a province's grassroots offices for one year, all or nothing, with
+    the audit. Its provincial officers do (provinces.access.can_manage_offices); errors are
+    keyed by office id. Office targets feed no figure, so nothing is recomputed."""
+    result = TargetSaveResult()
+    if not can_manage_offices(user, province):
+        raise PermissionDenied
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        result.general_errors.append(_("Năm không hợp lệ."))
+        return result
+    parsed = _read_target_entries(entries, result)
+    with transaction.atomic():
+        offices = set(
+            GrassrootsOffice.objects.select_for_update(no_key=True)
+            .filter(province=province, pk__in=parsed)
+            .values_list("pk", flat=True)
+        )
+        for office_id in parsed.keys() - offices:
+            result.add_error(office_id, ROW_ERRORS, _("Không tìm thấy BHXH cơ sở trong tỉnh."))
+        if result.errors or not parsed:
+            if not parsed:
+                result.general_errors.append(_("Không có chỉ tiêu nào để lưu."))
+            return result
+        existing = {
+            (t.office_id, t.kind): t
+            for t in OfficeTarget.objects.filter(office_id__in=parsed, year=year)
+        }
+        plan = _TargetPlan(
+            OfficeTarget, year, user, source="form", now=clock.now(), province_id=province.pk
+        )
+        for office_id, values in parsed.items():
+            plan.add(office_id, values, existing)
+        plan.write()
+        result.changed = plan.changed
+        result.saved = True
+        return result
 
 
 # ---------------------------------------------------------------------------------------------

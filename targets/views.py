@@ -28,9 +28,10 @@ from provinces.access import (
     can_reopen_month,
     can_set_targets,
     get_visible_entry_group_or_404,
+    get_visible_office_or_404,
     get_visible_unit_or_404,
 )
-from provinces.models import Level
+from provinces.models import Level, Unit
 from provinces.selectors import EntryGroup, map_label
 from targets import selectors, services
 from targets.forms import (
@@ -260,23 +261,39 @@ def count_grid(request: SignedInRequest, code: str) -> HttpResponse:
     return render(request, "targets/count_grid.html", context)
 
 
-@login_required
-def target_grid(request: SignedInRequest, code: str) -> HttpResponse:
-    """Targets of a province's districts (or a district's communes) against the parent's target."""
+def _target_parent(
+    request: SignedInRequest, code: str, year: int
+) -> tuple[EntryGroup | Unit, selectors.TargetAllocation]:
+    """Whose targets a targets page shares out (a province, an old district or, "o<id>", a
+    grassroots office) and its allocation for the year; 404 outside the user's scope."""
+    if code.startswith("o"):
+        office = get_visible_office_or_404(request.user, code)
+        year = year or _latest_target_year(office.province)
+        owner = EntryGroup(unit=office.province, office=office)
+        return owner, selectors.office_target_allocation(office=office, year=year)
     parent = get_visible_unit_or_404(request.user, code)
     if parent.level not in (Level.PROVINCE, Level.DISTRICT):
         raise Http404("Not a province or district")
-    year = parse_year_param(request.GET.get("nam") or request.POST.get("nam"), default=0)
-    year = (
-        year
-        or selectors.latest_target_year(province_id=selectors.province_id_of(parent))
-        or clock.today().year
-    )
+    year = year or _latest_target_year(parent)
+    return parent, selectors.target_allocation(parent=parent, year=year)
 
-    allocation = selectors.target_allocation(parent=parent, year=year)
-    children = [r.unit for r in allocation.rows]
+
+def _latest_target_year(unit: Unit) -> int:
+    province_id = selectors.province_id_of(unit)
+    return selectors.latest_target_year(province_id=province_id) or clock.today().year
+
+
+@login_required
+def target_grid(request: SignedInRequest, code: str) -> HttpResponse:
+    """Targets of a province's districts or communes, a district's or a grassroots office's
+    communes, against the parent's target."""
+    year = parse_year_param(request.GET.get("nam") or request.POST.get("nam"), default=0)
+    owner, allocation = _target_parent(request, code, year)
+    parent, year = allocation.parent, allocation.year
+    children = [r.unit for r in allocation.rows if r.unit is not None]
     editable_ids = [c.pk for c in children if can_set_targets(request.user, c)]
-    parent_editable = can_set_targets(request.user, parent)
+    # An office's own target is set on the province's office list, not here.
+    parent_editable = allocation.office is None and can_set_targets(request.user, parent)
     if parent_editable:
         editable_ids.insert(0, parent.pk)
     if request.method == "POST" and not editable_ids:
@@ -294,11 +311,11 @@ def target_grid(request: SignedInRequest, code: str) -> HttpResponse:
                 % {"year": year, "n": result.changed},
             )
             return HttpResponseRedirect(
-                reverse("targets:targets", kwargs={"code": parent.url_code}) + f"?nam={year}"
+                reverse("targets:targets", kwargs={"code": owner.url_code}) + f"?nam={year}"
             )
 
     def present(row: selectors.AllocationRow, editable: bool) -> dict[str, Any]:
-        uid = row.unit.pk
+        uid = row.unit.pk if row.unit is not None else 0
         errors = result.errors.get(uid, {}) if result else {}
         t, tn, dl = typed.get(
             uid,
@@ -328,15 +345,25 @@ def target_grid(request: SignedInRequest, code: str) -> HttpResponse:
         "unalloc_p_abs": abs(unalloc_p) if unalloc_p else 0,
         "unalloc_n_abs": abs(unalloc_n) if unalloc_n else 0,
         "parent": parent,
+        "owner": owner,
+        "office": allocation.office,
+        # Only an old province's rows (districts) share their targets out again.
+        "has_districts": allocation.office is None
+        and parent.level == Level.PROVINCE
+        and not parent.is_new_map,
         "year": year,
         "allocation": allocation,
         "parent_row": present(allocation.parent_row, parent_editable),
-        "rows": [present(r, r.unit.pk in editable_ids) for r in allocation.rows],
+        "rows": [
+            present(r, r.unit is not None and r.unit.pk in editable_ids) for r in allocation.rows
+        ],
         "can_edit": bool(editable_ids),
         "result": result,
         "months": range(1, 13),
         "years": range(year - 2, year + 2),
-        "can_reopen": parent.level == Level.PROVINCE and can_reopen_month(request.user, parent),
+        "can_reopen": allocation.office is None
+        and parent.level == Level.PROVINCE
+        and can_reopen_month(request.user, parent),
     }
     return render(request, "targets/target_grid.html", context)
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from progress.models import RecomputeState
 from provinces.models import GrassrootsOffice, OfficeCommune
-from targets.models import ChangeLog, MonthlyCount, Target, TargetKind
+from targets.models import ChangeLog, MonthlyCount, OfficeTarget, Target, TargetKind
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,7 @@ def urls(w) -> dict[str, str]:
         "create": "/nhap-lieu/bhxh-co-so/t24/them/",
         "edit": f"/nhap-lieu/bhxh-co-so/{a}/sua/",
         "import": "/nhap-lieu/bhxh-co-so/t24/nhap-tep/",
+        "office_targets": f"/nhap-lieu/chi-tieu/{a}/?nam=2026",
     }
 
 
@@ -79,6 +80,15 @@ MATRIX = {
         "district_staff": NOT_FOUND,
         "nobody": NOT_FOUND,
     },
+    "office_targets": {
+        "officer": EDIT,
+        "staff_a": READ_ONLY,
+        "staff_b": READ_ONLY,
+        "manager": READ_ONLY,
+        "other_officer": NOT_FOUND,
+        "district_staff": NOT_FOUND,
+        "nobody": NOT_FOUND,
+    },
     "import": {
         "officer": EDIT,
         "staff_a": FORBIDDEN,
@@ -113,7 +123,7 @@ def test_each_role_gets_exactly_its_access_to_every_office_page(client, offices,
             continue
         assert response.status_code == 200, who
         assert can_write(response.content.decode()) == (access == EDIT), who
-        if access == READ_ONLY and page != "list":
+        if access == READ_ONLY:
             assert client.post(url, {"save": "1"}).status_code == 403, who
     assert not ChangeLog.objects.exists() and GrassrootsOffice.objects.count() == 2
 
@@ -237,9 +247,16 @@ def test_the_officer_renames_an_office_and_changes_its_communes(client, offices)
     assert offices.office_a.memberships.count() == 3
 
 
-def test_the_office_list_shows_office_targets_as_the_sum_of_their_communes(
-    client, offices, django_assert_max_num_queries
-):
+def office_list_cells(html: str) -> dict[str, list[str]]:
+    """Each row of the office list (by its name): its figures, read-only cells or inputs."""
+    rows = re.findall(r"<tr[^>]*>\s*<td>[^<]*</td>\s*<th[^>]*>([^<]*)(.*?)</tr>", html, re.S)
+    return {
+        name.strip(): re.findall(r'class="num[^"]*">(?:<input[^>]*value="([^"]*)"|([^<]*))', rest)
+        for name, rest in rows
+    }
+
+
+def plant_targets(offices) -> None:
     c = offices.communes
     Target.objects.bulk_create(
         [
@@ -251,15 +268,93 @@ def test_the_office_list_shows_office_targets_as_the_sum_of_their_communes(
             Target(unit=c[30], year=2026, kind=TargetKind.PARTICIPANTS, value=4_000),
         ]
     )
-    as_user(client, offices.officer)
+    OfficeTarget.objects.bulk_create(
+        [
+            OfficeTarget(
+                office=offices.office_a, year=2026, kind=TargetKind.PARTICIPANTS, value=3_000
+            ),
+            OfficeTarget(
+                office=offices.office_b, year=2026, kind=TargetKind.PARTICIPANTS, value=700
+            ),
+        ]
+    )
+
+
+def test_the_office_list_sets_each_office_against_its_communes_and_the_province(
+    client, offices, django_assert_max_num_queries
+):
+    plant_targets(offices)
+    as_user(client, offices.manager)
     with django_assert_max_num_queries(12):
         html = client.get(urls(offices)["list"] + "?nam=2026").content.decode()
-    rows = re.findall(r"<tr[^>]*>\s*<td>(.*?)</td>\s*<td>(.*?)</td>(.*?)</tr>", html, re.S)
-    cells = {name: re.findall(r'class="num">([^<]*)<', rest) for _code, name, rest in rows}
-    assert cells["BHXH cơ sở Một"] == ["10", "2.500", "150"]
-    assert cells["BHXH cơ sở Hai"] == ["10", "700", "–"]
-    assert cells["Xã do BHXH Bắc Ninh phục vụ"] == ["79", "4.000", "–"]
-    assert ">7.200<" in html and ">90.000<" in html
+    cells = {k: ["".join(v).strip() for v in vs] for k, vs in office_list_cells(html).items()}
+    # communes, the office's targets (participants, new), what its communes add up to
+    assert cells["BHXH cơ sở Một"] == ["10", "3.000", "–", "2.500"]
+    assert "thiếu 500" in html  # office Một has 500 of its 3.000 not shared out
+    assert cells["BHXH cơ sở Hai"] == ["10", "700", "–", "700"]
+    assert cells["Xã do BHXH Bắc Ninh phục vụ"] == ["79", "4.000", "–", "4.000"]
+    # 3.000 + 700 to the offices and 4.000 to its own communes, of the province's 90.000
+    summary = re.search(r'id="allocation-summary">(.*?)</section>', html, re.S).group(1)
+    assert "90.000" in summary and "7.700" in summary
+    assert "Còn thiếu 82.300 chưa giao" in summary
+
+
+def test_the_officer_sets_office_targets_on_the_list_with_the_audit(client, offices):
+    plant_targets(offices)
+    a, b = offices.office_a, offices.office_b
+    as_user(client, offices.officer)
+    form = {"nam": "2026", f"t_{a.pk}": "3.500", f"tn_{a.pk}": "400", f"dl_{a.pk}": "10"}
+    form |= {f"t_{b.pk}": "", f"tn_{b.pk}": "", f"dl_{b.pk}": ""}  # office Hai's target removed
+    response = client.post(urls(offices)["list"], form, follow=True)
+    assert "Đã lưu chỉ tiêu năm 2026 (3 thay đổi)." in response.content.decode()
+    stored = {
+        (t.office_id, t.kind): (t.value, t.deadline_month) for t in OfficeTarget.objects.all()
+    }
+    assert stored == {
+        (a.pk, TargetKind.PARTICIPANTS): (3_500, 10),
+        (a.pk, TargetKind.NEW_PARTICIPANTS): (400, 10),
+    }
+    logs = ChangeLog.objects.filter(office__isnull=False)
+    assert {(log.office_id, log.unit_id, log.old_value, log.new_value) for log in logs} == {
+        (a.pk, offices.bac_ninh.pk, 3_000, 3_500),
+        (a.pk, offices.bac_ninh.pk, None, 400),
+        (a.pk, offices.bac_ninh.pk, 12, 10),
+        (b.pk, offices.bac_ninh.pk, 700, None),
+    }
+
+
+def test_a_bad_office_target_is_named_and_nothing_is_saved(client, offices):
+    plant_targets(offices)
+    a, b = offices.office_a, offices.office_b
+    as_user(client, offices.officer)
+    form = {"nam": "2026", f"t_{a.pk}": "4.000", f"t_{b.pk}": "-5", f"tn_{b.pk}": "abc"}
+    html = client.post(urls(offices)["list"], form).content.decode()
+    assert "Chưa lưu: có ô chưa hợp lệ" in html and 'aria-invalid="true"' in html
+    assert 'value="4.000"' in html and 'value="-5"' in html  # what was typed is kept
+    assert OfficeTarget.objects.get(office=a, kind=TargetKind.PARTICIPANTS).value == 3_000
+    assert not ChangeLog.objects.exists()
+
+
+def test_an_offices_targets_page_shares_the_office_target_among_its_communes(client, offices):
+    plant_targets(offices)
+    c = offices.communes
+    as_user(client, offices.officer)
+    url = urls(offices)["office_targets"]
+    html = client.get(url).content.decode()
+    assert "BHXH cơ sở Một" in html and c[0].name in html and c[10].name not in html
+    summary = re.search(r'id="allocation-summary">(.*?)</section>', html, re.S).group(1)
+    assert "3.000" in summary and "2.500" in summary and "Còn thiếu 500 chưa giao" in summary
+    # the grid posts every commune's cells; a commune of another office is not this page's
+    form = {"nam": "2026", f"t_{c[0].pk}": "1.200", f"t_{c[1].pk}": "1.300", f"tn_{c[1].pk}": "150"}
+    form |= {f"t_{c[2].pk}": "500", f"t_{c[10].pk}": "9"}
+    response = client.post(url, form, follow=True)
+    assert "Đã lưu chỉ tiêu năm 2026" in response.content.decode()
+    summary = re.search(
+        r'id="allocation-summary">(.*?)</section>', response.content.decode(), re.S
+    ).group(1)
+    assert "Đã giao đủ" in summary
+    assert Target.objects.get(unit=c[2], year=2026, kind=TargetKind.PARTICIPANTS).value == 500
+    assert Target.objects.get(unit=c[10], kind=TargetKind.PARTICIPANTS).value == 700
 
 
 def test_the_membership_import_page_names_the_bad_line_and_saves_nothing(client, offices):

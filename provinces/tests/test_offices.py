@@ -16,6 +16,8 @@ from provinces.access import (
 )
 from provinces.models import GrassrootsOffice, OfficeCommune, Profile, Role
 from provinces.services import office_memberships_import, office_save
+from targets.models import OfficeTarget
+from targets.services import OfficeTargetEntry, office_targets_save
 
 pytestmark = pytest.mark.django_db
 
@@ -222,3 +224,33 @@ def test_a_membership_file_reads_excel_too(offices):
     )
     assert result.saved
     assert OfficeCommune.objects.get(commune=offices.communes[60]).office.name == "BHXH cơ sở Năm"
+
+
+# --- office targets -----------------------------------------------------------------------------
+
+
+def test_only_the_provinces_officers_set_its_office_targets(offices):
+    entry = [OfficeTargetEntry(offices.office_a.pk, 3_000, None, 12)]
+    for who in (offices.staff_a, offices.manager, offices.other_officer):
+        with pytest.raises(PermissionDenied):
+            office_targets_save(user=who, province=offices.bac_ninh, year=2026, entries=entry)
+    saved = office_targets_save(
+        user=offices.officer, province=offices.bac_ninh, year=2026, entries=entry
+    )
+    assert saved.saved and saved.changed == 1
+
+
+def test_an_office_of_another_province_is_refused_and_nothing_is_saved(offices):
+    other = GrassrootsOffice.objects.create(province=offices.lang_son, code="01", name="Lạng Sơn 1")
+    result = office_targets_save(
+        user=offices.officer,
+        province=offices.bac_ninh,
+        year=2026,
+        entries=[
+            OfficeTargetEntry(offices.office_a.pk, 3_000, None, 12),
+            OfficeTargetEntry(other.pk, 500, None, 12),
+        ],
+    )
+    assert not result.saved
+    assert result.errors[other.pk]["__all__"] == ["Không tìm thấy BHXH cơ sở trong tỉnh."]
+    assert not OfficeTarget.objects.exists()

@@ -1,4 +1,5 @@
-"""{{ value|num }} 52.139 · {{ value|pct }} 84,65% · {{ value|signed }} +4.934 · {% period y m %}."""
+"""{{ value|num }} 52.139 · {{ value|pct }} 84,65% · {{ value|signed }} +4.934 · {{ gap|absolute }}
+· {% period y m %}."""
 
 from decimal import Decimal
 
@@ -25,6 +26,14 @@ def pct(value: Figure, decimals: int | str = 2) -> str:
 @register.filter
 def signed(value: Figure, decimals: int | str = 0) -> str:
     return formatting.signed(value, int(decimals))
+
+
+@register.filter
+def absolute(value: Figure) -> Figure:
+    """A gap's size, for "thiếu 120" / "vượt 120" beside its direction."""
+    if value is None:
+        return None
+    return -value if value < 0 else value
 
 
 @register.simple_tag

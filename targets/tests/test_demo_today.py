@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Max, Sum
 
+from bhxh_dashboard.formatting import number
 from conftest import VIETNAM
 from progress.models import Progress
 from progress.services import recompute_province
@@ -240,3 +241,18 @@ def test_the_grassroots_office_user_enters_the_communes_that_took_over_luc_nam(c
     grid = client.get(grid_url).content.decode()
     for commune in took_over:
         assert f'href="/nhap-lieu/lich-su/{commune.url_code}/"' in grid, commune.name  # its row
+
+
+@pytest.mark.django_db
+def test_the_demo_office_is_given_what_its_communes_targets_add_up_to(client, demo):
+    from provinces.models import GrassrootsOffice
+
+    office = GrassrootsOffice.objects.get(province=demo.bac_ninh, code="LN")
+    year = 2026  # SUITE_NOW is in December 2026
+    communes_total = Target.objects.filter(
+        unit__office_memberships__office=office, year=year, kind=TargetKind.PARTICIPANTS
+    ).aggregate(total=Sum("value"))["total"]
+    assert office.targets.get(year=year, kind=TargetKind.PARTICIPANTS).value == communes_total
+    client.force_login(demo.today_officer)
+    page = client.get(f"/nhap-lieu/chi-tieu/{office.url_code}/?nam={year}").content.decode()
+    assert "Đã giao đủ" in page and number(communes_total) in page

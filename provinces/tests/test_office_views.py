@@ -403,9 +403,11 @@ def test_entry_home_lists_what_each_user_may_enter(client, offices):
     assert as_user(client, offices.manager).get("/nhap-lieu/").status_code == 403
 
 
-def test_grassroots_staff_get_their_grid_in_the_navigation(client, offices):
+def test_grassroots_staff_get_their_grid_and_targets_in_the_navigation(client, offices):
     html = as_user(client, offices.staff_a).get("/", follow=True).content.decode()
-    assert f'href="/nhap-lieu/so-lieu/{offices.office_a.url_code}/">Nhập số liệu' in html
+    code = offices.office_a.url_code
+    assert f'href="/nhap-lieu/so-lieu/{code}/">Nhập số liệu' in html
+    assert f'href="/nhap-lieu/chi-tieu/{code}/">Chỉ tiêu' in html
 
 
 def test_the_reporting_status_of_todays_province_is_grouped_by_office(client, offices):

@@ -1,9 +1,11 @@
 """Pages to import counts and targets from files (with a preview), download templates, export.
 
-Outside the user's scope: 404. Inside it without the right to write: 403. The uploaded file is
-kept server-side in the cache between the preview and the import, under a random token bound to
-the user; the import reads it again and checks it again, so what is written is what the checks
-passed at that moment, not a stale preview.
+Outside the user's scope: 404. Inside it without the right to write: 403. The counts files are an
+entry grid's (an old district, a grassroots office, the communes a province serves itself): its
+enterers import, and its readers download them, grassroots staff only their own office's. The
+uploaded file is kept server-side in the cache between the preview and the import, under a random
+token bound to the user and the page; the import reads it again and checks it again, so what is
+written is what the checks passed at that moment, not a stale preview.
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ def _unstash(request: SignedInRequest, kind: str, scope: str, token: str) -> dic
         not stored
         or stored["user"] != request.user.pk
         or stored["kind"] != kind
-        or stored["scope"] != scope
+        or stored.get("scope") != scope  # a preview stashed before the scope was kept: stale
     ):
         return None
     return stored

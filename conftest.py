@@ -228,6 +228,14 @@ def demo(demo_world, db, request):
     )
 
 
+@pytest.fixture
+def offices(db):
+    """Today's Bắc Ninh with two grassroots offices and a user per role (offices_world)."""
+    from provinces.tests.offices_world import build_office_world
+
+    return build_office_world()
+
+
 @pytest.fixture(autouse=True)
 def _empty_world_unless_demo(request):
     """A database test that does not ask for the demo starts from an empty database, as before

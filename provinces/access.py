@@ -137,6 +137,17 @@ def can_enter_group_counts(user: User | AnonymousUser, group: EntryGroup) -> boo
     return can_enter_counts(user, group.unit)
 
 
+def can_download_group_files(user: User | AnonymousUser, group: EntryGroup) -> bool:
+    """Whether the user downloads an entry grid's files (its template, its export): whoever
+    reads its communes, except grassroots staff, who get their own office's only."""
+    if not can_view(user, group.unit):
+        return False
+    profile = _profile(user)
+    if profile is None or user.is_superuser or profile.role != Role.GRASSROOTS_STAFF:
+        return True
+    return group.office is not None and group.office.pk == profile.office_id
+
+
 def can_enter_commune_counts(
     user: User | AnonymousUser, commune: Unit, *, office_id: int | None
 ) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from django.db.models import QuerySet
 
 from provinces.models import Level, Unit
+from provinces.selectors import EntryGroup
 from targets.imports import COUNT_COLUMNS, LEVEL_LABEL, TARGET_COLUMNS, Column
 from targets.models import MonthlyCount, Target, TargetKind
 
@@ -21,11 +22,15 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def count_rows(*, scope: Unit, year_from: int, year_to: int) -> Iterator[list]:
-    """Every stored count of the communes under `scope`, by commune then month (one query)."""
+def count_rows(*, scope: Unit | EntryGroup, year_from: int, year_to: int) -> Iterator[list]:
+    """Every stored count of the communes under `scope` (a unit, or an entry grid's communes),
+    by commune then month (one query)."""
+    communes = (
+        scope.communes() if isinstance(scope, EntryGroup) else Unit.objects.within(scope).communes()
+    )
     counts = (
         MonthlyCount.objects.filter(
-            commune__in=Unit.objects.within(scope).communes(),
+            commune__in=communes,
             year__gte=year_from,
             year__lte=year_to,
         )

@@ -31,7 +31,7 @@ from bhxh_dashboard.parsing import ParseError, parse_count, parse_month_number, 
 from provinces import access
 from provinces.models import Level, Succession, Unit
 from provinces.search import search_key
-from provinces.selectors import not_in_force_message
+from provinces.selectors import EntryGroup, not_in_force_message
 from targets.models import MonthlyCount, MonthReopening, Target, TargetKind
 from targets.selectors import WindowState, month_window, province_id_of
 from targets.services import (
@@ -459,6 +459,18 @@ def _out_of_scope(row: Row) -> None:
     )
 
 
+def _check_in_group(row: Row, unit: Unit, group: EntryGroup, in_group: set[int]) -> None:
+    """A commune of another grid is refused even when unchanged: the file is for this one."""
+    if unit.pk not in in_group:
+        row.errors.append(
+            _(
+                "%(unit)s (mã %(code)s) không thuộc các xã của trang này (%(group)s); "
+                "hãy nhập xã này ở trang của đơn vị phục vụ xã."
+            )
+            % {"unit": unit.full_name, "code": unit.code, "group": group.name}
+        )
+
+
 def _refuse_read_only_changes(rows: list[Row]) -> None:
     for row in rows:
         if row.read_only and not row.unchanged:
@@ -476,11 +488,13 @@ def preview_counts(
     user: User,
     today: date | None = None,
     reopen_closed: bool = False,
+    group: EntryGroup | None = None,
 ) -> Preview:
     """Read and check a file of monthly counts for `user`; raises ImportFileError for the file.
 
     `reopen_closed` (history loaded by the management command) accepts closed months: the
-    import reopens them first, for users allowed to (see commit_counts).
+    import reopens them first, for users allowed to (see commit_counts). With `group` (the
+    page of an entry grid), only that grid's communes: any other is refused, saying so.
     """
     table = read_table(data, filename)
     rows = _rows(table, COUNT_COLUMNS)
@@ -502,6 +516,7 @@ def preview_counts(
         Unit.objects.communes().filter(code__in={c for c in codes.values() if c})
     )
     enterable = access.enterable_commune_ids(user, [u for same in units.values() for u in same])
+    in_group = set(group.communes().values_list("pk", flat=True)) if group is not None else None
 
     seen: dict[tuple, int] = {}
     for row in rows:
@@ -526,6 +541,8 @@ def preview_counts(
                     lambda u: u.pk in enterable,
                     user,
                 )
+            if group is not None and in_group is not None and row.unit and not row.errors:
+                _check_in_group(row, row.unit, group, in_group)
         participants = _read_int(row, "participants", LABEL_PARTICIPANTS)
         new = _read_int(row, "new_participants", LABEL_NEW)
         if participants is None and not row.errors:

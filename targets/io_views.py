@@ -1,9 +1,11 @@
 """Pages to import counts and targets from files (with a preview), download templates, export.
 
-Outside the user's scope: 404. Inside it without the right to write: 403. The uploaded file is
-kept server-side in the cache between the preview and the import, under a random token bound to
-the user; the import reads it again and checks it again, so what is written is what the checks
-passed at that moment, not a stale preview.
+Outside the user's scope: 404. Inside it without the right to write: 403. The counts files are an
+entry grid's (an old district, a grassroots office, the communes a province serves itself): its
+enterers import, and its readers download them, grassroots staff only their own office's. The
+uploaded file is kept server-side in the cache between the preview and the import, under a random
+token bound to the user and the page; the import reads it again and checks it again, so what is
+written is what the checks passed at that moment, not a stale preview.
 """
 
 from __future__ import annotations
@@ -25,14 +27,21 @@ from django.views.decorators.http import require_http_methods
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.http import SignedInRequest
-from bhxh_dashboard.months import latest_reportable_month
-from provinces.access import can_enter_counts, can_set_targets, get_visible_unit_or_404
+from provinces.access import (
+    can_download_group_files,
+    can_enter_group_counts,
+    can_set_targets,
+    get_visible_entry_group_or_404,
+    get_visible_unit_or_404,
+)
 from provinces.models import Level, Unit
+from provinces.selectors import EntryGroup
 from targets import exports, selectors
 from targets.forms import parse_month_param, parse_year_param
 from targets.imports import (
     ImportFileError,
     ImportRefused,
+    Preview,
     commit_counts,
     commit_targets,
     preview_counts,
@@ -49,13 +58,26 @@ PREVIEW_TTL = 60 * 60  # an hour to look at the preview and press "Import"
 FULL_LISTING_ROWS = 300
 
 
-def _counts_district(request: SignedInRequest, code: str) -> Unit:
-    district = get_visible_unit_or_404(request.user, code)
-    if district.level != Level.DISTRICT:
-        raise Http404("Not a district")
-    if not can_enter_counts(request.user, district):
+def _counts_group(request: SignedInRequest, code: str, *, to_write: bool) -> EntryGroup:
+    """The entry grid a counts file is for (an old district, a grassroots office, the communes a
+    province serves itself): 404 outside the user's scope; 403 without the right to enter its
+    counts (`to_write`), or to download its files."""
+    group = get_visible_entry_group_or_404(request.user, code)
+    allowed = can_enter_group_counts if to_write else can_download_group_files
+    if not allowed(request.user, group):
         raise PermissionDenied
-    return district
+    return group
+
+
+def _group_month(request: SignedInRequest, group: EntryGroup) -> tuple[int, int]:
+    """The month of `?thang=2023-06` (as the pickers write it) while the group's map is in
+    force, else the month its grid opens on."""
+    picked = parse_month_param(request.GET.get("thang"))
+    if picked and selectors.in_unit_lifetime(group.unit, *picked):
+        return picked
+    return selectors.default_entry_month(
+        entry_months(province_id=province_id_of(group.unit), unit=group.unit)
+    )
 
 
 def _target_units(user: User, unit: Unit) -> QuerySet[Unit]:
@@ -78,14 +100,14 @@ def _file_response(data: bytes, content_type: str, filename: str) -> HttpRespons
 # Import
 
 
-def _stash(request: SignedInRequest, kind: str, unit: Unit, upload: UploadedFile) -> str:
+def _stash(request: SignedInRequest, kind: str, scope: str, upload: UploadedFile) -> str:
     token = secrets.token_urlsafe(16)
     cache.set(
         f"import:{token}",
         {
             "user": request.user.pk,
             "kind": kind,
-            "unit": unit.pk,
+            "scope": scope,
             "name": upload.name,
             "data": upload.read(),
         },
@@ -94,27 +116,41 @@ def _stash(request: SignedInRequest, kind: str, unit: Unit, upload: UploadedFile
     return token
 
 
-def _unstash(request: SignedInRequest, kind: str, unit: Unit, token: str) -> dict[str, Any] | None:
+def _unstash(request: SignedInRequest, kind: str, scope: str, token: str) -> dict[str, Any] | None:
     stored = cache.get(f"import:{token}") if token else None
     if (
         not stored
         or stored["user"] != request.user.pk
         or stored["kind"] != kind
-        or stored["unit"] != unit.pk
+        or stored.get("scope") != scope  # a preview stashed before the scope was kept: stale
     ):
         return None
     return stored
 
 
 def _import_page(
-    request: SignedInRequest, *, kind: str, unit: Unit, back_url: str, template_url: str
+    request: SignedInRequest,
+    *,
+    kind: str,
+    unit: Unit,
+    back_url: str,
+    template_url: str,
+    group: EntryGroup | None = None,
 ) -> HttpResponse:
-    """Upload -> preview (nothing written) -> import (all or nothing), for both kinds of file."""
-    preview_file = preview_counts if kind == "counts" else preview_targets
+    """Upload -> preview (nothing written) -> import (all or nothing), for both kinds of file:
+    counts for an entry grid's communes (`group`), targets below `unit`."""
     commit = commit_counts if kind == "counts" else commit_targets
+    scope = group.url_code if group is not None else unit.url_code
+
+    def preview_file(data: bytes, name: str) -> Preview:
+        if kind == "counts":
+            return preview_counts(data, name, user=request.user, group=group)
+        return preview_targets(data, name, user=request.user)
+
     context = {
         "kind": kind,
         "unit": unit,
+        "group": group,
         "back_url": back_url,
         "template_url": template_url,
         "full_listing_rows": FULL_LISTING_ROWS,
@@ -132,8 +168,8 @@ def _import_page(
             if upload.size > MAX_UPLOAD_BYTES:
                 context["file_error"] = _("Tệp lớn hơn 10 MB.")
                 return render(request, "targets/import.html", context)
-            token = _stash(request, kind, unit, upload)
-        stored = _unstash(request, kind, unit, token)
+            token = _stash(request, kind, scope, upload)
+        stored = _unstash(request, kind, scope, token)
         if stored is None:
             context["file_error"] = (
                 _("Hãy chọn một tệp CSV hoặc Excel (.xlsx).")
@@ -142,7 +178,7 @@ def _import_page(
             )
             return render(request, "targets/import.html", context, status=400)
         try:
-            preview = preview_file(stored["data"], stored["name"], user=request.user)
+            preview = preview_file(stored["data"], stored["name"])
         except ImportFileError as exc:
             cache.delete(f"import:{token}")
             context["file_error"] = str(exc)
@@ -185,13 +221,16 @@ def _template_years() -> list[int]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_counts(request: SignedInRequest, code: str) -> HttpResponse:
-    district = _counts_district(request, code)
+    """A file of counts for an entry grid's communes: an old district's, an office's, or those
+    a province of today's map serves itself."""
+    group = _counts_group(request, code, to_write=True)
     return _import_page(
         request,
         kind="counts",
-        unit=district,
-        back_url=reverse("targets:counts", kwargs={"code": district.url_code}),
-        template_url=reverse("targets:counts_template", kwargs={"code": district.url_code}),
+        unit=group.unit,
+        group=group,
+        back_url=reverse("targets:counts", kwargs={"code": group.url_code}),
+        template_url=reverse("targets:counts_template", kwargs={"code": group.url_code}),
     )
 
 
@@ -215,19 +254,14 @@ def import_targets(request: SignedInRequest, code: str) -> HttpResponse:
 
 @login_required
 def counts_template(request: SignedInRequest, code: str) -> HttpResponse:
-    """The district's communes for one month, figures blank (or as stored), ready to fill in."""
-    district = _counts_district(request, code)
-    # ?thang=2023-06, as the entry page's month picker writes it.
-    year, month = parse_month_param(request.GET.get("thang")) or latest_reportable_month(
-        clock.today()
-    )
-    rows = exports.count_template_rows(
-        communes=selectors.communes_of_district(district), year=year, month=month
-    )
+    """An entry grid's communes for one month, figures blank (or as stored), ready to fill in."""
+    group = _counts_group(request, code, to_write=False)
+    year, month = _group_month(request, group)
+    rows = exports.count_template_rows(communes=group.communes(), year=year, month=month)
     fmt = "xlsx" if request.GET.get("dinh_dang") == "xlsx" else "csv"
     data, content_type = exports.render("counts", fmt, rows)
     return _file_response(
-        data, content_type, f"mau-so-lieu-{district.url_code}-{year}-{month:02d}.{fmt}"
+        data, content_type, f"mau-so-lieu-{group.url_code}-{year}-{month:02d}.{fmt}"
     )
 
 
@@ -247,21 +281,44 @@ def targets_template(request: SignedInRequest, code: str) -> HttpResponse:
 def export(request: SignedInRequest, code: str) -> HttpResponse:
     """Counts or targets of any unit the user may see, for a range of years, as CSV or Excel."""
     unit = get_visible_unit_or_404(request.user, code)
+    return _export(request, scope=unit, url_code=unit.url_code, name=unit.full_name)
+
+
+@login_required
+def counts_export(request: SignedInRequest, code: str) -> HttpResponse:
+    """The counts of an entry grid's communes (an old district's, an office's, those a province
+    serves itself), in the columns its import reads back unchanged."""
+    group = _counts_group(request, code, to_write=False)
+    return _export(request, scope=group, url_code=group.url_code, name=group.full_name)
+
+
+def _export(
+    request: SignedInRequest, *, scope: Unit | EntryGroup, url_code: str, name: str
+) -> HttpResponse:
+    """The export form, or the file it asks for: a unit's counts or targets, a grid's counts."""
     this_year = clock.today().year
+    counts_only = isinstance(scope, EntryGroup)
     if "loai" not in request.GET:
         return render(
             request,
             "targets/export.html",
-            {"unit": unit, "years": list(range(this_year, this_year - 10, -1))},
+            {
+                "scope_name": name,
+                "counts_only": counts_only,
+                "years": list(range(this_year, this_year - 10, -1)),
+            },
         )
     year_from = parse_year_param(request.GET.get("tu_nam"), this_year)
     year_to = max(parse_year_param(request.GET.get("den_nam"), year_from), year_from)
-    kind = "targets" if request.GET.get("loai") == "chi-tieu" else "counts"
     fmt = "xlsx" if request.GET.get("dinh_dang") == "xlsx" else "csv"
-    rows_of = exports.target_rows if kind == "targets" else exports.count_rows
-    data, content_type = exports.render(
-        kind, fmt, rows_of(scope=unit, year_from=year_from, year_to=year_to)
-    )
-    name = "chi-tieu" if kind == "targets" else "so-lieu"
+    if request.GET.get("loai") == "chi-tieu" and isinstance(scope, Unit):
+        kind, rows = (
+            "targets",
+            exports.target_rows(scope=scope, year_from=year_from, year_to=year_to),
+        )
+    else:
+        kind, rows = "counts", exports.count_rows(scope=scope, year_from=year_from, year_to=year_to)
+    data, content_type = exports.render(kind, fmt, rows)
+    file_kind = "chi-tieu" if kind == "targets" else "so-lieu"
     years = f"{year_from}" if year_from == year_to else f"{year_from}-{year_to}"
-    return _file_response(data, content_type, f"{name}-{unit.url_code}-{years}.{fmt}")
+    return _file_response(data, content_type, f"{file_kind}-{url_code}-{years}.{fmt}")

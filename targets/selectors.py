@@ -562,7 +562,3 @@ def units_under(unit: Unit) -> QuerySet[Unit]:
 
 def units_by_ids(ids: list[int]) -> QuerySet[Unit]:
     return Unit.objects.filter(pk__in=ids)
-
-
-def communes_of_district(district: Unit) -> QuerySet[Unit]:
-    return Unit.objects.communes().filter(district_id=district.pk)

@@ -24,6 +24,7 @@ from bhxh_dashboard.http import SignedInRequest
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month, previous_month
 from bhxh_dashboard.parsing import MAX_COUNT, ParseError, parse_count
 from provinces.access import (
+    can_download_group_files,
     can_enter_group_counts,
     can_reopen_month,
     can_set_targets,
@@ -241,7 +242,7 @@ def count_grid(request: SignedInRequest, code: str) -> HttpResponse:
         "grid_prev_year": prev_year,
         "grid_prev_month": prev_month,
         "group": group,
-        "file_links": group.office is None and not group.is_self_served,
+        "can_download_files": can_download_group_files(request.user, group),
         "grid": grid,
         "rows": rows,
         "year": year,

@@ -150,6 +150,15 @@ VALUES = {
 }
 
 
+# Query strings that turn a page into the file it offers, so the walk reads the file's figures
+# too: the counts files of every entry grid (a district, an office, a province's own communes),
+# for the canaries' months of both maps.
+FILE_QUERIES = {
+    "targets:counts_template": ["?thang=2023-05&dinh_dang=xlsx", "?thang=2026-10"],
+    "targets:counts_export": ["?loai=so-lieu&tu_nam=2023&den_nam=2026&dinh_dang=xlsx"],
+}
+
+
 def _fill(route: str, filling: dict[str, str]) -> str:
     """The route with each <param> replaced by its value in `filling`."""
     return PARAM.sub(lambda m: filling[m.group("name")], route)
@@ -158,6 +167,8 @@ def _fill(route: str, filling: dict[str, str]) -> str:
 def concrete_urls(world: World):
     """Every route with each parameter filled in every listed way, plus a hostile query string."""
     urls = []
+    known = {name for _route, name in routes()}
+    assert set(FILE_QUERIES) <= known, f"FILE_QUERIES names no URL: {set(FILE_QUERIES) - known}"
     for route, name in routes():
         if route.startswith("admin/") and ("^" in route or "(?P<" in route):
             continue  # admin's regex app_list and catch-all: staff only, covered by admin:index
@@ -178,6 +189,7 @@ def concrete_urls(world: World):
             urls.append((name, url))
             if not route.startswith("admin/"):
                 urls.append((name, url + "?unit=p20&code=p20&province=20&year=2023&month=5"))
+            urls += [(name, url + query) for query in FILE_QUERIES.get(name, [])]
     return urls
 
 

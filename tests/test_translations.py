@@ -137,7 +137,8 @@ def leftover_vietnamese(html: str, demo) -> list[str]:
     )
     for unit in units.only("name", "full_name"):
         names |= {unit.full_name, unit.name}
-    names |= {u.get_full_name() for u in (demo.national, demo.officer, demo.clerk, demo.manager)}
+    people = (demo.national, demo.officer, demo.clerk, demo.manager, demo.today_officer)
+    names |= {u.get_full_name() for u in people}
     names |= set(MonthReopening.objects.values_list("reason", flat=True))
     for name in sorted(filter(None, names), key=len, reverse=True):
         html = html.replace(name, "")
@@ -183,6 +184,8 @@ ENGLISH_PAGES = [
     ("clerk", "/nhap-lieu/lich-su/c07444/"),
     ("clerk", "/nhap-lieu/nhap-tep/so-lieu/d218/"),
     ("clerk", "/nhap-lieu/xuat/d218/"),
+    ("today_officer", "/nhap-lieu/nhap-tep/so-lieu/t24/"),
+    ("today_officer", "/nhap-lieu/xuat/so-lieu/t24/"),
     ("officer", "/nhap-lieu/chi-tieu/p24/"),
     ("officer", "/nhap-lieu/chi-tieu/d218/"),
     ("officer", "/nhap-lieu/nhap-tep/chi-tieu/p24/"),

@@ -7,7 +7,7 @@ import pytest
 
 from progress.services import recompute_all
 from targets.models import MonthlyCount
-from tests.test_access_walk import World, concrete_urls, number_forms, walk
+from tests.test_access_walk import FILE_QUERIES, World, concrete_urls, number_forms, walk
 
 BAC_NINH_CANARY = 876_543
 LANG_SON_CANARY = 654_321
@@ -55,5 +55,24 @@ def test_no_url_of_todays_map_shows_data_outside_the_users_scope(client, offices
     # admin is staff only: the main walk covers it
     urls = [(name, url) for name, url in concrete_urls(world) if not url.startswith("/admin/")]
     leaks, errors = walk(client, urls, role=role, canaries=world.canaries[role])
+    assert not errors, errors
+    assert not leaks, leaks
+
+
+@pytest.mark.django_db
+def test_grassroots_staff_download_no_other_offices_figures(client, offices):
+    """Staff read the whole province's pages, but its files only for their own office: no
+    template or export of another office, or of the province's own communes, reaches them."""
+    world = plant(offices)  # Bắc Ninh's canary is in office 02's commune
+    client.force_login(offices.staff_a)
+    files = [
+        (name, url)
+        for name, url in concrete_urls(world)
+        if any(url.endswith(query) for query in FILE_QUERIES.get(name, []))
+    ]
+    assert any(offices.office_b.url_code in url for _name, url in files)
+    leaks, errors = walk(
+        client, files, role="staff_a", canaries=number_forms(BAC_NINH_CANARY) + ["Lạng Sơn"]
+    )
     assert not errors, errors
     assert not leaks, leaks

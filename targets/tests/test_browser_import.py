@@ -1,8 +1,10 @@
-"""A district clerk uploads a file with one bad row, sees why, fixes it and imports it."""
+"""A district clerk uploads a file with one bad row, sees why, fixes it and imports it; grassroots
+office staff do the same with their office's template on today's map."""
 
 import pytest
 
 from conftest import login, screenshot
+from provinces.tests.offices_world import PASSWORD
 from targets.models import ChangeLog, MonthlyCount
 
 HEADER = "Mã xã;Tên xã;Năm;Tháng;Số người tham gia;Phát triển mới"
@@ -56,3 +58,53 @@ def test_upload_see_the_bad_row_fix_the_file_and_import(page, demo, tmp_path):
     screenshot(page, "import-done")
     assert MonthlyCount.objects.filter(year=2023, month=6).count() == 5
     assert ChangeLog.objects.filter(source="import").count() == 10
+
+
+def write_office_file(path, communes):
+    lines = [HEADER] + [
+        f"{c.code};{c.full_name};2026;11;{1000 + i};7" for i, c in enumerate(communes)
+    ]
+    path.write_text("\r\n".join(lines), encoding="utf-8-sig")
+    return path
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_office_staff_import_their_offices_file_after_a_refused_row(page, offices, tmp_path):
+    mine, theirs = offices.communes[:3], offices.communes[10]  # office 02's
+    login(page, "coso1", PASSWORD)
+    page.goto(page.live_server.url + f"/nhap-lieu/so-lieu/{offices.office_a.url_code}/")
+    page.click("#import-link")
+    page.wait_for_load_state("networkidle")
+    assert "BHXH cơ sở Một" in page.locator("h1").inner_text()
+    # what the template form sends (a download aborts the navigation, which the page fixture
+    # counts as a failed request: fetch it in the same signed-in context instead)
+    form = page.locator("#template-form")
+    month = page.locator("#id_tpl_thang").input_value()
+    assert month == "2026-11"
+    template = page.request.get(
+        page.live_server.url + form.get_attribute("action") + f"?thang={month}&dinh_dang=csv"
+    )
+    lines = template.text().lstrip("\ufeff").splitlines()
+    assert [line.split(";")[0] for line in lines[1:]] == [c.code for c in offices.communes[:10]]
+
+    page.set_input_files("#id_file", str(write_office_file(tmp_path / "t11.csv", [*mine, theirs])))
+    page.click("#upload-form [type=submit]")
+    page.wait_for_load_state("networkidle")
+    refused = page.locator("#line-5")
+    assert refused.get_attribute("data-status") == "error"
+    assert "không thuộc các xã của trang này (BHXH cơ sở Một)" in refused.inner_text()
+    assert page.locator("#commit-form").count() == 0
+    screenshot(page, "office-import-refused")
+
+    page.set_input_files("#id_file", str(write_office_file(tmp_path / "t11.csv", mine)))
+    page.click("#upload-form [type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.click("#commit-form [type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(f"/nhap-lieu/so-lieu/{offices.office_a.url_code}/?thang=2026-11")
+    assert "Đã nhập tệp t11.csv: 3 dòng được ghi" in page.locator(".messages").inner_text()
+    assert page.locator(f"#p_{mine[2].pk}").input_value() == "1002"
+    assert not MonthlyCount.objects.filter(commune=theirs).exists()
+    assert MonthlyCount.objects.filter(year=2026, month=11).count() == 3
+    assert ChangeLog.objects.filter(source="import", changed_by=offices.staff_a).count() == 6

@@ -92,3 +92,39 @@ def test_an_old_district_has_no_targets_after_the_reform(both_maps):
     ).rows
     assert row.status == "ok" and row.unit == district
     assert not Target.objects.exists()
+
+
+def test_an_entry_grids_file_holds_its_communes_only_and_old_codes_name_their_successors(
+    both_maps,
+):
+    from provinces.models import GrassrootsOffice, OfficeCommune
+    from provinces.selectors import EntryGroup
+
+    bac_ninh = Unit.objects.get(level=Level.PROVINCE, code="24", valid_from__isnull=False)
+    mine, other = Unit.objects.communes().filter(province=bac_ninh).order_by("code")[:2]
+    office = GrassrootsOffice.objects.create(province=bac_ninh, code="01", name="BHXH cơ sở Một")
+    OfficeCommune.objects.create(office=office, commune=mine)
+    old = retired_commune()
+    data = csv_bytes(
+        f"{mine.code};;2026;11;500;5",
+        f"{other.code};;2026;11;500;5",  # served by the province itself
+        f"{old.code};;2026;11;120;3",
+    )
+    # a superuser may enter every commune: the office's page still takes only the office's
+    preview = preview_counts(
+        data, "counts.csv", user=both_maps, group=EntryGroup(unit=bac_ninh, office=office)
+    )
+    fine, outside, retired = preview.rows
+    assert fine.status == "ok" and fine.unit == mine
+    assert outside.errors == [
+        f"{other.full_name} (mã {other.code}) không thuộc các xã của trang này "
+        "(BHXH cơ sở Một); hãy nhập xã này ở trang của đơn vị phục vụ xã."
+    ]
+    (message,) = retired.errors
+    assert message.startswith(f"{old.full_name} (mã {old.code}) không còn từ 01/07/2025, nay thuộc")
+    with pytest.raises(ImportRefused):
+        commit_counts(preview, user=both_maps)
+    assert not MonthlyCount.objects.exists()
+    # the province's own page takes the other one
+    own = preview_counts(data, "counts.csv", user=both_maps, group=EntryGroup(unit=bac_ninh))
+    assert [r.status for r in own.rows] == ["error", "ok", "error"]

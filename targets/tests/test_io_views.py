@@ -36,6 +36,7 @@ def june_file(demo, *, bad_line=False):
 PAGES = [
     ("import_counts", "d218"),
     ("counts_template", "d218"),
+    ("counts_export", "d218"),
     ("import_targets", "p24"),
     ("targets_template", "p24"),
     ("export", "p24"),
@@ -58,6 +59,11 @@ def test_anonymous_users_are_sent_to_sign_in(client, demo, name, code):
         ("neighbour_clerk", "import_counts", "d218", 404),  # another district of the province
         ("other_clerk", "import_counts", "d218", 404),  # another province
         ("officer", "import_counts", "d218", 403),  # sees Lục Nam, does not enter its counts
+        ("officer", "counts_template", "d218", 200),  # but reads its figures
+        ("clerk", "counts_export", "d218", 200),
+        ("manager", "counts_export", "d218", 200),
+        ("neighbour_clerk", "counts_export", "d218", 404),
+        ("clerk", "counts_export", "p24", 404),  # an old province has no entry grid
         ("officer", "import_targets", "p24", 200),
         ("officer", "targets_template", "p24", 200),
         ("officer", "import_targets", "d218", 200),
@@ -180,3 +186,14 @@ def test_export_downloads_counts_and_targets(client, demo):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1] == ("Tỉnh", "24", "Tỉnh Bắc Giang", 2022, 42000, None, 12)
     assert rows[2] == ("Tỉnh", "24", "Tỉnh Bắc Giang", 2023, 52139, 14500, 10)
+
+
+@pytest.mark.django_db
+def test_a_districts_grid_exports_the_same_counts_as_its_unit(client, demo):
+    client.force_login(demo.clerk)
+    grid = client.get(url("counts", "d218") + "?thang=2023-06").content.decode()
+    assert f'href="{url("counts_export", "d218")}"' in grid and 'id="import-link"' in grid
+    query = "?loai=so-lieu&tu_nam=2023&den_nam=2023&dinh_dang=csv"
+    from_grid = client.get(url("counts_export", "d218") + query)
+    assert from_grid["Content-Disposition"] == 'attachment; filename="so-lieu-d218-2023.csv"'
+    assert from_grid.content == client.get(url("export", "d218") + query).content

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import day_label
-from bhxh_dashboard.months import cutoff_date, previous_month
+from bhxh_dashboard.months import cutoff_date
 from bhxh_dashboard.parsing import ParseError, parse_count, parse_month_number, parse_year
 from provinces import access
 from provinces.models import Level, Succession, Unit
@@ -35,13 +35,16 @@ from provinces.selectors import EntryGroup, not_in_force_message
 from targets.models import MonthlyCount, MonthReopening, Target, TargetKind
 from targets.selectors import WindowState, month_window, province_id_of
 from targets.services import (
+    WARNING_LOOKBACK_MONTHS,
     CountEntry,
     SaveResult,
     TargetEntry,
     TargetSaveResult,
     count_warnings,
     counts_save,
+    impossible_new_participants,
     month_reopen,
+    months_before,
     targets_save,
 )
 
@@ -547,6 +550,10 @@ def preview_counts(
         new = _read_int(row, "new_participants", LABEL_NEW)
         if participants is None and not row.errors:
             row.errors.append(_("Thiếu số người tham gia."))
+        if participants is not None:
+            impossible = impossible_new_participants(participants, new or 0)
+            if impossible:
+                row.errors.append(impossible)
         row.values = {"participants": participants, "new_participants": new or 0}
         if row.unit and row.year and row.month:
             key = (row.unit.pk, row.year, row.month)
@@ -633,11 +640,7 @@ def _check_months_and_warnings(
                 % {"m": row.month, "y": row.year, "d": day_label(window.closes_on)}
             )
             continue
-        py, pm = previous_month(year, month)
-        before = in_file.get((unit.pk, py, pm))
-        if before is None and (unit.pk, py, pm) in stored:
-            before = stored[(unit.pk, py, pm)][0]
-        previous = _Previous(before) if before is not None else None
+        previous = _last_reported(unit.pk, year, month, in_file, stored)
         participants, new = row.values["participants"], row.values["new_participants"]
         assert participants is not None and new is not None  # a checked row has both
         row.warnings += [
@@ -647,14 +650,36 @@ def _check_months_and_warnings(
                 participants=participants,
                 new_participants=new,
                 previous=previous,
+                year=year,
+                month=month,
             )
         ]
 
 
 class _Previous(NamedTuple):
-    """What count_warnings reads of last month's row."""
+    """What count_warnings reads of the last reported month's row."""
 
     participants: int
+    year: int
+    month: int
+
+
+def _last_reported(
+    commune_id: int,
+    year: int,
+    month: int,
+    in_file: dict[tuple[int, int, int], int | None],
+    stored: dict[tuple[int, int, int], tuple[int, int]],
+) -> _Previous | None:
+    """The commune's last reported month before this one, as the entry form reads it: the
+    file's figure for a month, else the stored one, looking back WARNING_LOOKBACK_MONTHS."""
+    for y, m in months_before(year, month, WARNING_LOOKBACK_MONTHS):
+        before = in_file.get((commune_id, y, m))
+        if before is None and (commune_id, y, m) in stored:
+            before = stored[(commune_id, y, m)][0]
+        if before is not None:
+            return _Previous(before, y, m)
+    return None
 
 
 class ImportRefused(Exception):

@@ -143,85 +143,122 @@ def warnings_token(warnings: Iterable[CountWarning]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# How far back the warnings look for the last reported month when last month is empty.
+WARNING_LOOKBACK_MONTHS = 12
+
+
 class LastMonth(Protocol):
-    """What count_warnings reads of last month's row: a MonthlyCount, or the import's stand-in."""
+    """What count_warnings reads of the last reported month before this one: a MonthlyCount,
+    or the import's stand-in."""
 
     @property
     def participants(self) -> int: ...
+    @property
+    def year(self) -> int: ...
+    @property
+    def month(self) -> int: ...
+
+
+def impossible_new_participants(participants: int, new_participants: int) -> str | None:
+    """The error for new sign-ups above the month's participants, else None.
+
+    People who signed up this month are in this month's participants, so n > N cannot be:
+    an error, never a warning to confirm (the entry form and the file import both refuse it).
+    """
+    if new_participants <= participants:
+        return None
+    return _(
+        "Số phát triển mới (%(new)s) không thể lớn hơn số người tham gia cuối tháng (%(now)s): "
+        "người mới tham gia trong tháng đã nằm trong số người tham gia."
+    ) % {"new": number(new_participants), "now": number(participants)}
 
 
 def count_warnings(
-    *, commune_id: int, participants: int, new_participants: int, previous: LastMonth | None
+    *,
+    commune_id: int,
+    participants: int,
+    new_participants: int,
+    previous: LastMonth | None,
+    year: int,
+    month: int,
 ) -> list[CountWarning]:
     """Figures that are possible but suspicious; the user confirms them before saving.
 
-    Against last month's participants P (when reported) and this month's participants N with n
-    new sign-ups:
+    Against the participants P of the last month the commune reported (last month, or when that
+    is empty the latest of the twelve before) and this month's participants N with n new
+    sign-ups:
     - fall: N < P x 0.8 (more than 20% stopped paying);
     - rise: N > P x 1.5;
-    - new_below_rise: n < N - P. The stock can only grow through sign-ups, so a rise of R needs at
-      least R new participants;
-    - new_above_participants: n > N. Sign-ups minus the rise are the people who stopped paying,
-      which cannot exceed last month's P; so n may be at most P + (N - P) = N. This one is checked
-      even without last month (people who signed up this month are in this month's stock).
+    - new_below_rise: n < N - P, only against last month itself. The stock can only grow
+      through sign-ups, so a rise of R in a month needs at least R new participants; across an
+      unreported month some of the sign-ups are that month's.
+    n > N is an error (impossible_new_participants), not a warning.
     """
-    found = []
-    if previous is not None and previous.participants:
-        before = previous.participants
-        if participants < before * (1 - FALL_WARNING_RATIO):
-            found.append(
-                CountWarning(
-                    commune_id,
-                    "participants",
-                    "fall",
-                    _("Số người tham gia giảm %(pct)s%% so với tháng trước (%(before)s → %(now)s).")
-                    % {
-                        "pct": round(100 * (before - participants) / before),
-                        "before": number(before),
-                        "now": number(participants),
-                    },
-                )
+    found: list[CountWarning] = []
+    if previous is None or not previous.participants:
+        return found
+    before = previous.participants
+    is_last_month = (previous.year, previous.month) == previous_month(year, month)
+    against = (
+        _("tháng trước")
+        if is_last_month
+        else _("tháng %(m)02d/%(y)s (tháng báo cáo gần nhất)")
+        % {"m": previous.month, "y": previous.year}
+    )
+    if participants < before * (1 - FALL_WARNING_RATIO):
+        found.append(
+            CountWarning(
+                commune_id,
+                "participants",
+                "fall",
+                _("Số người tham gia giảm %(pct)s%% so với %(against)s (%(before)s → %(now)s).")
+                % {
+                    "pct": round(100 * (before - participants) / before),
+                    "against": against,
+                    "before": number(before),
+                    "now": number(participants),
+                },
             )
-        elif participants > before * (1 + RISE_WARNING_RATIO):
-            found.append(
-                CountWarning(
-                    commune_id,
-                    "participants",
-                    "rise",
-                    _("Số người tham gia tăng %(pct)s%% so với tháng trước (%(before)s → %(now)s).")
-                    % {
-                        "pct": round(100 * (participants - before) / before),
-                        "before": number(before),
-                        "now": number(participants),
-                    },
-                )
+        )
+    elif participants > before * (1 + RISE_WARNING_RATIO):
+        found.append(
+            CountWarning(
+                commune_id,
+                "participants",
+                "rise",
+                _("Số người tham gia tăng %(pct)s%% so với %(against)s (%(before)s → %(now)s).")
+                % {
+                    "pct": round(100 * (participants - before) / before),
+                    "against": against,
+                    "before": number(before),
+                    "now": number(participants),
+                },
             )
-    if previous is not None:
-        rise = participants - previous.participants
-        if rise > 0 and new_participants < rise:
-            found.append(
-                CountWarning(
-                    commune_id,
-                    "new_participants",
-                    "new_below_rise",
-                    _(
-                        "Tăng %(rise)s người so với tháng trước nhưng chỉ có %(new)s người phát "
-                        "triển mới (cần ít nhất %(rise)s)."
-                    )
-                    % {"rise": number(rise), "new": number(new_participants)},
-                )
-            )
-    if new_participants > participants:
+        )
+    rise = participants - before
+    if is_last_month and rise > 0 and new_participants < rise:
         found.append(
             CountWarning(
                 commune_id,
                 "new_participants",
-                "new_above_participants",
-                _("Số phát triển mới (%(new)s) lớn hơn số người tham gia (%(now)s).")
-                % {"new": number(new_participants), "now": number(participants)},
+                "new_below_rise",
+                _(
+                    "Tăng %(rise)s người so với tháng trước nhưng chỉ có %(new)s người phát "
+                    "triển mới (cần ít nhất %(rise)s)."
+                )
+                % {"rise": number(rise), "new": number(new_participants)},
             )
         )
     return found
+
+
+def months_before(year: int, month: int, count: int) -> list[tuple[int, int]]:
+    """The `count` months before (year, month), the nearest first."""
+    months, period = [], (year, month)
+    for _i in range(count):
+        period = previous_month(*period)
+        months.append(period)
+    return months
 
 
 BULK_HISTORY_ROWS = 1000
@@ -315,6 +352,8 @@ def counts_save(
                 participants=participants,
                 new_participants=new,
                 previous=previous.get(commune_id),
+                year=year,
+                month=month,
             )
             plan.add(commune_id, row, participants, new)
 
@@ -360,7 +399,12 @@ def _read_count_entries(
         if entry.commune_id not in result.errors:
             participants = values["participants"]
             assert participants is not None  # a missing or unreadable one is an error above
-            parsed[entry.commune_id] = (participants, values["new_participants"] or 0)
+            new = values["new_participants"] or 0
+            impossible = impossible_new_participants(participants, new)
+            if impossible:
+                result.add_error(entry.commune_id, "new_participants", impossible)
+                continue
+            parsed[entry.commune_id] = (participants, new)
     return parsed, seen
 
 
@@ -421,20 +465,24 @@ def _check_month_open(province_ids: set[int], year: int, month: int, result: Sav
 def _stored_months(
     commune_ids: set[int], year: int, month: int
 ) -> tuple[dict[int, MonthlyCount], dict[int, MonthlyCount]]:
-    """This month's and last month's stored rows of the communes, in one query."""
-    pyear, pmonth = previous_month(year, month)
+    """This month's stored rows of the communes, and each one's last reported month before it
+    (within WARNING_LOOKBACK_MONTHS), in one query."""
+    earlier = months_before(year, month, WARNING_LOOKBACK_MONTHS)
     current: dict[int, MonthlyCount] = {}
     previous: dict[int, MonthlyCount] = {}
     rows = (
-        MonthlyCount.objects.filter(commune_id__in=commune_ids, year__in={year, pyear})
-        .filter(month__in={month, pmonth})
+        MonthlyCount.objects.filter(
+            commune_id__in=commune_ids, year__in={year} | {y for y, _m in earlier}
+        )
         .select_related("updated_by")
+        .order_by("commune_id", "-year", "-month")
     )
+    wanted = set(earlier)
     for row in rows:
         if (row.year, row.month) == (year, month):
             current[row.commune_id] = row
-        elif (row.year, row.month) == (pyear, pmonth):
-            previous[row.commune_id] = row
+        elif (row.year, row.month) in wanted:
+            previous.setdefault(row.commune_id, row)  # the nearest first
     return current, previous
 
 

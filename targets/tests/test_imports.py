@@ -184,6 +184,7 @@ def test_each_bad_row_says_why_in_vietnamese(demo, june):
         f"{communes[4].code};;2099;1;10;1",  # 9: a month in the future
         f"{communes[5].code};;2023;4;10;1",  # 10: a closed month
         f"{communes[6].code};;2023;6;{may[communes[6].pk].participants // 2};0",  # 11: fall
+        f"{communes[7].code};;2023;6;249;1250",  # 12: more sign-ups than participants
     ]
     preview = preview_counts(csv_bytes(*lines), "x.csv", user=demo.clerk)
     got = {line: (status, " ".join(msgs)) for line, status, msgs in messages_of(preview)}
@@ -198,6 +199,11 @@ def test_each_bad_row_says_why_in_vietnamese(demo, june):
     assert got[10] == ("error", "Tháng 04/2023 đã khoá sổ ngày 05/05/2023.")
     assert got[11][0] == "warning"
     assert "Số người tham gia giảm 50% so với tháng trước" in got[11][1]
+    assert got[12] == (
+        "error",
+        "Số phát triển mới (1.250) không thể lớn hơn số người tham gia cuối tháng (249): "
+        "người mới tham gia trong tháng đã nằm trong số người tham gia.",
+    )
     assert preview.has_errors
     with pytest.raises(ImportRefused):
         commit_counts(preview, user=demo.clerk)

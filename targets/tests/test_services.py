@@ -301,11 +301,29 @@ def test_fewer_sign_ups_than_the_rise_is_a_warning(demo):
     assert "cần ít nhất 30" in result.warnings[0].message
 
 
-def test_more_sign_ups_than_participants_is_a_warning(demo):
+def test_more_sign_ups_than_participants_is_an_error_not_a_warning(demo):
     may, entry = _one(demo, participants_delta=0, new=None)
-    entry = CountEntry(entry.commune_id, may.participants, may.participants + 1)
-    result = save(demo.clerk, [entry])
-    assert [w.code for w in result.warnings] == ["new_above_participants"]
+    entry = CountEntry(entry.commune_id, 249, 1250)
+    result = save(demo.clerk, [entry], confirm_warnings=True)  # confirming does not help
+    assert result.status == SaveStatus.INVALID and not result.warnings
+    assert result.errors[entry.commune_id]["new_participants"] == [
+        "Số phát triển mới (1.250) không thể lớn hơn số người tham gia cuối tháng (249): "
+        "người mới tham gia trong tháng đã nằm trong số người tham gia."
+    ]
+    assert not june_rows(demo.luc_nam).exists()
+
+
+def test_after_an_unreported_month_the_warnings_compare_with_the_last_reported_one(demo):
+    may, entry = _one(demo, participants_delta=0)
+    MonthlyCount.objects.filter(commune_id=entry.commune_id, year=2023, month=5).delete()
+    april = MonthlyCount.objects.get(commune_id=entry.commune_id, year=2023, month=4)
+    fallen = int(april.participants * 0.7)
+    result = save(demo.clerk, [CountEntry(entry.commune_id, fallen, 0)])
+    assert [w.code for w in result.warnings] == ["fall"]
+    assert "so với tháng 04/2023 (tháng báo cáo gần nhất)" in result.warnings[0].message
+    # a rise across the unreported May needs no sign-ups of June alone to explain it
+    risen = CountEntry(entry.commune_id, april.participants + 40, 0)
+    assert save(demo.clerk, [risen]).saved
 
 
 def test_a_confirmation_covers_only_the_warnings_that_were_shown(demo):

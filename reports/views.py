@@ -2,7 +2,6 @@
 runs a fixed number of queries whatever the number of rows (pinned in tests/test_views.py)."""
 
 import csv
-import datetime as dt
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
@@ -24,6 +23,7 @@ from django_tables2.export import ExportMixin
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month
+from progress import readings
 from progress.models import Progress
 from provinces.access import can_view, get_visible_unit_or_404, is_within, scope_unit
 from provinces.models import Level, Unit
@@ -203,7 +203,7 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             lineage=_lineage(self.request.user, self.unit),
             unit_name=name_on(self.unit, cutoff_date(self.year, self.month)),
             period_map=period_map_label(self.year, self.month),
-            freshness=selectors.freshness(self.unit, self.year),
+            freshness=readings.freshness(self.unit, self.year),
             cutoff=cutoff_date(self.year, self.month),
             child_level=Level(self.unit.child_level),
             children_count=len(children),
@@ -285,7 +285,7 @@ def commune_detail(request: HttpRequest, unit: Unit) -> HttpResponse:
         "breadcrumbs": _breadcrumbs(request.user, unit),
         "lineage": _lineage(request.user, unit),
         "compares_across": bool(basis and compares_across(unit, year, basis.month)),
-        "freshness": selectors.freshness(unit, year),
+        "freshness": readings.freshness(unit, year),
         "table": HistoryTable(shown),
         "trend_json": trend_json,
         "changes": selectors.commune_changes(unit, up_to=(year, month)),
@@ -309,8 +309,7 @@ def reporting_status(request: HttpRequest, code: str) -> HttpResponse:
         "status": status,
         "breadcrumbs": _breadcrumbs(request.user, unit),
         "map_label": map_label(unit) or period_map_label(year, month),
-        # Reported by the 28th; December closes on the 31st (DOMAIN.md).
-        "report_by": status.cutoff + dt.timedelta(days=3) if month != 12 else None,
+        "report_by": status.report_by,
     }
     return render(request, "reports/reporting.html", context)
 

@@ -284,7 +284,13 @@ def ranking_figure(rows: Sequence[Any], *, title: str | None = None) -> go.Figur
     layout = _base_layout(
         title,
         height=max(220, 26 * len(ranked) + (90 if title else 60)),
-        margin={"l": 8, "r": 56, "t": 48 if title else 16, "b": 36},
+        # Room on the right for the labels outside the bars ("90,00% (phát triển mới)").
+        margin={
+            "l": 8,
+            "r": 150 if readings.NEW in kinds else 56,
+            "t": 48 if title else 16,
+            "b": 36,
+        },
         bargap=0.2,
         xaxis={**AXIS, "range": [0, top * 1.12], "ticksuffix": "%"},
         yaxis={**AXIS, "type": "category", "automargin": True, "showgrid": False},

@@ -76,15 +76,16 @@ def _pct(**kwargs: Any) -> serializers.DecimalField:
     )
 
 
-LIGHT = serializers.ChoiceField(
-    choices=["green", "amber", "red"],
-    allow_null=True,
-    read_only=True,
-    help_text="The traffic light of the target: at or above the expected completion (green), "
-    "below it by at most 10 points (amber), further behind (red); null without that target.",
-)
-
-
+# A pattern, not an enum: drf-spectacular names every enum and warns (check --deploy fails) when
+# two fields share one, unless settings name it.
+LIGHT = {
+    "type": "string",
+    "pattern": "^(green|amber|red)$",
+    "nullable": True,
+    "description": "The traffic light of the target: at or above the expected completion "
+    "(green), below it by at most 10 points (amber), further behind (red); null without that "
+    "target.",
+}
 # Computed as the rows are read (progress.readings).
 READ_TIME = [
     "expected_completion_pct",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from bhxh_dashboard import clock
 from progress import services
 from progress.models import Progress, RecomputeState
 from reports import charts, pdf
@@ -90,7 +91,7 @@ def test_page_pdf_and_api_give_each_district_the_same_lights(new_only, client):
     client.force_login(new_only.officer)
     page = _page_lights(client.get("/u/p24/" + MAY_2023).content.decode())
     summary = pdf.summary_data(unit=new_only.bac_giang, year=2023, month=5)
-    pdf_html = pdf.summary_html(summary, generated_at=timezone.now(), generated_by="")
+    pdf_html = pdf.summary_html(summary, generated_at=clock.now(), generated_by="")
     printed = _pdf_lights(pdf_html)
     token = Token.objects.create(user=new_only.officer)
     api = APIClient()

@@ -1,7 +1,9 @@
 """What the API returns: units and their precomputed progress figures (DOMAIN.md defines each)."""
 
+from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bhxh_dashboard.parsing import (
@@ -12,6 +14,7 @@ from bhxh_dashboard.parsing import (
     parse_month_number,
     parse_year,
 )
+from progress import readings
 from progress.figures import FIGURES
 from progress.models import Progress
 from provinces.models import Unit
@@ -73,8 +76,32 @@ def _pct(**kwargs: Any) -> serializers.DecimalField:
     )
 
 
+# A pattern, not an enum: drf-spectacular names every enum and warns (check --deploy fails) when
+# two fields share one, unless settings name it.
+LIGHT = {
+    "type": "string",
+    "pattern": "^(green|amber|red)$",
+    "nullable": True,
+    "description": "The traffic light of the target: at or above the expected completion "
+    "(green), below it by at most 10 points (amber), further behind (red); null without that "
+    "target.",
+}
+# Computed as the rows are read (progress.readings).
+READ_TIME = [
+    "expected_completion_pct",
+    "light",
+    "expected_completion_new_pct",
+    "light_new",
+    "reporting_rate",
+]
+
+
 class ProgressSerializer(serializers.ModelSerializer):
-    """Every figure of one unit for one month; null means not known (no report, no target)."""
+    """Every figure of one unit for one month; null means not known (no report, no target).
+
+    After the stored figures come those computed as they are read (progress.readings, the same
+    as the pages and the PDF summaries): the expected completion and the traffic light of each
+    kind of target, and the reporting rate."""
 
     unit = serializers.CharField(source="unit.url_code", read_only=True)
     code = serializers.CharField(source="unit.code", read_only=True)
@@ -82,12 +109,55 @@ class ProgressSerializer(serializers.ModelSerializer):
     change_yoy_pct = _pct(allow_null=True)
     completion_pct = _pct(allow_null=True)
     completion_new_pct = _pct(allow_null=True)
+    expected_completion_pct = serializers.SerializerMethodField(
+        help_text="The completion % due by this month on the straight path from the end of last "
+        "year to the participants target at the deadline month."
+    )
+    light = serializers.SerializerMethodField()
+    expected_completion_new_pct = serializers.SerializerMethodField(
+        help_text="The completion % due by this month on the straight path from 0 in January to "
+        "the new-participants target at the deadline month."
+    )
+    light_new = serializers.SerializerMethodField()
+    reporting_rate = serializers.SerializerMethodField(
+        help_text="communes_reported / communes_total, in %."
+    )
 
     class Meta:
         model = Progress
         # The stored figures, in the engine's order, so a new figure reaches the API by itself.
-        fields = ["unit", "code", "name", "level", "year", "month", *FIGURES, "computed_at"]
+        fields = [
+            "unit",
+            "code",
+            "name",
+            "level",
+            "year",
+            "month",
+            *FIGURES,
+            "computed_at",
+            *READ_TIME,
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(_pct(allow_null=True))
+    def get_expected_completion_pct(self, row: Progress) -> Decimal | None:
+        return readings.expected_completion_pct(row, readings.PARTICIPANTS)
+
+    @extend_schema_field(LIGHT)
+    def get_light(self, row: Progress) -> str | None:
+        return readings.light(row, readings.PARTICIPANTS)
+
+    @extend_schema_field(_pct(allow_null=True))
+    def get_expected_completion_new_pct(self, row: Progress) -> Decimal | None:
+        return readings.expected_completion_pct(row, readings.NEW)
+
+    @extend_schema_field(LIGHT)
+    def get_light_new(self, row: Progress) -> str | None:
+        return readings.light(row, readings.NEW)
+
+    @extend_schema_field(_pct(allow_null=True))
+    def get_reporting_rate(self, row: Progress) -> float | None:
+        return readings.reporting_rate(row)
 
 
 class _ParsedIntegerField(serializers.IntegerField):

@@ -66,10 +66,6 @@ class Progress(models.Model):
 
     computed_at = models.DateTimeField()
 
-    # Not a column: reports.pdf.summary_data sets it on a summary's laggards (what the unit gained
-    # a month on average since January, beside the pace it needs).
-    pace_so_far: int | None
-
     class Meta:
         verbose_name = _("tiến độ")
         verbose_name_plural = _("tiến độ")
@@ -88,9 +84,10 @@ class Progress(models.Model):
 
     @property
     def reporting_rate(self) -> float | None:
-        if not self.communes_total:
-            return None
-        return round(100 * self.communes_reported / self.communes_total, 2)
+        """progress.readings.reporting_rate of this row (the rule lives there)."""
+        from progress.readings import reporting_rate  # readings imports this module
+
+        return reporting_rate(self)
 
 
 class RecomputeState(models.Model):

@@ -8,28 +8,22 @@ language; `layout.separators` makes the axis ticks agree.
 Rows may be progress.models.Progress instances (with `unit` loaded) or plain mappings with the same
 field names plus `name` (see `_field`).
 
-Traffic-light rule of the ranking (`traffic_light`): a unit is
-- green when its completion % is at or above the expected completion for the month,
-- amber when it is below that by at most 10 percentage points,
-- red when it is further behind, and grey when it has no target or no figures.
-The expected completion is the straight line from the participants at the end of last year
-(participants − change vs end of last year) to the target at the deadline month the province set:
-  expected = start + (target − start) × min(month / deadline_month, 1), as a % of the target.
-When last year's end is unknown the line starts from zero.
+The ranking ranks and colours each unit by the completion of the target it has (participants,
+else new participants), with the traffic light of progress.readings, where every figure
+computed at read time is defined.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from bhxh_dashboard.formatting import month_label, number, percent, plotly_separators, signed
+from progress import readings
 
 GREEN, AMBER, RED, GREY = "#1e8e3e", "#e0a000", "#c5221f", "#9aa6b2"
 BLUE, PALE_BLUE, INK, MUTED = "#0b4f8a", "#8fb3d9", "#1d2733", "#5b6776"
-AMBER_BAND = Decimal(10)  # percentage points behind the expected completion still shown amber
 TRAFFIC_COLOURS = {"green": GREEN, "amber": AMBER, "red": RED, None: GREY}
 
 FONT = {"family": "Noto Sans, DejaVu Sans, system-ui, sans-serif", "size": 13, "color": INK}
@@ -44,35 +38,6 @@ def _field(row: Any, key: str) -> Any:
     if key == "name" and not hasattr(row, "name"):
         return row.unit.name
     return getattr(row, key, None)
-
-
-def expected_completion_pct(row: Any) -> Decimal | None:
-    """Completion % the unit should have reached by the row's month on a straight path to target."""
-    target = _field(row, "target")
-    participants = _field(row, "participants")
-    month = _field(row, "month")
-    if not target or participants is None or not month:
-        return None
-    deadline = _field(row, "deadline_month") or 12
-    since_year_end = _field(row, "change_vs_prev_year_end")
-    start = participants - since_year_end if since_year_end is not None else 0
-    share = min(Decimal(month) / Decimal(deadline), Decimal(1))
-    expected = Decimal(start) + (Decimal(target) - Decimal(start)) * share
-    return (100 * expected / Decimal(target)).quantize(Decimal("0.01"))
-
-
-def traffic_light(row: Any) -> str | None:
-    """ "green", "amber", "red" by the module's rule, or None when there is nothing to judge."""
-    completion = _field(row, "completion_pct")
-    expected = expected_completion_pct(row)
-    if completion is None or expected is None:
-        return None
-    completion = Decimal(completion)
-    if completion >= expected:
-        return "green"
-    if expected - completion <= AMBER_BAND:
-        return "amber"
-    return "red"
 
 
 GRID = "#e6ebf0"
@@ -232,51 +197,76 @@ def trend_figure(
 
 
 def ranking_figure(rows: Sequence[Any], *, title: str | None = None) -> go.Figure:
-    """Units ranked by completion % as horizontal bars, coloured by `traffic_light`.
+    """Units ranked by the completion % of the target they have as horizontal bars, coloured by
+    its traffic light (progress.readings: participants, else new participants).
 
-    `rows`: progress rows of sibling units (name, completion_pct, participants, target,
-    change_vs_prev_year_end, month, deadline_month). Units without a completion % go last, grey.
+    `rows`: progress rows of sibling units (name, participants, target, completion_pct, new_ytd,
+    target_new, completion_new_pct, change_vs_prev_year_end, month, deadline_month). Units
+    without a completion % go last, grey. A bar ranked by the new-participants target says so.
     """
     ranked = sorted(
         rows,
         key=lambda r: (
-            _field(r, "completion_pct") is None,
-            -(_field(r, "completion_pct") or 0),
+            readings.ranking_pct(r) is None,
+            -(readings.ranking_pct(r) or 0),
             _field(r, "name"),
         ),
     )
     # Plotly draws the first category at the bottom; reverse so the best is on top.
     ranked.reverse()
     names = [_field(r, "name") for r in ranked]
-    values = [float(_field(r, "completion_pct") or 0) for r in ranked]
-    lights = [traffic_light(r) for r in ranked]
+    kinds = [readings.main_kind(r) for r in ranked]
+    values = [float(readings.ranking_pct(r) or 0) for r in ranked]
+    lights = [
+        readings.light(r, kind) if kind else None for r, kind in zip(ranked, kinds, strict=True)
+    ]
     # Labels translated once, not per bar: the national ranking has 63 of them.
-    template = (
-        "<b>{name}</b><br>"
-        + _("Hoàn thành")
+    stock = (
+        _("Hoàn thành")
         + ": {pct}<br>"
         + _("Tham gia / kế hoạch")
         + ": {p} / {target}<br>"
         + _("Cần đạt theo tiến độ")
         + ": {e}<br>{gap}"
     )
+    flow = (
+        _("Hoàn thành kế hoạch phát triển mới")
+        + ": {pct}<br>"
+        + _("Phát triển mới lũy kế / kế hoạch")
+        + ": {p} / {target}<br>"
+        + _("Cần đạt theo tiến độ")
+        + ": {e}"
+    )
+    new_text = _("{pct} (phát triển mới)")
     gap_label, over_label = _("Còn phải phát triển"), _("Vượt kế hoạch")
-    texts = [percent(_field(r, "completion_pct")) for r in ranked]
-    hover = []
-    for r, pct in zip(ranked, texts, strict=True):
-        gap = _field(r, "gap") or 0
-        hover.append(
-            template.format(
-                name=_field(r, "name"),
-                pct=pct,
-                p=number(_field(r, "participants")),
-                target=number(_field(r, "target")),
-                e=percent(expected_completion_pct(r)),
-                gap=f"{gap_label}: {number(gap)}"
-                if gap > 0
-                else f"{over_label}: {signed(_field(r, 'over_target') or 0)}",
+    texts, hover = [], []
+    for r, kind in zip(ranked, kinds, strict=True):
+        pct = percent(readings.ranking_pct(r))
+        texts.append(new_text.format(pct=pct) if kind == readings.NEW else pct)
+        lines = [f"<b>{_field(r, 'name')}</b>"]
+        if readings.has_target(r, readings.PARTICIPANTS) or kind is None:
+            gap = _field(r, "gap") or 0
+            lines.append(
+                stock.format(
+                    pct=percent(_field(r, "completion_pct")),
+                    p=number(_field(r, "participants")),
+                    target=number(_field(r, "target")),
+                    e=percent(readings.expected_completion_pct(r)),
+                    gap=f"{gap_label}: {number(gap)}"
+                    if gap > 0
+                    else f"{over_label}: {signed(_field(r, 'over_target') or 0)}",
+                )
             )
-        )
+        if readings.has_target(r, readings.NEW):
+            lines.append(
+                flow.format(
+                    pct=percent(_field(r, "completion_new_pct")),
+                    p=number(_field(r, "new_ytd")),
+                    target=number(_field(r, "target_new")),
+                    e=percent(readings.expected_completion_pct(r, readings.NEW)),
+                )
+            )
+        hover.append("<br>".join(lines))
     bars = {
         "type": "bar",
         "orientation": "h",
@@ -294,7 +284,13 @@ def ranking_figure(rows: Sequence[Any], *, title: str | None = None) -> go.Figur
     layout = _base_layout(
         title,
         height=max(220, 26 * len(ranked) + (90 if title else 60)),
-        margin={"l": 8, "r": 56, "t": 48 if title else 16, "b": 36},
+        # Room on the right for the labels outside the bars ("90,00% (phát triển mới)").
+        margin={
+            "l": 8,
+            "r": 150 if readings.NEW in kinds else 56,
+            "t": 48 if title else 16,
+            "b": 36,
+        },
         bargap=0.2,
         xaxis={**AXIS, "range": [0, top * 1.12], "ticksuffix": "%"},
         yaxis={**AXIS, "type": "category", "automargin": True, "showgrid": False},

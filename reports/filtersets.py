@@ -1,5 +1,8 @@
 """Filters of the children table: period, completion band, and a name typed with or without
-diacritics ("luc nam" finds "Lục Nam")."""
+diacritics ("luc nam" finds "Lục Nam").
+
+A unit's band is that of the completion it is ranked and coloured by (progress.readings: its
+participants target, else its new-participants target), so the bands split the units."""
 
 from collections.abc import Iterable
 from typing import Any
@@ -9,12 +12,13 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from progress import readings
 from progress.models import Progress
 from provinces.search import search_key
 
 MONTH_CHOICES = [(m, f"{m:02d}") for m in range(1, 13)]
 
-# Completion bands in percent of the target: [low, high).
+# Completion bands in percent of the target: [low, high); "none": no completion of either kind.
 BANDS = {
     "none": (_("Chưa có kế hoạch"), None, None),
     "lt50": (_("Dưới 50%"), None, 50),
@@ -57,13 +61,14 @@ class ProgressFilterSet(django_filters.FilterSet):
         if value not in BANDS:
             return queryset
         _label, low, high = BANDS[value]
+        queryset = queryset.alias(ranking_pct=readings.RANKING_PCT)
         if low is None and high is None:
-            return queryset.filter(completion_pct__isnull=True)
+            return queryset.filter(ranking_pct__isnull=True)
         condition = Q()
         if low is not None:
-            condition &= Q(completion_pct__gte=low)
+            condition &= Q(ranking_pct__gte=low)
         if high is not None:
-            condition &= Q(completion_pct__lt=high)
+            condition &= Q(ranking_pct__lt=high)
         return queryset.filter(condition)
 
     def filter_name(

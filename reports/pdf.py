@@ -34,7 +34,8 @@ from django.utils.translation import gettext as _
 from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import month_label, user_label
 from bhxh_dashboard.months import cutoff_date
-from progress.models import Progress, RecomputeState
+from progress import readings
+from progress.models import Progress
 from provinces.models import Level, Unit
 from provinces.selectors import compares_across, map_label, period_map_label
 from reports import charts
@@ -164,30 +165,10 @@ def svg_data_uri(svg: str) -> str:
 # --- What a summary shows (reads) --------------------------------------------------------------
 
 
-@dataclass
-class DataState:
-    """The version and freshness of the figures a summary of `unit` reads."""
-
-    version: int
-    computed_at: datetime | None
-    pending: bool
-
-
-def data_state(*, unit: Unit, year: int) -> DataState:
-    """RecomputeState of the unit's province, or all provinces combined for the nation."""
-    if unit.level == Level.NATION:
-        states = list(RecomputeState.objects.filter(year=year))
-        computed = [s.computed_at for s in states if s.computed_at]
-        return DataState(
-            # Versions only grow, so their sum grows whenever any province is recomputed.
-            version=sum(s.data_version for s in states),
-            computed_at=max(computed) if computed else None,
-            pending=any(s.pending for s in states),
-        )
-    state = RecomputeState.objects.filter(province_id=unit.province_id, year=year).first()
-    if state is None:
-        return DataState(0, None, False)
-    return DataState(state.data_version, state.computed_at, state.pending)
+def data_state(*, unit: Unit, year: int) -> readings.Freshness:
+    """The version and freshness of the figures a summary of `unit` reads: the page's "figures
+    as of" (progress.readings: the oldest recompute of the provinces it covers)."""
+    return readings.freshness(unit, year)
 
 
 @dataclass
@@ -197,7 +178,7 @@ class Summary:
     unit: Unit
     year: int
     month: int
-    state: DataState
+    state: readings.Freshness
     row: Progress | None
     trend_rows: list[Progress]
     children: list[Progress]
@@ -230,14 +211,11 @@ def summary_data(*, unit: Unit, year: int, month: int) -> Summary:
         .select_related("unit")
         .order_by("unit__code")
     )
+    # The laggards' table reads the participants target (gap, deadline, pace to it).
     lagging = sorted(
         (c for c in children if c.completion_pct is not None and (c.gap or 0) > 0),
         key=lambda c: (c.completion_pct, c.unit.code),
     )
-    for c in lagging:
-        # What the unit gained a month on average since January, beside the pace it needs.
-        since = c.change_vs_prev_year_end
-        c.pace_so_far = round(since / month) if since is not None else None
     return Summary(
         unit=unit,
         year=year,

@@ -14,7 +14,8 @@ from django.db.models.functions import Concat
 from django.urls import reverse
 
 from bhxh_dashboard.months import cutoff_date
-from progress.models import Progress, RecomputeState
+from progress import readings
+from progress.models import Progress
 from provinces.models import Level, Unit
 from provinces.selectors import EntryGroup
 from targets.models import ChangeLog
@@ -111,7 +112,7 @@ def children_progress(unit: Unit) -> QuerySet[Progress]:
         Progress.objects.filter(parent=unit)
         .select_related("unit")
         .only(*CHILD_FIELDS)
-        .order_by(F("completion_pct").desc(nulls_last=True), "unit__code")
+        .order_by(readings.RANKING_PCT.desc(nulls_last=True), "unit__code")
     )
 
 
@@ -126,6 +127,9 @@ CHILD_FIELDS = (
     "participants",
     "target",
     "completion_pct",
+    "target_new",
+    "new_ytd",
+    "completion_new_pct",
     "gap",
     "over_target",
     "change_vs_prev_month",
@@ -138,27 +142,6 @@ CHILD_FIELDS = (
     "communes_total",
     "computed_at",
 )
-
-
-@dataclass(frozen=True)
-class Freshness:
-    """When the figures in scope were computed, and whether a newer save is still waiting."""
-
-    computed_at: dt.datetime | None
-    pending: bool
-
-
-def freshness(unit: Unit, year: int) -> Freshness:
-    """From RecomputeState of the unit's province (every province for the nation): one query."""
-    states = RecomputeState.objects.filter(year=year)
-    if unit.level != Level.NATION:
-        states = states.filter(province_id=unit.province_id)
-    rows = list(states.only("requested_at", "computed_at"))
-    computed = [s.computed_at for s in rows if s.computed_at]
-    return Freshness(
-        computed_at=min(computed) if computed else None,
-        pending=any(s.pending for s in rows),
-    )
 
 
 @dataclass
@@ -200,7 +183,13 @@ class ReportingStatus:
 
     @property
     def rate(self) -> float | None:
-        return round(100 * self.reported / self.total, 2) if self.total else None
+        return readings.reporting_rate(
+            {"communes_reported": self.reported, "communes_total": self.total}
+        )
+
+    @property
+    def report_by(self) -> dt.date | None:
+        return readings.report_by(self.year, self.month)
 
 
 def reporting_status(unit: Unit, year: int, month: int) -> ReportingStatus:

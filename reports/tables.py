@@ -7,19 +7,16 @@ raw numbers through each column's `value`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 import django_tables2 as tables
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from bhxh_dashboard import formatting
 from bhxh_dashboard.formatting import Figure
+from progress import readings
 from progress.models import Progress
-from reports.charts import traffic_light
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrPromise
 
 LIGHT_LABELS = {
     "green": _("Đúng tiến độ"),
@@ -27,6 +24,29 @@ LIGHT_LABELS = {
     "red": _("Chậm nhiều"),
     None: _("Chưa rõ"),
 }
+# The new-participants target's light says which target it judges.
+NEW_LIGHT_LABEL = _("Phát triển mới: {light}")
+
+
+class Light(NamedTuple):
+    """A traffic light as a cell shows it: its colour (None: grey) and its label."""
+
+    colour: str | None
+    label: str
+
+
+def row_lights(record: Progress) -> list[Light]:
+    """The lights of every target the unit has (participants first); "Chưa rõ" when none."""
+    lights = [
+        Light(
+            reading.light,
+            str(LIGHT_LABELS[reading.light])
+            if reading.kind == readings.PARTICIPANTS
+            else NEW_LIGHT_LABEL.format(light=LIGHT_LABELS[reading.light]),
+        )
+        for reading in readings.readings(record)
+    ]
+    return lights or [Light(None, str(LIGHT_LABELS[None]))]
 
 
 class NumberColumn(tables.Column):
@@ -65,8 +85,20 @@ class ProgressTable(tables.Table):
     participants = NumberColumn(verbose_name=_("Số người tham gia"))
     target = NumberColumn(verbose_name=_("Kế hoạch"))
     completion_pct = PercentColumn(verbose_name=_("% kế hoạch"))
+    # The new-participants target: its completion on the page, all three in the exports.
+    target_new = NumberColumn(verbose_name=_("Kế hoạch phát triển mới"), visible=False)
+    new_ytd = NumberColumn(verbose_name=_("Phát triển mới lũy kế"), visible=False)
+    completion_new_pct = PercentColumn(verbose_name=_("% kế hoạch phát triển mới"))
     light = tables.Column(
         verbose_name=_("Tiến độ"), accessor="completion_pct", orderable=False, empty_values=()
+    )
+    # Both lights share the page's cell; the exports give each its own column.
+    light_new = tables.Column(
+        verbose_name=_("Tiến độ phát triển mới"),
+        accessor="completion_new_pct",
+        orderable=False,
+        empty_values=(),
+        visible=False,
     )
     gap = NumberColumn(verbose_name=_("Còn phải phát triển"))
     # Shown inside the gap cell ("vượt +3.472"); a column of its own in the exports.
@@ -93,7 +125,11 @@ class ProgressTable(tables.Table):
             "participants",
             "target",
             "completion_pct",
+            "target_new",
+            "new_ytd",
+            "completion_new_pct",
             "light",
+            "light_new",
             "gap",
             "over_target",
             "required_pace",
@@ -108,19 +144,21 @@ class ProgressTable(tables.Table):
         super().__init__(*args, **kwargs)
 
     @property
-    def body_rows(self) -> Iterator[tuple[Progress, str | None, StrPromise]]:
-        """(record, light, light label) of the rows on the current page, for the lean template
+    def body_rows(self) -> Iterator[tuple[Progress, list[Light]]]:
+        """(record, its lights) of the rows on the current page, for the lean template
         (templates/reports/_progress_table.html writes the cells; the value_* methods below
         give the exports their raw values)."""
         for row in self.paginated_rows:
-            light = traffic_light(row.record)
-            yield row.record, light, LIGHT_LABELS[light]
+            yield row.record, row_lights(row.record)
 
     def value_name(self, record: Progress) -> str:
         return record.unit.name
 
     def value_light(self, record: Progress) -> str:
-        return str(LIGHT_LABELS[traffic_light(record)])
+        return str(LIGHT_LABELS[readings.light(record, readings.PARTICIPANTS)])
+
+    def value_light_new(self, record: Progress) -> str:
+        return str(LIGHT_LABELS[readings.light(record, readings.NEW)])
 
     def value_gap(self, value: int | None) -> int | None:
         return value
@@ -131,16 +169,20 @@ class ProgressTable(tables.Table):
     def order_completion_pct(
         self, queryset: QuerySet[Progress], is_descending: bool
     ) -> tuple[QuerySet[Progress], bool]:
-        from django.db.models import F
+        """By the completion each unit is ranked by (participants, else new participants)."""
+        return _ordered(queryset, readings.RANKING_PCT, is_descending), True
 
-        field = F("completion_pct")
-        return (
-            queryset.order_by(
-                field.desc(nulls_last=True) if is_descending else field.asc(nulls_last=True),
-                "unit__code",
-            ),
-            True,
-        )
+    def order_completion_new_pct(
+        self, queryset: QuerySet[Progress], is_descending: bool
+    ) -> tuple[QuerySet[Progress], bool]:
+        return _ordered(queryset, F("completion_new_pct"), is_descending), True
+
+
+def _ordered(queryset: QuerySet[Progress], field: Any, descending: bool) -> QuerySet[Progress]:
+    """Unknown figures last either way, then by code."""
+    return queryset.order_by(
+        field.desc(nulls_last=True) if descending else field.asc(nulls_last=True), "unit__code"
+    )
 
 
 class HistoryTable(tables.Table):
@@ -153,6 +195,7 @@ class HistoryTable(tables.Table):
     target = NumberColumn(verbose_name=_("Kế hoạch"), orderable=False)
     completion_pct = PercentColumn(verbose_name=_("% kế hoạch"), orderable=False)
     gap = NumberColumn(verbose_name=_("Còn phải phát triển"), orderable=False)
+    completion_new_pct = PercentColumn(verbose_name=_("% kế hoạch phát triển mới"), orderable=False)
     change_yoy = SignedColumn(verbose_name=_("So cùng kỳ"), orderable=False)
 
     class Meta:

@@ -2,7 +2,6 @@
 runs a fixed number of queries whatever the number of rows (pinned in tests/test_views.py)."""
 
 import csv
-import datetime as dt
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
@@ -24,6 +23,7 @@ from django_tables2.export import ExportMixin
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month
+from progress import readings
 from progress.models import Progress
 from provinces.access import can_view, get_visible_unit_or_404, is_within, scope_unit
 from provinces.models import Level, Unit
@@ -112,10 +112,11 @@ def _lineage(user: User | AnonymousUser, unit: Unit) -> Lineage:
     return lineage(unit, can_view=lambda other: root is not None and is_within(other, root))
 
 
-def _stamp(rows: Sequence[Progress]) -> str:
-    """What identifies the figures of these rows: their count and latest computation time."""
+def _stamp(rows: Sequence[Progress], freshness: readings.Freshness) -> str:
+    """What identifies the figures of these rows: their count, latest computation time and the
+    data version of their provinces (which every recompute bumps, even within one second)."""
     latest = max((r.computed_at for r in rows if r.computed_at), default=None)
-    return f"{len(rows)}@{latest.isoformat() if latest else '-'}"
+    return f"{len(rows)}@{latest.isoformat() if latest else '-'}v{freshness.version}"
 
 
 def _figure_json(key: tuple[object, ...], build: Callable[[], go.Figure]) -> str:
@@ -182,6 +183,7 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             r for r in selectors.unit_year_rows(self.unit, self.year) if r.month <= self.month
         ]
         carried = selectors.carried_participants(self.unit, self.year)
+        freshness = readings.freshness(self.unit, self.year)
         headline = next((r for r in year_rows if r.month == self.month), None)
         basis = headline or (year_rows[-1] if year_rows else None)
         children = list(self.object_list)
@@ -203,7 +205,7 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             lineage=_lineage(self.request.user, self.unit),
             unit_name=name_on(self.unit, cutoff_date(self.year, self.month)),
             period_map=period_map_label(self.year, self.month),
-            freshness=selectors.freshness(self.unit, self.year),
+            freshness=freshness,
             cutoff=cutoff_date(self.year, self.month),
             child_level=Level(self.unit.child_level),
             children_count=len(children),
@@ -214,7 +216,7 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
                     self.unit.pk,
                     self.year,
                     self.month,
-                    _stamp(year_rows),
+                    _stamp(year_rows, freshness),
                     sorted(carried.items()),
                 ),
                 lambda: charts.trend_figure(
@@ -236,7 +238,7 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
                     self.month,
                     self.request.GET.get("band", ""),
                     self.request.GET.get("q", ""),
-                    _stamp(children),
+                    _stamp(children, freshness),
                 ),
                 lambda: charts.ranking_figure(shown, title=ranking_title),
             )
@@ -261,9 +263,17 @@ def commune_detail(request: HttpRequest, unit: Unit) -> HttpResponse:
     # trend is drawn for the headline's month, so its pace is the card's.
     basis = next((r for r in reversed(year_rows) if r.participants is not None), None)
     carried = selectors.carried_participants(unit, year)
+    freshness = readings.freshness(unit, year)
     trend_json = (
         _figure_json(
-            ("trend", unit.pk, year, basis.month, _stamp(year_rows), sorted(carried.items())),
+            (
+                "trend",
+                unit.pk,
+                year,
+                basis.month,
+                _stamp(year_rows, freshness),
+                sorted(carried.items()),
+            ),
             lambda: charts.trend_figure(
                 year_rows,
                 target=basis.target,
@@ -285,7 +295,7 @@ def commune_detail(request: HttpRequest, unit: Unit) -> HttpResponse:
         "breadcrumbs": _breadcrumbs(request.user, unit),
         "lineage": _lineage(request.user, unit),
         "compares_across": bool(basis and compares_across(unit, year, basis.month)),
-        "freshness": selectors.freshness(unit, year),
+        "freshness": freshness,
         "table": HistoryTable(shown),
         "trend_json": trend_json,
         "changes": selectors.commune_changes(unit, up_to=(year, month)),
@@ -309,8 +319,7 @@ def reporting_status(request: HttpRequest, code: str) -> HttpResponse:
         "status": status,
         "breadcrumbs": _breadcrumbs(request.user, unit),
         "map_label": map_label(unit) or period_map_label(year, month),
-        # Reported by the 28th; December closes on the 31st (DOMAIN.md).
-        "report_by": status.cutoff + dt.timedelta(days=3) if month != 12 else None,
+        "report_by": status.report_by,
     }
     return render(request, "reports/reporting.html", context)
 

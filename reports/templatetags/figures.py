@@ -1,11 +1,15 @@
 """{{ value|num }} 52.139 · {{ value|pct }} 84,65% · {{ value|signed }} +4.934 · {{ gap|absolute }}
-· {% period y m %}."""
+· {% period y m %}
+· {{ row|light:"new" }} {{ row|lights }} {{ row|reporting_rate }} {{ row|pace_so_far }}."""
 
 from decimal import Decimal
+from typing import Any, cast
 
 from django import template
 
 from bhxh_dashboard import formatting
+from progress import readings
+from reports.tables import LIGHT_LABELS, Light, row_lights
 
 register = template.Library()
 
@@ -39,3 +43,34 @@ def absolute(value: Figure) -> Figure:
 @register.simple_tag
 def period(year: int, month: int) -> str:
     return formatting.month_label(year, month)
+
+
+# Read-time figures of a progress row (progress.readings defines them) -------------------------
+
+
+@register.filter
+def light(row: Any, kind: str = readings.PARTICIPANTS) -> Light | None:
+    """{{ row|light:"new" }}: the light of the unit's target of that kind; None without one."""
+    if kind not in readings.KINDS:
+        return None
+    of = cast(readings.Kind, kind)
+    if not readings.has_target(row, of):
+        return None
+    colour = readings.light(row, of)
+    return Light(colour, str(LIGHT_LABELS[colour]))
+
+
+@register.filter
+def lights(row: Any) -> list[Light]:
+    """Every light of the unit, each naming its target (the children tables)."""
+    return row_lights(row)
+
+
+@register.filter
+def reporting_rate(row: Any) -> float | None:
+    return readings.reporting_rate(row)
+
+
+@register.filter
+def pace_so_far(row: Any) -> int | None:
+    return readings.pace_so_far(row)

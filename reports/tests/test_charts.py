@@ -4,15 +4,8 @@ from decimal import Decimal
 
 from django.utils import translation
 
-from reports.charts import (
-    AMBER,
-    GREEN,
-    RED,
-    expected_completion_pct,
-    ranking_figure,
-    traffic_light,
-    trend_figure,
-)
+from progress.readings import expected_completion_pct, light
+from reports.charts import AMBER, GREEN, GREY, RED, ranking_figure, trend_figure
 
 BAC_GIANG_2023 = [
     {"year": 2023, "month": m, "participants": p}
@@ -96,15 +89,15 @@ def test_expected_completion_is_the_straight_path_from_last_year_end_to_the_dead
     # Bắc Giang: 41.098 at Dec 2022, 52.139 by October; in May halfway: 46.618,5 = 89,41%.
     row = _district("Bắc Giang", 44_134, 52_139, 3_036)
     assert expected_completion_pct(row) == Decimal("89.41")
-    assert traffic_light(row) == "amber"
+    assert light(row) == "amber"
 
 
 def test_traffic_lights_green_amber_red():
     ahead = _district("A", 50_000, 52_139, 8_000)
     behind = _district("B", 30_000, 52_139, -2_000)
-    assert traffic_light(ahead) == "green"
-    assert traffic_light(behind) == "red"
-    assert traffic_light({"name": "C", "completion_pct": None}) is None
+    assert light(ahead) == "green"
+    assert light(behind) == "red"
+    assert light({"name": "C", "completion_pct": None}) is None
 
 
 def test_ranking_puts_the_best_on_top_with_traffic_colours():
@@ -166,3 +159,32 @@ def test_trend_has_no_pace_line_without_the_months_figures_or_pace():
     missed = trend_figure(unreported, target=52_139, deadline_month=10, year=2023, month=5)
     for fig in (april, late, missed):
         assert [t.type for t in fig.data] == ["bar", "scatter"]  # participants and target only
+
+
+def _new_only(name, new_ytd, target_new, month=5, deadline=10):
+    return {
+        "name": name,
+        "participants": 9_000,
+        "new_ytd": new_ytd,
+        "target_new": target_new,
+        "completion_new_pct": (Decimal(100) * new_ytd / target_new).quantize(Decimal("0.01")),
+        "month": month,
+        "deadline_month": deadline,
+    }
+
+
+def test_ranking_ranks_and_colours_a_unit_by_its_new_participants_target_when_it_has_only_that():
+    rows = [
+        _district("Giữa", 44_134, 52_139, 3_036),  # 84,65%, amber
+        _new_only("Mới", 900, 1_000),  # 90% of the new target; 50% due by May: green
+        _district("Cuối", 30_000, 52_139, -2_000),
+        {"name": "Không", "participants": 10, "month": 5},
+    ]
+    with translation.override("vi"):
+        fig = ranking_figure(rows)
+    bars = fig.data[0]
+    assert list(bars.y) == ["Không", "Cuối", "Giữa", "Mới"]  # the best on top
+    assert list(bars.marker.color) == [GREY, RED, AMBER, GREEN]
+    assert bars.text[-1] == "90,00% (phát triển mới)"
+    assert "900 / 1.000" in bars.customdata[-1]
+    assert "Cần đạt theo tiến độ: 50,00%" in bars.customdata[-1]

@@ -20,7 +20,7 @@ def parser(
 ) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--duration", type=float, default=duration, help="seconds of rush traffic")
-    p.add_argument("--staff", type=int, default=staff, help="district staff (default: all ~700)")
+    p.add_argument("--staff", type=int, default=staff, help="office staff (default: all ~340)")
     p.add_argument("--officers", type=int, default=officers, help="provincial officers browsing")
     p.add_argument("--web-workers", type=int, default=3, help="gunicorn workers")
     p.add_argument("--pg-port", type=int, default=5440)

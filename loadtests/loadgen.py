@@ -1,9 +1,9 @@
 """A bounded, threaded load generator that behaves like the browsers of the month-end rush.
 
-Each district staff member opens the district's entry grid, types the month's figures, saves the
+Each grassroots office's staff member opens the office's entry grid, types the month's figures, saves the
 whole grid with the CSRF token (as the form does), confirms when the page shows warnings, retries
 after an error the way a person would (reload, save again), and sometimes corrects a commune
-afterwards. Each provincial officer browses the province page, a district page and the reporting
+afterwards. Each provincial officer browses the province page, a commune page and the reporting
 status. Every request is recorded (kind, status, latency); every save is recorded in a ledger
 with what was sent and whether the server acknowledged it (a redirect), so the harness can check
 afterwards that every acknowledged count is in the database.
@@ -69,12 +69,12 @@ class Results:
     duration: float = 0.0
     records: list[Record] = field(default_factory=list)
     ledger: dict[int, list[Attempt]] = field(default_factory=lambda: defaultdict(list))
-    districts_saved: set[str] = field(default_factory=set)
-    districts_tried: set[str] = field(default_factory=set)
+    grids_saved: set[str] = field(default_factory=set)
+    grids_tried: set[str] = field(default_factory=set)
     confirmations: int = 0
     refused: int = 0  # a save answered with the form again but no warnings to confirm
     refusal_sample: str = ""
-    localized_ids: dict[str, int] = field(default_factory=dict)  # district -> inputs affected
+    localized_ids: dict[str, int] = field(default_factory=dict)  # grid -> inputs affected
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def elapsed(self) -> float:
@@ -148,16 +148,16 @@ def _typed_figures(rng: random.Random, communes: list[int], previous: dict[int, 
     return values
 
 
-def district_user(
+def staff_user(
     actor: Actor, data: RushData, base_url: str, results: Results, stop, *, spread: float, seed: int
 ) -> None:
     rng = random.Random(seed)
     browser = Browser(base_url, actor, results, stop)
     if not browser.think(0, spread):
         return
-    path = f"/nhap-lieu/so-lieu/d{actor.unit_code}/?thang={data.year}-{data.month:02d}"
+    path = f"/nhap-lieu/so-lieu/{actor.grid_code}/?thang={data.year}-{data.month:02d}"
     with results.lock:
-        results.districts_tried.add(actor.unit_code)
+        results.grids_tried.add(actor.grid_code)
     values: dict[int, tuple[int, int]] | None = None
     rounds = 2 if rng.random() < 0.25 else 1  # a quarter correct a commune after saving
     for round_no in range(rounds):
@@ -169,14 +169,14 @@ def district_user(
                 continue
             found = VERSION_INPUT.findall(page.text)
             versions = {int(re.sub(r"\D", "", c)): int(v) for c, v in found}
-            if not versions:  # a district without communes (Hoàng Sa): nothing to enter
+            if not versions:  # a grid without communes: nothing to enter
                 with results.lock:
-                    results.districts_tried.discard(actor.unit_code)
+                    results.grids_tried.discard(actor.grid_code)
                 return
             localized = sum(1 for c, _v in found if not c.isdigit())
             if localized:
                 with results.lock:
-                    results.localized_ids[actor.unit_code] = localized
+                    results.localized_ids[actor.grid_code] = localized
             if values is None:
                 values = _typed_figures(rng, list(versions), data.previous, rng.random() < 0.1)
             elif round_no > 0 and _attempt == 0:
@@ -189,7 +189,7 @@ def district_user(
             outcome = _save(browser, path, versions, values, results)
             if outcome == "acked":
                 with results.lock:
-                    results.districts_saved.add(actor.unit_code)
+                    results.grids_saved.add(actor.grid_code)
                 break
             if outcome == "refused" or not browser.think(10, 20):
                 return
@@ -254,15 +254,15 @@ def officer_user(
         return
     for i in range(OFFICER_MAX_ROUNDS):
         # An officer reads each page (tables, charts) before opening the next.
-        browser.request("GET", f"/u/p{actor.unit_code}/", "province")
+        browser.request("GET", f"/u/{actor.province_url}/", "province")
         if not browser.think(10, 30):
             return
-        if actor.district_codes:
-            browser.request("GET", f"/u/d{rng.choice(actor.district_codes)}/", "district")
+        if actor.browse_codes:
+            browser.request("GET", f"/u/{rng.choice(actor.browse_codes)}/", "commune")
             if not browser.think(10, 30):
                 return
         if i % 3 == 2:
-            browser.request("GET", f"/u/p{actor.unit_code}/bao-cao/", "reporting")
+            browser.request("GET", f"/u/{actor.province_url}/bao-cao/", "reporting")
             if not browser.think(10, 30):
                 return
 
@@ -276,7 +276,7 @@ def run(
     officers: list[Actor],
     results: Results | None = None,
 ) -> Results:
-    """Run the rush for `duration` seconds (district staff start within its first 70%).
+    """Run the rush for `duration` seconds (office staff start within its first 70%).
 
     A caller that passes `results` may set `results.started` first to share the clock."""
     results = results or Results()
@@ -286,7 +286,7 @@ def run(
     for i, actor in enumerate(staff):
         threads.append(
             threading.Thread(
-                target=district_user,
+                target=staff_user,
                 args=(actor, data, base_url, results, stop),
                 kwargs={"spread": duration * 0.7, "seed": i},
                 daemon=True,
@@ -322,14 +322,14 @@ def probe(data: RushData, base_url: str, *, repeat: int = 5) -> str:
     for _ in range(repeat):
         staff.request(
             "GET",
-            f"/nhap-lieu/so-lieu/d{data.staff[-1].unit_code}/?thang={data.year}-{data.month:02d}",
+            f"/nhap-lieu/so-lieu/{data.staff[-1].grid_code}/?thang={data.year}-{data.month:02d}",
             "grid",
         )
-        officer.request("GET", f"/u/p{actor.unit_code}/", "province")
-        officer.request("GET", f"/u/d{actor.district_codes[0]}/", "district")
-        officer.request("GET", f"/u/p{actor.unit_code}/bao-cao/", "reporting")
+        officer.request("GET", f"/u/{actor.province_url}/", "province")
+        officer.request("GET", f"/u/{actor.browse_codes[0]}/", "commune")
+        officer.request("GET", f"/u/{actor.province_url}/bao-cao/", "reporting")
     parts = []
-    for kind in ("grid", "province", "district", "reporting"):
+    for kind in ("grid", "province", "commune", "reporting"):
         ms = [1000 * (r.t1 - r.t0) for r in results.records if r.kind == kind and r.ok]
         parts.append(f"{kind} {percentile(ms, 50):.0f} ms")
     return f"one user alone (median of {repeat}): " + ", ".join(parts)
@@ -367,7 +367,7 @@ def summary(results: Results, *, window: tuple[float, float] | None = None) -> s
     lines.append(
         f"  {'kind':10} {'count':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"
     )
-    for kind in ("grid", "save", "confirm", "province", "district", "reporting"):
+    for kind in ("grid", "save", "confirm", "province", "commune", "reporting"):
         rs = by_kind.get(kind, [])
         if not rs:
             continue
@@ -380,14 +380,14 @@ def summary(results: Results, *, window: tuple[float, float] | None = None) -> s
         kinds = Counter(f"{r.kind}: {r.error}" for r in errors)
         lines.append("  errors by kind: " + ", ".join(f"{k} x{n}" for k, n in kinds.most_common()))
     lines.append(
-        f"districts: {len(results.districts_saved)} of {len(results.districts_tried)} that "
+        f"grids: {len(results.grids_saved)} of {len(results.grids_tried)} that "
         f"started saved their grid; warnings confirmed: {results.confirmations}; saves refused: "
         f"{results.refused}"
     )
     if results.localized_ids:
         lines.append(
             f"BUG: {sum(results.localized_ids.values())} commune inputs in "
-            f"{len(results.localized_ids)} districts' grids render the commune id with a "
+            f"{len(results.localized_ids)} grids render the commune id with a "
             'thousands separator (name="p_1.400"): a browser\'s save of those rows is refused'
         )
     return "\n".join(lines)

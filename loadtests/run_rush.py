@@ -1,4 +1,4 @@
-"""The month-end rush: ~700 district staff save their grids while 200 officers browse.
+"""The month-end rush: ~340 grassroots office staff save their grids while 200 officers browse.
 
     .venv/bin/python -m loadtests.run_rush [--duration 120] [--staff N] [--officers N]
 
@@ -21,7 +21,7 @@ def main() -> int:
 
         staff = data.staff[: args.staff]
         print(
-            f"rush: {len(staff)} district staff, {len(data.officers)} officers, "
+            f"rush: {len(staff)} office staff, {len(data.officers)} officers, "
             f"{args.duration:.0f} s",
             flush=True,
         )

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def fault_parser(description: str, *, duration: float, at: float):
     # A lighter rush than run_rush's: on 2 cores the full one saturates the web, and a fault's
     # own errors would drown in timeouts.
-    p = parser(description, duration=duration, staff=250, officers=60)
+    p = parser(description, duration=duration, staff=150, officers=60)
     p.add_argument("--at", type=float, default=at, help="second of the rush the fault starts")
     return p
 
@@ -32,7 +32,7 @@ def run_with_fault(
     after: Callable[..., dict] | None = None,
 ) -> int:
     """Rush with `fault(stack, data, results, reserved)` started at args.at seconds; it returns
-    its timings and findings. District staff for whom `reserve` is true are kept out of the rush
+    its timings and findings. Office staff for whom `reserve` is true are kept out of the rush
     for the fault's own use. `after(stack, data, results, timings)` runs once traffic has stopped."""
     with rush_stack(args) as (stack, data):
         from loadtests import verify
@@ -51,7 +51,7 @@ def run_with_fault(
                 timings["fault_error"] = True
 
         print(
-            f"rush: {len(staff)} district staff, {len(data.officers)} officers, "
+            f"rush: {len(staff)} office staff, {len(data.officers)} officers, "
             f"{args.duration:.0f} s; fault at {args.at:.0f} s",
             flush=True,
         )

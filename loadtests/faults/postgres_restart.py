@@ -4,7 +4,7 @@
 
 Expected: requests during the outage fail (counted), then the web recovers without a restart of
 its own (persistent connections are health-checked: CONN_HEALTH_CHECKS), the worker's recompute
-retries on OperationalError, district staff who got an error save again, and nothing is lost.
+retries on OperationalError, office staff who got an error save again, and nothing is lost.
 Fails when any request answered a second after PostgreSQL is back failed.
 """
 

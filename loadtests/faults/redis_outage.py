@@ -5,8 +5,8 @@
 Expected: saves still succeed (queuing the recompute fails and is logged; the province stays
 "pending"), pages show the pending badge, and after Redis is back the figures catch up: with the
 next save of the province, or at the latest with the nightly full recompute, which this script
-runs through Celery as beat would. One province (Bạc Liêu, 95) is kept out of the rush and saved
-only while Redis is down, so it can only catch up through that nightly job. Nothing is lost.
+runs through Celery as beat would. One province (today's Cà Mau, 96) is kept out of the rush and
+one of its offices saved only while Redis is down, so it can only catch up through that nightly job. Nothing is lost.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 from loadtests import loadgen
 from loadtests.faults.common import fault_parser, run_with_fault, window_line
 
-PROVINCE = "95"
+PROVINCE = "96"  # today's Cà Mau
 
 
 def main() -> int:
@@ -56,7 +56,7 @@ def main() -> int:
         during = [r for r in results.records if down <= r.t0 < up]
         saves = [r for r in during if r.kind in ("save", "confirm")]
         ms = [1000 * (r.t1 - r.t0) for r in saves if r.ok]
-        pages = [r for r in during if r.kind in ("province", "district") and r.ok]
+        pages = [r for r in during if r.kind in ("province", "commune") and r.ok]
         print(window_line(results, "before the outage", 0, down))
         print(window_line(results, "while Redis was down", down, up))
         print(window_line(results, "after Redis came back", up, 1e9))
@@ -73,7 +73,7 @@ def main() -> int:
             f", result-store reconnect retries x{text.count('Connection to Redis lost: Retry')}"
         )
         pending, waited = verify.wait_drained(timeout=30)
-        province = Unit.objects.provinces().get(code=PROVINCE)
+        province = Unit.objects.provinces().get(code=PROVINCE, valid_from__isnull=False)
         state = RecomputeState.objects.get(province_id=province.pk, year=data.year)
         print(
             f"after the rush: {pending} province-years pending (waited {waited:.0f} s); "
@@ -112,16 +112,16 @@ def main() -> int:
 
 
 def _save_reserved(stack, data, results, actor) -> bool:
-    """Save the kept-out province's district while Redis is down, as its staff would."""
+    """Save an office of the kept-out province while Redis is down, as its staff would."""
     browser = loadgen.Browser(stack.base_url, actor, results, threading.Event())
-    path = f"/nhap-lieu/so-lieu/d{actor.unit_code}/?thang={data.year}-{data.month:02d}"
+    path = f"/nhap-lieu/so-lieu/{actor.grid_code}/?thang={data.year}-{data.month:02d}"
     page = None
     for _attempt in range(3):
         page, _ = browser.request("GET", path, "grid")
         if page is not None:
             break
     if page is None:
-        print("could not load the kept-out district's grid while Redis was down")
+        print("could not load the kept-out office's grid while Redis was down")
         return False
     found = loadgen.VERSION_INPUT.findall(page.text)
     versions = {int(re.sub(r"\D", "", c)): int(v) for c, v in found}
@@ -130,7 +130,7 @@ def _save_reserved(stack, data, results, actor) -> bool:
     outcome = loadgen._save(browser, path, versions, values, results)
     took = time.monotonic() - started
     print(
-        f"[{results.elapsed():5.1f} s] saved Bạc Liêu's district {actor.unit_code} with Redis "
+        f"[{results.elapsed():5.1f} s] saved Cà Mau's office {actor.grid_code} with Redis "
         f"down: {outcome} in {took:.1f} s; its page shows 'pending': {_badge(browser, actor)}",
         flush=True,
     )
@@ -138,7 +138,7 @@ def _save_reserved(stack, data, results, actor) -> bool:
 
 
 def _badge(browser, actor) -> bool:
-    response, _ = browser.request("GET", f"/u/d{actor.unit_code}/", "district")
+    response, _ = browser.request("GET", f"/u/{actor.province_url}/", "province")
     return response is not None and loadgen.PENDING_BADGE in response.text
 
 

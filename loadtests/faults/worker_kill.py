@@ -31,8 +31,8 @@ def main() -> int:
     chosen: dict = {}
 
     def reserve(actor) -> bool:
-        # A province of its own for the fault: the last one in code order (Cà Mau, 96).
-        chosen.setdefault("province", "96")
+        # A province of its own for the fault: today's An Giang (91).
+        chosen.setdefault("province", "91")
         return actor.province_code == chosen["province"]
 
     def fault(stack, data, results, reserved) -> dict:
@@ -43,7 +43,7 @@ def main() -> int:
         from provinces.models import Unit
 
         close_old_connections()
-        province = Unit.objects.provinces().get(code=chosen["province"])
+        province = Unit.objects.provinces().get(code=chosen["province"], valid_from__isnull=False)
         keys = (LOCK_NAMESPACE + data.year, province.pk)
         holder = psycopg.connect(
             f"host=127.0.0.1 port={stack.pg_port} user=postgres dbname=bhxh_load",
@@ -52,7 +52,7 @@ def main() -> int:
         holder.execute("SELECT pg_advisory_lock(%s, %s)", keys)
         saved_at = results.elapsed()
         browser = loadgen.Browser(stack.base_url, reserved[0], results, stop=_never())
-        path = f"/nhap-lieu/so-lieu/d{reserved[0].unit_code}/?thang={data.year}-{data.month:02d}"
+        path = f"/nhap-lieu/so-lieu/{reserved[0].grid_code}/?thang={data.year}-{data.month:02d}"
         page, _ = browser.request("GET", path, "grid")
         assert page is not None, "the grid page did not load"
         found = loadgen.VERSION_INPUT.findall(page.text)

@@ -37,11 +37,12 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, NamedTuple
 
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Count, F, Min, Sum
 from django.db.models.functions import Coalesce
 
 from bhxh_dashboard.months import cutoff_date
 from progress.models import RecomputeState
+from progress.selectors import PENDING
 from provinces.models import Level, Unit
 
 Kind = Literal["participants", "new"]
@@ -193,12 +194,9 @@ def freshness(unit: Unit, year: int) -> Freshness:
     states = RecomputeState.objects.filter(year=year)
     if unit.level != Level.NATION:
         states = states.filter(province_id=unit.province_id)
-    waiting = Q(requested_at__isnull=False) & (
-        Q(computed_at__isnull=True) | Q(requested_at__gt=F("computed_at"))
-    )
     summary = states.aggregate(
         oldest=Min("computed_at"),
-        waiting=Count("id", filter=waiting),
+        waiting=Count("id", filter=PENDING),
         version=Sum("data_version"),
     )
     return Freshness(summary["oldest"], summary["waiting"] > 0, summary["version"] or 0)

@@ -8,7 +8,7 @@ from bhxh_dashboard.months import cutoff_date
 from progress import python_engine, requests, services, sql_engine
 from progress.figures import ROW_FIELDS
 from progress.models import Progress, RecomputeState
-from progress.selectors import freshness
+from progress.readings import freshness
 from progress.tests.conftest import snapshot
 from provinces.access import unit_by_url_code
 from provinces.models import Level, Unit

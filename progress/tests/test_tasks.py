@@ -8,7 +8,7 @@ from django.db.models import F
 from bhxh_dashboard.celery import app
 from progress import requests, services, tasks
 from progress.models import Progress, RecomputeState
-from progress.selectors import freshness
+from progress.readings import freshness
 from provinces.models import Unit
 from targets.models import MonthlyCount
 
@@ -103,7 +103,7 @@ def test_broker_down_the_save_still_works_and_stays_pending(
 
     assert MonthlyCount.objects.get(commune=commune, year=2023, month=5).participants > 0
     assert "could not queue the progress recompute" in caplog.text
-    computed_at, pending = freshness(demo.bac_giang, 2023)
+    computed_at, pending, _version = freshness(demo.bac_giang, 2023)
     assert pending and computed_at is not None  # pages: "figures as of <time>, update pending"
     assert province_may(demo) == 44_134
 

@@ -544,7 +544,8 @@ class _CountPlan:
 @dataclass(frozen=True)
 class TargetEntry:
     """A unit's targets for the year as typed. None or "" for a value means "no target" (an
-    existing one is removed); deadline_month None keeps the current one (default December)."""
+    existing one is removed); for deadline_month it means "none of its own": the unit takes its
+    nearest ancestor's (district, province, nation, else December) when figures are computed."""
 
     unit_id: int
     participants: int | str | None = None
@@ -728,7 +729,7 @@ class _TargetPlan(Generic[TargetT]):
                     year=self.year,
                     kind=kind,
                     value=value,
-                    deadline_month=deadline or 12,
+                    deadline_month=deadline,
                     updated_by=self.user,
                 )
                 self.to_create.append(target)
@@ -739,7 +740,7 @@ class _TargetPlan(Generic[TargetT]):
             if target.value != value:
                 self.log(key, change_field, target.value, value)
                 target.value, changed = value, True
-            if deadline is not None and target.deadline_month != deadline:
+            if target.deadline_month != deadline:  # None: back to the ancestor's
                 if not deadline_logged:
                     self.log(key, ChangeField.DEADLINE_MONTH, target.deadline_month, deadline)
                     deadline_logged = True

@@ -827,7 +827,8 @@ def preview_targets(data: bytes, filename: str, *, user: User) -> Preview:
 
 def _mark_unchanged_targets(rows: list[Row]) -> None:
     """Unchanged: every value given equals the stored one, and so does the deadline of the line
-    (the participants target's when there is one, as the export writes it)."""
+    (the participants target's when there is one, as the export writes it; blank is "the
+    ancestor's", so it matches a stored NULL). A file without the deadline column keeps them."""
     if not rows:
         return
     stored = {
@@ -848,18 +849,19 @@ def _mark_unchanged_targets(rows: list[Row]) -> None:
             row.values[key] is None or (target is not None and target.value == row.values[key])
             for key, target in found.items()
         )
-        deadline = row.values["deadline_month"]
         line_target = found["participants"] or found["new_participants"]
-        if deadline is not None and line_target is not None:
-            same = same and line_target.deadline_month == deadline
+        if "deadline_month" in row.cells and line_target is not None:
+            same = same and line_target.deadline_month == row.values["deadline_month"]
         row.unchanged = same
 
 
 def commit_targets(preview: Preview, *, user: User) -> ImportResult:
     """Write a checked file of targets through targets_save, one call per year, all or nothing.
 
-    A blank cell keeps the stored target (targets_save would remove it): a file that lists only
-    the participants targets must not wipe the new-participants ones.
+    A blank target cell keeps the stored target (targets_save would remove it): a file that
+    lists only the participants targets must not wipe the new-participants ones. A blank
+    deadline is "none of its own" (the ancestor's, as the grid's blank); a file without the
+    deadline column keeps the stored deadlines.
     """
     if preview.has_errors:
         raise ImportRefused([_("Tệp còn lỗi, chưa ghi gì.")])
@@ -867,7 +869,7 @@ def commit_targets(preview: Preview, *, user: User) -> ImportResult:
     for row in preview.rows_to_write:
         by_year.setdefault(row.checked_year, []).append(row)
     stored = {
-        (t.unit_id, t.year, t.kind): t.value
+        (t.unit_id, t.year, t.kind): t
         for t in Target.objects.filter(
             unit_id__in={r.checked_unit.pk for r in preview.rows_to_write}, year__in=by_year
         )
@@ -882,8 +884,15 @@ def commit_targets(preview: Preview, *, user: User) -> ImportResult:
                     ("participants", TargetKind.PARTICIPANTS),
                     ("new_participants", TargetKind.NEW_PARTICIPANTS),
                 ):
-                    if values[key] is None:
-                        values[key] = stored.get((r.checked_unit.pk, year, kind))
+                    if values[key] is None and (
+                        kept := stored.get((r.checked_unit.pk, year, kind))
+                    ):
+                        values[key] = kept.value
+                if "deadline_month" not in r.cells:
+                    line_target = stored.get(
+                        (r.checked_unit.pk, year, TargetKind.PARTICIPANTS)
+                    ) or stored.get((r.checked_unit.pk, year, TargetKind.NEW_PARTICIPANTS))
+                    values["deadline_month"] = line_target.deadline_month if line_target else None
                 entries.append(TargetEntry(unit_id=r.checked_unit.pk, **values))
             saved = targets_save(user=user, year=year, entries=entries, source="import")
             if not saved.saved:

@@ -869,7 +869,7 @@ def commit_targets(preview: Preview, *, user: User) -> ImportResult:
     for row in preview.rows_to_write:
         by_year.setdefault(row.checked_year, []).append(row)
     stored = {
-        (t.unit_id, t.year, t.kind): t
+        (t.unit_id, t.year, t.kind): t.value
         for t in Target.objects.filter(
             unit_id__in={r.checked_unit.pk for r in preview.rows_to_write}, year__in=by_year
         )
@@ -884,16 +884,15 @@ def commit_targets(preview: Preview, *, user: User) -> ImportResult:
                     ("participants", TargetKind.PARTICIPANTS),
                     ("new_participants", TargetKind.NEW_PARTICIPANTS),
                 ):
-                    if values[key] is None and (
-                        kept := stored.get((r.checked_unit.pk, year, kind))
-                    ):
-                        values[key] = kept.value
-                if "deadline_month" not in r.cells:
-                    line_target = stored.get(
-                        (r.checked_unit.pk, year, TargetKind.PARTICIPANTS)
-                    ) or stored.get((r.checked_unit.pk, year, TargetKind.NEW_PARTICIPANTS))
-                    values["deadline_month"] = line_target.deadline_month if line_target else None
-                entries.append(TargetEntry(unit_id=r.checked_unit.pk, **values))
+                    if values[key] is None:
+                        values[key] = stored.get((r.checked_unit.pk, year, kind))
+                entries.append(
+                    TargetEntry(
+                        unit_id=r.checked_unit.pk,
+                        keep_deadline="deadline_month" not in r.cells,
+                        **values,
+                    )
+                )
             saved = targets_save(user=user, year=year, entries=entries, source="import")
             if not saved.saved:
                 raise ImportRefused(_result_messages(saved, rows, year, 1))

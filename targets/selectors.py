@@ -541,6 +541,8 @@ class OfficeOverview:
     year: int
     rows: list[OfficeRow]
     province_targets: TargetTotals
+    # the deadline of an office whose target has none of its own: the province's
+    inherited: InheritedDeadline = field(default_factory=lambda: inherited_deadline([]))
 
     @property
     def communes(self) -> int:
@@ -570,7 +572,8 @@ class OfficeOverview:
 
 def office_overview(*, province: Unit, year: int) -> OfficeOverview:
     """A province's offices, each with its own targets and what its communes' add up to, then
-    the communes the province serves itself, against the province's target: five queries."""
+    the communes the province serves itself, against the province's target and deadline: five
+    queries."""
     sizes = list(province_offices(province=province))
     own_targets = office_targets(offices=[s.office for s in sizes], year=year)
     commune_totals = office_commune_totals(province=province, year=year)
@@ -587,9 +590,16 @@ def office_overview(*, province: Unit, year: int) -> OfficeOverview:
     self_served = commune_totals.get(None, TargetTotals())
     rows.append(OfficeRow(own, own.communes().count(), self_served, self_served))
     province_targets = TargetTotals()
-    for target in Target.objects.filter(unit=province, year=year):
+    own, deadlines = _targets_with_ancestors([province.pk], [], year=year)
+    for target in own:
         province_targets.put(target.kind, target.value, target.deadline_month)
-    return OfficeOverview(province, year, rows, province_targets)
+    inherited = inherited_deadline(
+        [
+            (Level.PROVINCE, deadlines.get(province.pk)),
+            (Level.NATION, deadlines.get(Level.NATION)),
+        ]
+    )
+    return OfficeOverview(province, year, rows, province_targets, inherited)
 
 
 def office_target_allocation(*, office: GrassrootsOffice, year: int) -> TargetAllocation:

@@ -590,8 +590,8 @@ def office_overview(*, province: Unit, year: int) -> OfficeOverview:
     self_served = commune_totals.get(None, TargetTotals())
     rows.append(OfficeRow(own, own.communes().count(), self_served, self_served))
     province_targets = TargetTotals()
-    own, deadlines = _targets_with_ancestors([province.pk], [], year=year)
-    for target in own:
+    province_own, deadlines = _targets_with_ancestors([province.pk], [], year=year)
+    for target in province_own:
         province_targets.put(target.kind, target.value, target.deadline_month)
     inherited = inherited_deadline(
         [

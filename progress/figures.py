@@ -22,8 +22,10 @@ How the figures are defined (one row per unit, year and month 1..12):
 - gap = max(target - participants, 0), over_target = max(participants - target, 0): one of them
   is always 0, and participants + gap - over_target = target.
 - deadline_month: from the unit's participants target, else the nearest ancestor's (district,
-  province, nation), else 12. months_left = max(deadline - month, 0): at the end of May with an
-  October deadline, June..October = 5.
+  province, nation), else 12. A target whose deadline was left blank (NULL) has none of its
+  own: a Bắc Giang district without one takes the province's October, and moves with it; a
+  new-participants target's deadline is not read. months_left = max(deadline - month, 0): at
+  the end of May with an October deadline, June..October = 5.
 - required_pace = ceil(gap / months_left): an officer needs a figure that, met every month,
   reaches the target (8,005 over 5 months is 1,601 exactly; 8,006 would need 1,602). 0 when the
   gap is 0; NULL once the deadline month is reached with a gap left (no month remains).

@@ -197,11 +197,13 @@ def compute_units(
                     last[0] if last else None,
                 )
             own = targets.get((unit_id, year), {})
+            # The unit's participants target's deadline, else the nearest ancestor's: a target
+            # with a NULL deadline (or none) passes on, as coalesce() in sql_engine's `meta`.
             deadline = next(
                 (
                     targets[(u, year)]["deadline"]
                     for u in (unit_id, district_id, province_id, nation)
-                    if targets.get((u, year), {}).get("deadline")
+                    if targets.get((u, year), {}).get("deadline") is not None
                 ),
                 12,
             )
@@ -288,7 +290,7 @@ def compute_nation(*, years: tuple[int, ...], nation: int, now: dt.datetime) -> 
             },
             "target": own.get("target"),
             "target_new": own.get("target_new"),
-            "deadline": own.get("deadline") or 12,
+            "deadline": 12 if own.get("deadline") is None else own["deadline"],
             "children_target": _sum_known(
                 provinces.filter(kind=TargetKind.PARTICIPANTS).values_list("value", flat=True)
             ),

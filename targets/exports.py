@@ -85,11 +85,13 @@ def target_rows(*, scope: Unit, year_from: int, year_to: int) -> Iterator[list]:
 
 
 def _target_lines(
-    targets: Iterable[tuple[int, int, str, str, int, str, int, int]],
+    targets: Iterable[tuple[int, int, str, str, int, str, int, int | None]],
 ) -> Iterator[list]:
     current_key: tuple[int, int] | None = None
     line: list[str | int] = []  # filled by the first target
-    for unit_id, level, code, name, year, kind, value, deadline in targets:
+    for unit_id, level, code, name, year, kind, value, own_deadline in targets:
+        # no deadline of its own (it takes its ancestor's) is written blank, as the import reads it
+        deadline = "" if own_deadline is None else own_deadline
         if (unit_id, year) != current_key:
             if line:
                 yield line
@@ -105,7 +107,7 @@ def _target_lines(
 def target_template_rows(*, units: QuerySet[Unit], year: int) -> Iterator[list]:
     """Every unit the user sets targets for, with this year's targets where already set."""
     listed = list(units.order_by("level", "code").only("id", "level", "code", "full_name"))
-    stored: dict[tuple[int, str], tuple[int, int]] = {}
+    stored: dict[tuple[int, str], tuple[int, int | None]] = {}
     for unit_id, kind, value, deadline_month in Target.objects.filter(
         unit__in=listed, year=year
     ).values_list("unit_id", "kind", "value", "deadline_month"):
@@ -113,7 +115,7 @@ def target_template_rows(*, units: QuerySet[Unit], year: int) -> Iterator[list]:
     for unit in listed:
         participants = stored.get((unit.pk, TargetKind.PARTICIPANTS))
         new = stored.get((unit.pk, TargetKind.NEW_PARTICIPANTS))
-        deadline = (participants or new or ("", ""))[1]
+        deadline = (participants or new or ("", None))[1]
         yield [
             str(LEVEL_LABEL[unit.level]),
             unit.code,
@@ -121,7 +123,7 @@ def target_template_rows(*, units: QuerySet[Unit], year: int) -> Iterator[list]:
             year,
             participants[0] if participants else "",
             new[0] if new else "",
-            deadline,
+            "" if deadline is None else deadline,  # blank: the ancestor's, as in the grid
         ]
 
 

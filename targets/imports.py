@@ -852,7 +852,8 @@ def preview_targets(data: bytes, filename: str, *, user: User) -> Preview:
 
 def _mark_unchanged_targets(rows: list[Row]) -> None:
     """Unchanged: every value given equals the stored one, and so does the deadline of the line
-    (the participants target's when there is one, as the export writes it)."""
+    (the participants target's when there is one, as the export writes it; blank is "the
+    ancestor's", so it matches a stored NULL). A file without the deadline column keeps them."""
     if not rows:
         return
     stored = {
@@ -873,18 +874,19 @@ def _mark_unchanged_targets(rows: list[Row]) -> None:
             row.values[key] is None or (target is not None and target.value == row.values[key])
             for key, target in found.items()
         )
-        deadline = row.values["deadline_month"]
         line_target = found["participants"] or found["new_participants"]
-        if deadline is not None and line_target is not None:
-            same = same and line_target.deadline_month == deadline
+        if "deadline_month" in row.cells and line_target is not None:
+            same = same and line_target.deadline_month == row.values["deadline_month"]
         row.unchanged = same
 
 
 def commit_targets(preview: Preview, *, user: User) -> ImportResult:
     """Write a checked file of targets through targets_save, one call per year, all or nothing.
 
-    A blank cell keeps the stored target (targets_save would remove it): a file that lists only
-    the participants targets must not wipe the new-participants ones.
+    A blank target cell keeps the stored target (targets_save would remove it): a file that
+    lists only the participants targets must not wipe the new-participants ones. A blank
+    deadline is "none of its own" (the ancestor's, as the grid's blank); a file without the
+    deadline column keeps the stored deadlines.
     """
     if preview.has_errors:
         raise ImportRefused([_("Tệp còn lỗi, chưa ghi gì.")])
@@ -909,7 +911,13 @@ def commit_targets(preview: Preview, *, user: User) -> ImportResult:
                 ):
                     if values[key] is None:
                         values[key] = stored.get((r.checked_unit.pk, year, kind))
-                entries.append(TargetEntry(unit_id=r.checked_unit.pk, **values))
+                entries.append(
+                    TargetEntry(
+                        unit_id=r.checked_unit.pk,
+                        keep_deadline="deadline_month" not in r.cells,
+                        **values,
+                    )
+                )
             saved = targets_save(user=user, year=year, entries=entries, source="import")
             if not saved.saved:
                 raise ImportRefused(_result_messages(saved, rows, year, 1))

@@ -23,7 +23,9 @@ class Target(models.Model):
     kind = models.CharField(_("loại chỉ tiêu"), max_length=16, choices=TargetKind.choices)
     value = models.PositiveIntegerField(_("chỉ tiêu"))
     # The month by which the province asks the unit to reach the target; drives the required pace.
-    deadline_month = models.PositiveSmallIntegerField(_("tháng hoàn thành"), default=12)
+    # NULL: the unit has none of its own and takes its nearest ancestor's (district, province,
+    # nation), else December, when the figures are computed (progress/figures.py).
+    deadline_month = models.PositiveSmallIntegerField(_("tháng hoàn thành"), null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -39,7 +41,8 @@ class Target(models.Model):
                 violation_error_message=_("Đơn vị đã có chỉ tiêu loại này cho năm này."),
             ),
             models.CheckConstraint(
-                condition=Q(deadline_month__gte=1, deadline_month__lte=12),
+                condition=Q(deadline_month__isnull=True)
+                | Q(deadline_month__gte=1, deadline_month__lte=12),
                 name="target_deadline_month_range",
                 violation_error_message=_("Tháng hoàn thành phải từ 1 đến 12."),
             ),
@@ -60,7 +63,8 @@ class OfficeTarget(models.Model):
     year = models.PositiveSmallIntegerField(_("năm"))
     kind = models.CharField(_("loại chỉ tiêu"), max_length=16, choices=TargetKind.choices)
     value = models.PositiveIntegerField(_("chỉ tiêu"))
-    deadline_month = models.PositiveSmallIntegerField(_("tháng hoàn thành"), default=12)
+    # NULL: the office takes its province's deadline (offices feed no figure: shown only).
+    deadline_month = models.PositiveSmallIntegerField(_("tháng hoàn thành"), null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -76,7 +80,8 @@ class OfficeTarget(models.Model):
                 violation_error_message=_("BHXH cơ sở đã có chỉ tiêu loại này cho năm này."),
             ),
             models.CheckConstraint(
-                condition=Q(deadline_month__gte=1, deadline_month__lte=12),
+                condition=Q(deadline_month__isnull=True)
+                | Q(deadline_month__gte=1, deadline_month__lte=12),
                 name="office_target_deadline_month_range",
                 violation_error_message=_("Tháng hoàn thành phải từ 1 đến 12."),
             ),

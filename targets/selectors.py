@@ -10,9 +10,11 @@ from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import F, Max, Q, QuerySet, Sum
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import user_label
@@ -295,14 +297,46 @@ def count_grid(*, group: EntryGroup, year: int, month: int) -> CountGrid:
 # ---------------------------------------------------------------------------------------------
 
 
+DEFAULT_DEADLINE = 12
+# Where an inherited deadline comes from, by the level of the ancestor whose target sets it.
+DEADLINE_FROM: dict[int, Promise] = {
+    Level.NATION: gettext_lazy("theo toàn quốc"),
+    Level.PROVINCE: gettext_lazy("theo tỉnh"),
+    Level.DISTRICT: gettext_lazy("theo huyện"),
+}
+
+
+@dataclass(frozen=True)
+class InheritedDeadline:
+    """The deadline a unit whose target has none of its own takes, and where it comes from."""
+
+    month: int
+    source: Promise | str
+
+    @property
+    def label(self) -> str:
+        """What the grid shows greyed, e.g. "10 · theo tỉnh"."""
+        return f"{self.month:02d} · {self.source}"
+
+
+def inherited_deadline(ancestors: Iterable[tuple[int, int | None]]) -> InheritedDeadline:
+    """The first deadline set among `ancestors` ((level, deadline month or None), nearest
+    first), else December: the rule of progress/figures.py, for a unit without its own."""
+    for level, month in ancestors:
+        if month is not None:
+            return InheritedDeadline(month, DEADLINE_FROM[level])
+    return InheritedDeadline(DEFAULT_DEADLINE, gettext_lazy("mặc định"))
+
+
 @dataclass
 class AllocationRow:
     unit: Unit | None  # None: a grassroots office's own line
     participants: int | None = None
     new_participants: int | None = None
-    deadline_month: int | None = None
+    deadline_month: int | None = None  # its own; None: it takes `inherited`
     children_participants: int | None = None  # what this unit's own children add up to
     children_new: int | None = None
+    inherited: InheritedDeadline | None = None  # the deadline it takes without its own
 
 
 @dataclass
@@ -353,13 +387,44 @@ def latest_target_year(*, province_id: int) -> int | None:
     return Target.objects.filter(unit__province_id=province_id).aggregate(y=Max("year"))["y"]
 
 
+def _targets_with_ancestors(
+    unit_ids: Iterable[int], ancestor_ids: Iterable[int], *, year: int
+) -> tuple[list[Target], dict[int, int | None]]:
+    """The units' targets of the year, and the deadline of each ancestor's participants target
+    (the nation's under key Level.NATION, 0): one query."""
+    units = set(unit_ids)
+    own: list[Target] = []
+    deadlines: dict[int, int | None] = {}
+    for target in Target.objects.filter(
+        Q(unit_id__in=units)
+        | Q(unit_id__in=list(ancestor_ids), kind=TargetKind.PARTICIPANTS)
+        | Q(unit__level=Level.NATION, kind=TargetKind.PARTICIPANTS),
+        year=year,
+    ).annotate(unit_level=F("unit__level")):
+        if target.unit_id in units:
+            own.append(target)
+        if target.kind == TargetKind.PARTICIPANTS:
+            key = Level.NATION if target.unit_level == Level.NATION else target.unit_id
+            deadlines[key] = target.deadline_month
+    return own, deadlines
+
+
 def target_allocation(*, parent: Unit, year: int) -> TargetAllocation:
-    """The parent (province or district), its children and their targets: three queries."""
+    """The parent (province or district), its children and their targets, with the deadline
+    each takes without its own: three queries."""
     children = list(parent.children.order_by("code"))
     ids = [parent.pk] + [c.pk for c in children]
     rows = {unit.pk: AllocationRow(unit=unit) for unit in [parent, *children]}
-    for target in Target.objects.filter(unit_id__in=ids, year=year):
+    above = [parent.province_id] if parent.level == Level.DISTRICT and parent.province_id else []
+    own, deadlines = _targets_with_ancestors(ids, above, year=year)
+    for target in own:
         _put_target(rows[target.unit_id], target)
+    parent_chain = [(Level.PROVINCE, deadlines.get(u)) for u in above]
+    parent_chain.append((Level.NATION, deadlines.get(Level.NATION)))
+    rows[parent.pk].inherited = inherited_deadline(parent_chain)
+    children_inherit = inherited_deadline([(parent.level, deadlines.get(parent.pk)), *parent_chain])
+    for child in children:
+        rows[child.pk].inherited = children_inherit
     # What each child's own children add up to (districts' communes), in one grouped query.
     if parent.level < Level.DISTRICT:
         sums = (
@@ -476,6 +541,8 @@ class OfficeOverview:
     year: int
     rows: list[OfficeRow]
     province_targets: TargetTotals
+    # the deadline of an office whose target has none of its own: the province's
+    inherited: InheritedDeadline = field(default_factory=lambda: inherited_deadline([]))
 
     @property
     def communes(self) -> int:
@@ -505,7 +572,8 @@ class OfficeOverview:
 
 def office_overview(*, province: Unit, year: int) -> OfficeOverview:
     """A province's offices, each with its own targets and what its communes' add up to, then
-    the communes the province serves itself, against the province's target: five queries."""
+    the communes the province serves itself, against the province's target and deadline: five
+    queries."""
     sizes = list(province_offices(province=province))
     own_targets = office_targets(offices=[s.office for s in sizes], year=year)
     commune_totals = office_commune_totals(province=province, year=year)
@@ -522,9 +590,16 @@ def office_overview(*, province: Unit, year: int) -> OfficeOverview:
     self_served = commune_totals.get(None, TargetTotals())
     rows.append(OfficeRow(own, own.communes().count(), self_served, self_served))
     province_targets = TargetTotals()
-    for target in Target.objects.filter(unit=province, year=year):
+    province_own, deadlines = _targets_with_ancestors([province.pk], [], year=year)
+    for target in province_own:
         province_targets.put(target.kind, target.value, target.deadline_month)
-    return OfficeOverview(province, year, rows, province_targets)
+    inherited = inherited_deadline(
+        [
+            (Level.PROVINCE, deadlines.get(province.pk)),
+            (Level.NATION, deadlines.get(Level.NATION)),
+        ]
+    )
+    return OfficeOverview(province, year, rows, province_targets, inherited)
 
 
 def office_target_allocation(*, office: GrassrootsOffice, year: int) -> TargetAllocation:
@@ -533,14 +608,26 @@ def office_target_allocation(*, office: GrassrootsOffice, year: int) -> TargetAl
     group = EntryGroup(unit=office.province, office=office)
     communes = list(group.communes())
     rows = {c.pk: AllocationRow(unit=c) for c in communes}
-    for target in Target.objects.filter(unit_id__in=rows, year=year):
+    own_targets, deadlines = _targets_with_ancestors(rows, [office.province_id], year=year)
+    # The office and its communes take the province's deadline (today's map has no districts;
+    # the office's own deadline is shown, it drives no figure).
+    province_inherit = inherited_deadline(
+        [
+            (Level.PROVINCE, deadlines.get(office.province_id)),
+            (Level.NATION, deadlines.get(Level.NATION)),
+        ]
+    )
+    for target in own_targets:
         _put_target(rows[target.unit_id], target)
+    for row in rows.values():
+        row.inherited = province_inherit
     own = office_targets(offices=[office], year=year).get(office.pk, TargetTotals())
     parent_row = AllocationRow(
         unit=None,
         participants=own.participants,
         new_participants=own.new_participants,
         deadline_month=own.deadline_month,
+        inherited=province_inherit,
     )
     return TargetAllocation(
         parent=office.province,

@@ -592,12 +592,15 @@ class _CountPlan:
 @dataclass(frozen=True)
 class TargetEntry:
     """A unit's targets for the year as typed. None or "" for a value means "no target" (an
-    existing one is removed); deadline_month None keeps the current one (default December)."""
+    existing one is removed); for deadline_month it means "none of its own": the unit takes its
+    nearest ancestor's (district, province, nation, else December) when figures are computed.
+    keep_deadline leaves the stored deadlines as they are (a file without the deadline column)."""
 
     unit_id: int
     participants: int | str | None = None
     new_participants: int | str | None = None
     deadline_month: int | str | None = None
+    keep_deadline: bool = False
 
     @property
     def key(self) -> int:
@@ -606,12 +609,14 @@ class TargetEntry:
 
 @dataclass(frozen=True)
 class OfficeTargetEntry:
-    """A grassroots office's targets for the year as typed, read as TargetEntry's are."""
+    """A grassroots office's targets for the year as typed, read as TargetEntry's are (a blank
+    deadline: the province's)."""
 
     office_id: int
     participants: int | str | None = None
     new_participants: int | str | None = None
     deadline_month: int | str | None = None
+    keep_deadline: bool = False
 
     @property
     def key(self) -> int:
@@ -674,8 +679,8 @@ def targets_save(
 def _read_target_entries(
     entries: Sequence[TargetEntry | OfficeTargetEntry], result: TargetSaveResult
 ) -> dict[int, dict[str, int | None]]:
-    """Each unit's (or office's) values read by parse_count / parse_month_number, by its id;
-    errors go to `result`."""
+    """Each unit's (or office's) values read by parse_count / parse_month_number, by its id
+    (no "deadline_month" when the stored deadlines are kept); errors go to `result`."""
     parsed: dict[int, dict[str, int | None]] = {}
     for entry in entries:
         if entry.key in parsed:
@@ -688,7 +693,8 @@ def _read_target_entries(
             except ParseError as exc:
                 result.add_error(entry.key, name, str(exc))
         try:
-            values["deadline_month"] = parse_month_number(entry.deadline_month)
+            if not entry.keep_deadline:
+                values["deadline_month"] = parse_month_number(entry.deadline_month)
         except ParseError:
             result.add_error(entry.key, "deadline_month", _("Tháng hoàn thành phải từ 1 đến 12."))
         parsed[entry.key] = values
@@ -759,7 +765,8 @@ class _TargetPlan(Generic[TargetT]):
         existing: Mapping[tuple[int, str], TargetT],
     ) -> bool:
         """Plan one unit's targets against the stored ones; True when anything changes."""
-        deadline = values["deadline_month"]
+        keep_deadline = "deadline_month" not in values
+        deadline = values.get("deadline_month")
         deadline_logged = touched = False
         for name, kind, change_field in TARGET_KINDS:
             target = existing.get((key, kind))
@@ -776,7 +783,7 @@ class _TargetPlan(Generic[TargetT]):
                     year=self.year,
                     kind=kind,
                     value=value,
-                    deadline_month=deadline or 12,
+                    deadline_month=deadline,
                     updated_by=self.user,
                 )
                 self.to_create.append(target)
@@ -787,7 +794,8 @@ class _TargetPlan(Generic[TargetT]):
             if target.value != value:
                 self.log(key, change_field, target.value, value)
                 target.value, changed = value, True
-            if deadline is not None and target.deadline_month != deadline:
+            # None: back to the ancestor's
+            if not keep_deadline and target.deadline_month != deadline:
                 if not deadline_logged:
                     self.log(key, ChangeField.DEADLINE_MONTH, target.deadline_month, deadline)
                     deadline_logged = True

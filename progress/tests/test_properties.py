@@ -25,7 +25,8 @@ shapes = st.lists(
 months = st.lists(
     st.none() | st.tuples(st.integers(0, 900), st.integers(0, 90)), min_size=12, max_size=12
 )
-target = st.none() | st.tuples(st.integers(0, 5_000), st.integers(1, 12))
+# A participants target: none, or (value, deadline month or None: the nearest ancestor's).
+target = st.none() | st.tuples(st.integers(0, 5_000), st.none() | st.integers(1, 12))
 
 
 def add(values):
@@ -59,7 +60,7 @@ def test_recompute_properties_on_random_trees(db, shape, data):
                                 new_participants=value[1],
                             )
                         )
-        for unit in tree["provinces"] + tree["districts"] + tree["communes"]:
+        for unit in [tree["nation"], *tree["provinces"], *tree["districts"], *tree["communes"]]:
             drawn = data.draw(target)
             if drawn is not None:
                 targets.append(
@@ -72,8 +73,15 @@ def test_recompute_properties_on_random_trees(db, shape, data):
                     )
                 )
             if data.draw(st.booleans()):
+                # its deadline is not the participants target's: it must not drive the pace
                 targets.append(
-                    Target(unit=unit, year=YEAR, kind=TargetKind.NEW_PARTICIPANTS, value=500)
+                    Target(
+                        unit=unit,
+                        year=YEAR,
+                        kind=TargetKind.NEW_PARTICIPANTS,
+                        value=500,
+                        deadline_month=data.draw(st.none() | st.integers(1, 12)),
+                    )
                 )
         MonthlyCount.objects.bulk_create(counts)
         Target.objects.bulk_create(targets)
@@ -82,6 +90,7 @@ def test_recompute_properties_on_random_trees(db, shape, data):
         rows = snapshot(year=YEAR)
         check_parents_are_the_sum_of_their_children(rows)
         check_gap(rows)
+        check_deadlines_inherit(rows)
 
         services.recompute_all()
         assert snapshot(year=YEAR) == rows  # idempotent, computed_at included
@@ -121,6 +130,24 @@ def check_parents_are_the_sum_of_their_children(rows: dict) -> None:
             continue
         assert row["children_target"] == add(k["target"] for k in kids)
         assert row["same_month_last_year"] == add(k["same_month_last_year"] for k in kids)
+
+
+def check_deadlines_inherit(rows: dict) -> None:
+    """A unit's deadline is its participants target's, else its nearest ancestor's, else 12."""
+    own = dict(
+        Target.objects.filter(year=YEAR, kind=TargetKind.PARTICIPANTS).values_list(
+            "unit_id", "deadline_month"
+        )
+    )
+    parents = {row["unit_id"]: row["parent_id"] for row in rows.values()}
+    for row in rows.values():
+        unit_id, expected = row["unit_id"], None
+        while unit_id is not None and expected is None:
+            expected = own.get(unit_id)
+            unit_id = parents.get(unit_id)
+        assert row["deadline_month"] == (expected or 12), row
+        if row["required_pace"] is not None and row["gap"]:
+            assert row["months_left"] == max(row["deadline_month"] - row["month"], 0) > 0
 
 
 def check_gap(rows: dict) -> None:

@@ -318,9 +318,24 @@ def test_the_officer_sets_office_targets_on_the_list_with_the_audit(client, offi
     assert {(log.office_id, log.unit_id, log.old_value, log.new_value) for log in logs} == {
         (a.pk, offices.bac_ninh.pk, 3_000, 3_500),
         (a.pk, offices.bac_ninh.pk, None, 400),
-        (a.pk, offices.bac_ninh.pk, 12, 10),
+        (a.pk, offices.bac_ninh.pk, None, 10),  # from "the province's" (NULL) to October
         (b.pk, offices.bac_ninh.pk, 700, None),
     }
+
+
+def test_an_office_without_its_own_deadline_shows_the_provinces_greyed(client, offices):
+    plant_targets(offices)
+    a, b = offices.office_a, offices.office_b
+    Target.objects.filter(unit=offices.bac_ninh, year=2026).update(deadline_month=10)
+    OfficeTarget.objects.filter(office=a).update(deadline_month=11)
+    html = as_user(client, offices.officer).get(urls(offices)["list"] + "?nam=2026").content
+    html = html.decode()
+    cell = re.search(rf'<select name="dl_{b.pk}".*?</select>', html, re.S).group(0)
+    assert '<option value="" class="inherited" selected>10 · theo tỉnh</option>' in cell
+    cell = re.search(rf'<select name="dl_{a.pk}".*?</select>', html, re.S).group(0)
+    assert '<option value="11" selected>' in cell
+    html = as_user(client, offices.manager).get(urls(offices)["list"] + "?nam=2026").content
+    assert '<span class="muted inherited">10 · theo tỉnh</span>' in html.decode()
 
 
 def test_a_bad_office_target_is_named_and_nothing_is_saved(client, offices):

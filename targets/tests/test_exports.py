@@ -3,7 +3,13 @@
 import pytest
 
 from targets.exports import count_rows, render, target_rows
-from targets.imports import commit_counts, preview_counts, preview_targets, read_table
+from targets.imports import (
+    commit_counts,
+    commit_targets,
+    preview_counts,
+    preview_targets,
+    read_table,
+)
 from targets.models import ChangeLog, MonthlyCount, Target
 
 
@@ -44,6 +50,24 @@ def test_an_export_of_targets_imports_back_unchanged_even_lines_the_user_cannot_
     # The province's own lines are there, read-only for the officer, and unchanged.
     assert preview.rows[0].cells["code"] == "24"
     assert {row.status for row in preview.rows} == {"unchanged"}
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_inherited_deadline_is_exported_blank_and_imports_back_unchanged(demo, fmt):
+    Target.objects.filter(unit=demo.luc_nam, year=2023).update(deadline_month=None)
+    before = snapshot()
+    data, _type = render(
+        "targets", fmt, target_rows(scope=demo.luc_nam, year_from=2023, year_to=2023)
+    )
+    table = read_table(data, f"x.{fmt}")
+    lines = {row[1]: [*row, "", ""][:7] for row in table[1:]}  # Excel drops a trailing blank
+    assert lines["218"][6] == ""  # Lục Nam: none of its own, not its October
+    assert {row[6] for code, row in lines.items() if code != "218"} == {"10"}
+    preview = preview_targets(data, f"x.{fmt}", user=demo.officer)
+    assert {row.status for row in preview.rows} == {"unchanged"}
+    commit_targets(preview, user=demo.officer)
     assert snapshot() == before
 
 

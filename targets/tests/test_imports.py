@@ -19,7 +19,14 @@ from targets.imports import (
     preview_targets,
     read_table,
 )
-from targets.models import ChangeLog, MonthlyCount, MonthReopening, Target, TargetKind
+from targets.models import (
+    ChangeField,
+    ChangeLog,
+    MonthlyCount,
+    MonthReopening,
+    Target,
+    TargetKind,
+)
 
 HEADER = "Mã xã;Tên xã;Năm;Tháng;Số người tham gia;Phát triển mới"
 
@@ -304,8 +311,44 @@ def test_targets_import_and_a_blank_cell_keeps_the_stored_target(demo):
     }
     assert got[(demo.luc_nam.pk, TargetKind.PARTICIPANTS)] == (4500, 10)
     assert got[(demo.luc_nam.pk, TargetKind.NEW_PARTICIPANTS)] == (99, 10)
-    assert got[(commune.pk, TargetKind.NEW_PARTICIPANTS)] == (50, 12)
+    # a blank deadline is none of its own: the commune takes its district's when computed
+    assert got[(commune.pk, TargetKind.NEW_PARTICIPANTS)] == (50, None)
     assert set(ChangeLog.objects.values_list("source", flat=True)) == {"import"}
+
+
+@pytest.mark.django_db
+def test_a_target_file_with_a_blank_deadline_stores_none_of_its_own(demo):
+    Target.objects.create(
+        unit=demo.luc_nam, year=2024, kind=TargetKind.NEW_PARTICIPANTS, value=99, deadline_month=8
+    )
+    data = csv_bytes("Huyện;218;Lục Nam;2024;4.500;120;", header=TARGET_HEADER)
+    preview = preview_targets(data, "t.csv", user=demo.officer)
+    assert [r.status for r in preview.rows] == ["ok"]
+    commit_targets(preview, user=demo.officer)
+    assert dict(
+        Target.objects.filter(unit=demo.luc_nam, year=2024).values_list("kind", "deadline_month")
+    ) == {TargetKind.PARTICIPANTS: None, TargetKind.NEW_PARTICIPANTS: None}
+    # the audit says "inherit" as NULL
+    log = ChangeLog.objects.get(unit=demo.luc_nam, field=ChangeField.DEADLINE_MONTH)
+    assert (log.new_value, log.source) == (None, "import")
+
+
+@pytest.mark.django_db
+def test_a_target_file_without_the_deadline_column_keeps_the_deadlines(demo):
+    Target.objects.create(
+        unit=demo.luc_nam, year=2024, kind=TargetKind.NEW_PARTICIPANTS, value=99, deadline_month=8
+    )
+    header = TARGET_HEADER.rsplit(";", 1)[0]
+    unchanged = preview_targets(
+        csv_bytes("Huyện;218;Lục Nam;2024;;99", header=header), "t.csv", user=demo.officer
+    )
+    assert [r.status for r in unchanged.rows] == ["unchanged"]
+    preview = preview_targets(
+        csv_bytes("Huyện;218;Lục Nam;2024;;120", header=header), "t.csv", user=demo.officer
+    )
+    commit_targets(preview, user=demo.officer)
+    target = Target.objects.get(unit=demo.luc_nam, year=2024, kind=TargetKind.NEW_PARTICIPANTS)
+    assert (target.value, target.deadline_month) == (120, 8)
 
 
 @pytest.mark.django_db

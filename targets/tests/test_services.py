@@ -468,6 +468,85 @@ def test_the_province_target_is_set_by_a_superuser_only(demo, superuser):
     assert Target.objects.get(unit=demo.bac_giang, year=2023, kind="participants").value == 60000
 
 
+def _participants_target(unit):
+    return Target.objects.get(unit=unit, year=2023, kind=TargetKind.PARTICIPANTS)
+
+
+def _may(unit):
+    from progress.models import Progress
+
+    return Progress.objects.get(unit=unit, year=2023, month=5)
+
+
+def test_a_blank_deadline_is_none_of_its_own_and_is_audited_as_null(demo):
+    value = _participants_target(demo.luc_nam).value
+    result = targets_save(
+        user=demo.officer, year=2023, entries=[TargetEntry(demo.luc_nam.pk, value, "", "")]
+    )
+    assert result.saved, result.errors
+    assert _participants_target(demo.luc_nam).deadline_month is None
+    log = ChangeLog.objects.get(unit=demo.luc_nam, field=ChangeField.DEADLINE_MONTH)
+    assert (log.old_value, log.new_value) == (10, None)
+    # Setting it again is a change back from "inherit", logged from NULL.
+    assert targets_save(
+        user=demo.officer, year=2023, entries=[TargetEntry(demo.luc_nam.pk, value, "", "9")]
+    ).saved
+    back = ChangeLog.objects.filter(unit=demo.luc_nam, field=ChangeField.DEADLINE_MONTH).first()
+    assert (back.old_value, back.new_value) == (None, 9)
+    assert _participants_target(demo.luc_nam).deadline_month == 9
+
+
+def test_a_new_target_with_a_blank_deadline_stores_null_not_december(demo):
+    commune = demo.luc_nam.children.order_by("code").first()
+    assert targets_save(
+        user=demo.officer, year=2024, entries=[TargetEntry(commune.pk, 300, 20, "")]
+    ).saved
+    assert set(
+        Target.objects.filter(unit=commune, year=2024).values_list("deadline_month", flat=True)
+    ) == {None}
+
+
+def test_a_district_without_its_own_deadline_takes_the_provinces_october(
+    demo, django_capture_on_commit_callbacks
+):
+    from progress.services import recompute_province
+
+    # Before: December, what a blank deadline used to be stored as.
+    Target.objects.filter(unit=demo.luc_nam, year=2023).update(deadline_month=12)
+    recompute_province(province_id=demo.bac_giang.pk, year=2023)
+    assert (_may(demo.luc_nam).deadline_month, _may(demo.luc_nam).months_left) == (12, 7)
+    value = _participants_target(demo.luc_nam).value
+    with django_capture_on_commit_callbacks(execute=True):
+        assert targets_save(
+            user=demo.officer, year=2023, entries=[TargetEntry(demo.luc_nam.pk, value)]
+        ).saved
+    may = _may(demo.luc_nam)
+    # The province asked for October: five months left at the end of May, not seven.
+    assert (may.deadline_month, may.months_left) == (10, 5)
+    assert may.gap > 0 and may.required_pace == -(-may.gap // 5)
+
+
+def test_changing_the_provinces_deadline_moves_the_districts_that_inherit_it(
+    demo, superuser, django_capture_on_commit_callbacks
+):
+    Target.objects.filter(unit=demo.luc_nam, year=2023).update(deadline_month=None)
+    province = _participants_target(demo.bac_giang)
+    new = Target.objects.get(unit=demo.bac_giang, year=2023, kind=TargetKind.NEW_PARTICIPANTS)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert targets_save(
+            user=superuser,
+            year=2023,
+            entries=[TargetEntry(demo.bac_giang.pk, province.value, new.value, 11)],
+        ).saved
+    may = _may(demo.luc_nam)
+    assert (may.deadline_month, may.months_left) == (11, 6)
+    assert may.gap > 0 and may.required_pace == -(-may.gap // 6)
+    assert _may(demo.bac_giang).deadline_month == 11
+    # Lục Nam's communes and the other districts keep their own October.
+    assert _may(demo.luc_nam.children.order_by("code").first()).deadline_month == 10
+    assert _may(demo.another_district).deadline_month == 10
+
+
 def test_an_invalid_target_saves_none_of_them(demo):
     communes = list(demo.luc_nam.children.order_by("code")[:2])
     # The demo's 2024 targets are the old map's provinces' and districts', none of a commune.

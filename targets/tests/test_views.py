@@ -312,6 +312,84 @@ def test_an_officer_changes_a_district_target_and_sees_the_under_allocation(clie
     assert (log.old_value, log.new_value, log.changed_by) == (old, old - 100, demo.officer)
 
 
+def _deadline_cell(html, unit):
+    """The deadline select of a unit's row in the targets grid."""
+    return re.search(rf'<select name="dl_{unit.pk}".*?</select>', html, re.S).group(0)
+
+
+def test_the_grid_shows_an_inherited_deadline_greyed_with_where_it_comes_from(client, demo):
+    Target.objects.filter(unit=demo.luc_nam, year=2023).update(deadline_month=None)
+    html = as_user(client, demo.officer).get(TARGETS + "?nam=2023").content.decode()
+    cell = _deadline_cell(html, demo.luc_nam)
+    assert '<option value="" class="inherited" selected>10 · theo tỉnh</option>' in cell
+    assert '<option value="10" selected>' not in cell
+    # A district with its own October shows it chosen; blank would give it the province's.
+    own = _deadline_cell(html, demo.another_district)
+    assert '<option value="10" selected>' in own
+    assert '<option value="" class="inherited">10 · theo tỉnh</option>' in own
+
+    commune, other = demo.luc_nam.children.order_by("code")[:2]
+    Target.objects.filter(unit=commune, year=2023).update(deadline_month=None)
+    html = client.get(DISTRICT_TARGETS + "?nam=2023").content.decode()
+    # Lục Nam has none of its own either: its commune goes on up to the province.
+    assert '<option value="" class="inherited" selected>10 · theo tỉnh</option>' in (
+        _deadline_cell(html, commune)
+    )
+    Target.objects.filter(unit=demo.luc_nam, year=2023).update(deadline_month=9)
+    html = client.get(DISTRICT_TARGETS + "?nam=2023").content.decode()
+    assert '<option value="" class="inherited" selected>09 · theo huyện</option>' in (
+        _deadline_cell(html, commune)
+    )
+    assert '<option value="10" selected>' in _deadline_cell(html, other)
+    # Read-only, for district staff: the same words, greyed.
+    html = as_user(client, demo.clerk).get(DISTRICT_TARGETS + "?nam=2023").content.decode()
+    assert '<span class="muted inherited">09 · theo huyện</span>' in html
+
+
+def test_a_deadline_left_blank_in_the_grid_is_saved_as_inherited(client, demo):
+    as_user(client, demo.officer)
+    html = client.get(TARGETS + "?nam=2023").content.decode()
+    data = {"nam": "2023", "save": "1"}
+    for name, value in re.findall(r'name="((?:t|tn)_\d+)" value="([^"]*)"', html):
+        data[name] = value
+    for unit in demo.bac_giang.children.all():  # the grid as loaded: every district's October
+        data[f"dl_{unit.pk}"] = "10"
+    data[f"dl_{demo.luc_nam.pk}"] = ""
+    client.post(TARGETS, data, follow=True)
+    deadlines = dict(
+        Target.objects.filter(unit__parent=demo.bac_giang, year=2023).values_list(
+            "unit_id", "deadline_month"
+        )
+    )
+    assert deadlines.pop(demo.luc_nam.pk) is None
+    assert set(deadlines.values()) == {10}
+    log = ChangeLog.objects.get(field="deadline_month")
+    assert (log.unit, log.old_value, log.new_value) == (demo.luc_nam, 10, None)
+
+
+def test_a_district_page_shows_the_pace_to_the_october_it_inherits(
+    client, demo, django_capture_on_commit_callbacks
+):
+    value = Target.objects.get(unit=demo.luc_nam, year=2023, kind=TargetKind.PARTICIPANTS).value
+    Target.objects.filter(unit=demo.luc_nam, year=2023).update(deadline_month=12)
+    from progress.models import Progress
+    from progress.services import recompute_province
+    from targets.services import TargetEntry, targets_save
+
+    recompute_province(province_id=demo.bac_giang.pk, year=2023)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert targets_save(
+            user=demo.officer, year=2023, entries=[TargetEntry(demo.luc_nam.pk, value)]
+        ).saved
+    may = Progress.objects.get(unit=demo.luc_nam, year=2023, month=5)
+    assert (may.months_left, may.required_pace) == (5, -(-may.gap // 5))
+    html = as_user(client, demo.officer).get("/u/d218/?year=2023&month=5").content.decode()
+    pace = f"{may.required_pace:,}".replace(",", ".")
+    assert f'<span class="value" data-figure="pace">{pace}</span>' in html
+    assert "người/tháng trong 5 tháng còn lại" in html
+    assert "hoàn thành trước hết tháng 10" in html
+
+
 def test_an_invalid_target_saves_nothing(client, demo):
     as_user(client, demo.officer)
     data = {"nam": "2023", f"t_{demo.luc_nam.pk}": "nhiều", f"dl_{demo.luc_nam.pk}": "10"}

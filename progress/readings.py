@@ -155,6 +155,27 @@ def readings(row: Any) -> list[Reading]:
     ]
 
 
+class ChildrenCompletion(NamedTuple):
+    """A unit without its own participants target, against what its children with figures that
+    month were given: pct of their summed targets, from `reported` of them."""
+
+    pct: Decimal
+    participants: int
+    target: int
+    reported: int
+
+
+def children_completion(
+    participants: int | None, target: int | None, reported: int
+) -> ChildrenCompletion | None:
+    """Like with like: the participants of the children that have figures against those same
+    children's targets (the nation, when no national plan is set, against the provinces')."""
+    if participants is None or not target:
+        return None
+    pct = (Decimal(100 * participants) / Decimal(target)).quantize(CENT, ROUND_HALF_UP)
+    return ChildrenCompletion(pct, participants, target, reported)
+
+
 def pace_so_far(row: Any) -> int | None:
     """Participants gained a month on average since January (beside the pace it needs)."""
     since = _field(row, "change_vs_prev_year_end")

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, F, FilteredRelation, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Concat
 from django.urls import reverse
 
@@ -114,6 +114,32 @@ def children_progress(unit: Unit) -> QuerySet[Progress]:
         .only(*CHILD_FIELDS)
         .order_by(readings.RANKING_PCT.desc(nulls_last=True), "unit__code")
     )
+
+
+def unreported_provinces(unit: Unit, year: int, month: int) -> list[Unit]:
+    """The nation's provinces in force at the month's cut-off that have no figures that year
+    ("chưa báo cáo"), by code; none below the nation, whose children always have rows. One
+    query."""
+    if unit.level != Level.NATION:
+        return []
+    with_rows = Progress.objects.filter(parent=unit, year=year, month=month).values("unit_id")
+    return list(
+        Unit.objects.provinces()
+        .in_force(cutoff_date(year, month))
+        .exclude(pk__in=with_rows)
+        .order_by("code")
+    )
+
+
+def reported_children_totals(
+    unit: Unit, year: int, month: int
+) -> tuple[int | None, int | None, int]:
+    """The participants and participants targets of the unit's children that have figures that
+    month, and how many they are (one grouped query)."""
+    totals = Progress.objects.filter(
+        parent=unit, year=year, month=month, participants__isnull=False, target__isnull=False
+    ).aggregate(p=Sum("participants"), t=Sum("target"), n=Count("id"))
+    return totals["p"], totals["t"], totals["n"]
 
 
 CHILD_FIELDS = (

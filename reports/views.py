@@ -196,6 +196,12 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             shown, ranking_title = children, None
         # Communes are shown by commune_detail: the units here have a level below them.
         assert self.unit.child_level is not None
+        unreported = selectors.unreported_provinces(self.unit, self.year, self.month)
+        children_completion = None
+        if headline is not None and headline.target is None and headline.children_target:
+            children_completion = readings.children_completion(
+                *selectors.reported_children_totals(self.unit, self.year, self.month)
+            )
         context.update(
             unit=self.unit,
             year=self.year,
@@ -209,6 +215,9 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             cutoff=cutoff_date(self.year, self.month),
             child_level=Level(self.unit.child_level),
             children_count=len(children),
+            children_completion=children_completion,
+            unreported=unreported,
+            unreported_count=len(unreported),
             compares_across=compares_across(self.unit, self.year, self.month),
             trend_json=_figure_json(
                 (

@@ -456,3 +456,39 @@ def test_national_headline_without_a_target_shows_what_provinces_add_up_to(clien
     shown = f"{nation.children_target:,}".replace(",", ".")
     assert f'data-figure="children-target">{shown}<' in html
     assert "tháng còn lại" not in html
+
+
+@pytest.mark.django_db
+def test_the_national_page_lists_every_province_and_compares_like_with_like(client, filled):
+    import datetime as dt
+
+    from bhxh_dashboard.formatting import percent
+    from provinces.models import DivisionType
+
+    Unit.objects.create(
+        level=Level.PROVINCE,
+        code="01",
+        name="Hà Nội",
+        full_name="Thành phố Hà Nội",
+        division_type=DivisionType.CENTRAL_CITY,
+        parent=filled.nation,
+        valid_until=dt.date(2025, 6, 30),
+    )
+    client.force_login(filled.national)
+    html = client.get("/u/vn/" + MAY_2023).content.decode()
+    in_force = Unit.objects.provinces().in_force(dt.date(2023, 5, 25))
+    with_rows = Progress.objects.filter(parent=filled.nation, year=2023, month=5)
+    missing = in_force.exclude(pk__in=with_rows.values("unit_id"))
+    assert missing.filter(code="01").exists()
+    unreported = html[html.index('id="unreported"') :]
+    assert f"Chưa báo cáo ({missing.count()} tỉnh/thành phố)" in unreported
+    assert all(f">{u.name}</a>" in unreported for u in missing)
+    assert f"({with_rows.count()} có số liệu / {in_force.count()})" in html
+    # No national plan: completion is against the targets of the provinces that have figures.
+    rows = Progress.objects.filter(
+        parent=filled.nation, year=2023, month=5, participants__isnull=False, target__isnull=False
+    )
+    p, t = sum(r.participants for r in rows), sum(r.target for r in rows)
+    pct = (Decimal(100 * p) / t).quantize(Decimal("0.01"))
+    assert f'data-figure="completion-children">{percent(pct)}<' in html
+    assert f"so với tổng kế hoạch của {rows.count()} đơn vị cấp dưới có số liệu" in html

@@ -22,6 +22,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from bhxh_dashboard import clock
+from bhxh_dashboard.formatting import month_label
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month
 from progress import readings
 from progress.models import Progress
@@ -76,6 +77,20 @@ def _int(value: str | None, default: int | None = None) -> int | None:
         return int(value)
     except ValueError:
         return default
+
+
+def _unavailable_period(params: QueryDict, year: int, month: int) -> tuple[str, str] | None:
+    """(asked, shown) when the URL asked for a period the page does not show (the unit has no
+    figures then), so the page says so instead of passing one month off as another."""
+    asked_year, asked_month = _int(params.get("year")), _int(params.get("month"))
+    if asked_year is None or (asked_year, asked_month or month) == (year, month):
+        return None
+    asked = (
+        month_label(asked_year, asked_month)
+        if asked_month is not None and 1 <= asked_month <= 12
+        else str(asked_year)
+    )
+    return asked, month_label(year, month)
 
 
 def _choose_period(params: QueryDict, periods: selectors.Periods) -> tuple[int, int]:
@@ -206,6 +221,7 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             unit=self.unit,
             year=self.year,
             month=self.month,
+            unavailable=_unavailable_period(self.request.GET, self.year, self.month),
             headline=headline,
             breadcrumbs=_breadcrumbs(self.request.user, self.unit),
             lineage=_lineage(self.request.user, self.unit),
@@ -300,6 +316,10 @@ def commune_detail(request: HttpRequest, unit: Unit) -> HttpResponse:
         "year": year,
         "month": month,
         "years": periods.years,
+        # a month of a year it has is the commune's to show, reported or not
+        "unavailable": _unavailable_period(request.GET, year, month)
+        if _int(request.GET.get("year")) != year
+        else None,
         "headline": basis,
         "breadcrumbs": _breadcrumbs(request.user, unit),
         "lineage": _lineage(request.user, unit),

@@ -492,3 +492,13 @@ def test_the_national_page_lists_every_province_and_compares_like_with_like(clie
     pct = (Decimal(100 * p) / t).quantize(Decimal("0.01"))
     assert f'data-figure="completion-children">{percent(pct)}<' in html
     assert f"so với tổng kế hoạch của {rows.count()} đơn vị cấp dưới có số liệu" in html
+
+
+@pytest.mark.django_db
+def test_a_period_the_unit_has_no_figures_for_is_said_not_passed_off(client, demo):
+    client.force_login(demo.today_officer)
+    html = client.get(f"/u/{demo.bac_ninh.url_code}/?year=2023&month=5").content.decode()
+    assert "Không có số liệu của đơn vị cho kỳ 05/2023; trang đang hiển thị kỳ 05/2026." in html
+    assert "data-unavailable" not in client.get(f"/u/{demo.bac_ninh.url_code}/").content.decode()
+    shown = client.get(f"/u/{demo.bac_ninh.url_code}/?year=2026&month=5").content.decode()
+    assert "data-unavailable" not in shown

@@ -150,27 +150,37 @@ _UNITS_BASE = """
         JOIN provinces_unit cu ON cu.id = s.successor_id
         WHERE s.is_default AND {scope_cu}
     ),
+    -- Each commune's sums by month, once: its own counts and the carried ones of the old communes
+    -- it carries on (several rows for one commune-month across the reform, one otherwise).
+    cm AS (
+        SELECT k.commune_id, c.month,
+            -- integers, so that the sums above them are bigint (a sum of bigint is numeric)
+            sum(c.participants) FILTER (WHERE c.year = %(year)s)::int AS p,
+            sum(c.new_participants) FILTER (WHERE c.year = %(year)s)::int AS n,
+            count(*) FILTER (WHERE c.year = %(year)s)::int AS reported,
+            sum(c.participants) FILTER (WHERE c.year = %(year)s - 1)::int AS p_last
+        FROM carry k JOIN targets_monthlycount c ON c.commune_id = k.source_id
+            AND c.year IN (%(year)s, %(year)s - 1) AND {scope_c}
+            AND (k.source_until IS NULL OR k.source_until >= make_date(
+                c.year, c.month, CASE WHEN c.month = 12 THEN 31 ELSE 25 END))
+            -- last year's January-November give only same_month_last_year, of a month
+            -- that has a row only if the commune is in force then (2025: the old communes'
+            -- July-November, the carried January-June of today's)
+            AND (c.year = %(year)s OR c.month = 12
+                 OR ((k.valid_from IS NULL OR k.valid_from <= make_date(%(year)s, c.month, 25))
+                     AND (k.valid_until IS NULL
+                          OR k.valid_until >= make_date(%(year)s, c.month, 25))))
+        GROUP BY k.commune_id, c.month
+    ),
+    -- Every commune x month, reported or not, rolled up to districts and provinces.
     agg AS (
         SELECT m.month, cu.province_id, cu.district_id, cu.id AS commune_id,
             grouping(cu.district_id, cu.id) AS g,
-            sum(c.participants) FILTER (WHERE c.year = %(year)s) AS p,
-            sum(c.new_participants) FILTER (WHERE c.year = %(year)s) AS n,
-            count(c.id) FILTER (WHERE c.year = %(year)s) AS reported,
-            sum(c.participants) FILTER (WHERE c.year = %(year)s - 1) AS p_last
+            sum(cm.p) AS p, sum(cm.n) AS n, coalesce(sum(cm.reported), 0) AS reported,
+            sum(cm.p_last) AS p_last
         FROM provinces_unit cu
         CROSS JOIN generate_series(1, 12) m(month)
-        LEFT JOIN (carry k JOIN targets_monthlycount c ON c.commune_id = k.source_id
-                AND c.year IN (%(year)s, %(year)s - 1) AND {scope_c}
-                AND (k.source_until IS NULL OR k.source_until >= make_date(
-                    c.year, c.month, CASE WHEN c.month = 12 THEN 31 ELSE 25 END))
-                -- last year's January-November give only same_month_last_year, of a month
-                -- that has a row only if the commune is in force then (2025: the old communes'
-                -- July-November, the carried January-June of today's)
-                AND (c.year = %(year)s OR c.month = 12
-                     OR ((k.valid_from IS NULL OR k.valid_from <= make_date(%(year)s, c.month, 25))
-                         AND (k.valid_until IS NULL
-                              OR k.valid_until >= make_date(%(year)s, c.month, 25)))))
-            ON k.commune_id = cu.id AND c.month = m.month::smallint
+        LEFT JOIN cm ON cm.commune_id = cu.id AND cm.month = m.month::smallint
         WHERE cu.level = 3 AND {scope_cu}
         GROUP BY m.month, cu.province_id, ROLLUP (cu.district_id, cu.id)
     ),

@@ -172,16 +172,35 @@ _UNITS_BASE = """
                           OR k.valid_until >= make_date(%(year)s, c.month, 25))))
         GROUP BY k.commune_id, c.month
     ),
-    -- Every commune x month, reported or not, rolled up to districts and provinces.
+    -- The last month of the year each unit is in force at the cut-off (0: none). A unit's
+    -- months after it are never shown and feed nothing (the comparisons look back), except
+    -- December's last year, which every month compares with.
+    last_month AS (
+        SELECT u.id AS unit_id, (
+            SELECT coalesce(max(m.month), 0) FROM generate_series(1, 12) m(month)
+            WHERE (u.valid_from IS NULL OR u.valid_from <= make_date(
+                    %(year)s, m.month, CASE WHEN m.month = 12 THEN 31 ELSE 25 END))
+              AND (u.valid_until IS NULL OR u.valid_until >= make_date(
+                    %(year)s, m.month, CASE WHEN m.month = 12 THEN 31 ELSE 25 END))
+        ) AS month
+        FROM provinces_unit u WHERE u.level >= 1 AND {scope_u}
+    ),
+    -- Every commune x month, reported or not, rolled up to districts and provinces: the months
+    -- that matter, those up to the last one its commune, district or province is in force
+    -- (2025: the old map's January to June) and December.
     agg AS (
         SELECT m.month, cu.province_id, cu.district_id, cu.id AS commune_id,
             grouping(cu.district_id, cu.id) AS g,
             sum(cm.p) AS p, sum(cm.n) AS n, coalesce(sum(cm.reported), 0) AS reported,
             sum(cm.p_last) AS p_last
         FROM provinces_unit cu
+        JOIN last_month lc ON lc.unit_id = cu.id
+        LEFT JOIN last_month ld ON ld.unit_id = cu.district_id
+        JOIN last_month lp ON lp.unit_id = cu.province_id
         CROSS JOIN generate_series(1, 12) m(month)
         LEFT JOIN cm ON cm.commune_id = cu.id AND cm.month = m.month::smallint
         WHERE cu.level = 3 AND {scope_cu}
+          AND (m.month = 12 OR m.month <= greatest(lc.month, ld.month, lp.month))
         GROUP BY m.month, cu.province_id, ROLLUP (cu.district_id, cu.id)
     ),
     totals AS (

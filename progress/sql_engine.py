@@ -110,7 +110,10 @@ def _derive_sql(ctes: str, scope_t: str = "true") -> str:
     """The merge of every figure from `ctes` (which define `series` and `meta`) into the table.
 
     scope_t holds for every stored row of the units in `series`: it lets the planner read only
-    those rows (one province's, not the whole country's) when it joins them.
+    those rows (one province's, not the whole country's) when it joins them. For provinces it
+    is a sorted array of their units' ids: the (unit, year, month) index then reads just this
+    year's rows of those units, already in the order the figures come in (a semi-join with the
+    units read every year's rows of the whole country and sorted them).
 
     MERGE joins the fresh rows with the stored ones once, on the (unit, year, month) key:
     a stored row that is unchanged is neither written nor locked (so recomputing twice writes
@@ -357,8 +360,8 @@ def compute_units(
                 scope_t = (
                     "true"
                     if scope is None
-                    else "t.unit_id IN (SELECT id FROM provinces_unit"
-                    " WHERE province_id = ANY(%(provinces)s))"
+                    else "t.unit_id = ANY(ARRAY(SELECT id FROM provinces_unit"
+                    " WHERE province_id = ANY(%(provinces)s) ORDER BY id))"
                 )
                 cursor.execute(
                     _derive_sql(_units_base(scope), scope_t),

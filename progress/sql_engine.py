@@ -1,8 +1,10 @@
 """The PostgreSQL engine: every figure of progress/figures.py, set-wise, one MERGE per level.
 
 A recompute is one MERGE statement per level (units, then the nation): its source is one grouped
-query (``GROUP BY ... ROLLUP(district, commune)`` over the monthly counts, plus window functions
-for the comparisons), joined once with the stored rows of the year; only new rows are inserted
+query (each commune's counts summed by month once, its carried ones too, then
+``GROUP BY ... ROLLUP(district, commune)`` over the commune x month grid of the months that
+matter, plus window functions for the comparisons), joined once with the stored rows of the year
+(read through the unique index, in order); only new rows are inserted
 and only rows whose figures changed are updated, so recomputing twice writes nothing and a save
 rewrites only the months it moved. The table keeps free room on each page (fillfactor 70) so
 those rewrites are HOT updates, and has no database foreign keys (see models.Progress). A full

@@ -1,8 +1,10 @@
 """The PostgreSQL engine: every figure of progress/figures.py, set-wise, one MERGE per level.
 
 A recompute is one MERGE statement per level (units, then the nation): its source is one grouped
-query (``GROUP BY ... ROLLUP(district, commune)`` over the monthly counts, plus window functions
-for the comparisons), joined once with the stored rows of the year; only new rows are inserted
+query (each commune's counts summed by month once, its carried ones too, then
+``GROUP BY ... ROLLUP(district, commune)`` over the commune x month grid of the months that
+matter, plus window functions for the comparisons), joined once with the stored rows of the year
+(read through the unique index, in order); only new rows are inserted
 and only rows whose figures changed are updated, so recomputing twice writes nothing and a save
 rewrites only the months it moved. The table keeps free room on each page (fillfactor 70) so
 those rewrites are HOT updates, and has no database foreign keys (see models.Progress). A full
@@ -110,7 +112,10 @@ def _derive_sql(ctes: str, scope_t: str = "true") -> str:
     """The merge of every figure from `ctes` (which define `series` and `meta`) into the table.
 
     scope_t holds for every stored row of the units in `series`: it lets the planner read only
-    those rows (one province's, not the whole country's) when it joins them.
+    those rows (one province's, not the whole country's) when it joins them. For provinces it
+    is a sorted array of their units' ids: the (unit, year, month) index then reads just this
+    year's rows of those units, already in the order the figures come in (a semi-join with the
+    units read every year's rows of the whole country and sorted them).
 
     MERGE joins the fresh rows with the stored ones once, on the (unit, year, month) key:
     a stored row that is unchanged is neither written nor locked (so recomputing twice writes
@@ -150,28 +155,57 @@ _UNITS_BASE = """
         JOIN provinces_unit cu ON cu.id = s.successor_id
         WHERE s.is_default AND {scope_cu}
     ),
+    -- Each commune's sums by month, once: its own counts and the carried ones of the old communes
+    -- it carries on (several rows for one commune-month across the reform, one otherwise).
+    cm AS (
+        SELECT k.commune_id, c.month,
+            -- integers, so that the sums above them are bigint (a sum of bigint is numeric)
+            sum(c.participants) FILTER (WHERE c.year = %(year)s)::int AS p,
+            sum(c.new_participants) FILTER (WHERE c.year = %(year)s)::int AS n,
+            count(*) FILTER (WHERE c.year = %(year)s)::int AS reported,
+            sum(c.participants) FILTER (WHERE c.year = %(year)s - 1)::int AS p_last
+        FROM carry k JOIN targets_monthlycount c ON c.commune_id = k.source_id
+            AND c.year IN (%(year)s, %(year)s - 1) AND {scope_c}
+            AND (k.source_until IS NULL OR k.source_until >= make_date(
+                c.year, c.month, CASE WHEN c.month = 12 THEN 31 ELSE 25 END))
+            -- last year's January-November give only same_month_last_year, of a month
+            -- that has a row only if the commune is in force then (2025: the old communes'
+            -- July-November, the carried January-June of today's)
+            AND (c.year = %(year)s OR c.month = 12
+                 OR ((k.valid_from IS NULL OR k.valid_from <= make_date(%(year)s, c.month, 25))
+                     AND (k.valid_until IS NULL
+                          OR k.valid_until >= make_date(%(year)s, c.month, 25))))
+        GROUP BY k.commune_id, c.month
+    ),
+    -- The last month of the year each unit is in force at the cut-off (0: none). A unit's
+    -- months after it are never shown and feed nothing (the comparisons look back), except
+    -- December's last year, which every month compares with.
+    last_month AS (
+        SELECT u.id AS unit_id, (
+            SELECT coalesce(max(m.month), 0) FROM generate_series(1, 12) m(month)
+            WHERE (u.valid_from IS NULL OR u.valid_from <= make_date(
+                    %(year)s, m.month, CASE WHEN m.month = 12 THEN 31 ELSE 25 END))
+              AND (u.valid_until IS NULL OR u.valid_until >= make_date(
+                    %(year)s, m.month, CASE WHEN m.month = 12 THEN 31 ELSE 25 END))
+        ) AS month
+        FROM provinces_unit u WHERE u.level >= 1 AND {scope_u}
+    ),
+    -- Every commune x month, reported or not, rolled up to districts and provinces: the months
+    -- that matter, those up to the last one its commune, district or province is in force
+    -- (2025: the old map's January to June) and December.
     agg AS (
         SELECT m.month, cu.province_id, cu.district_id, cu.id AS commune_id,
             grouping(cu.district_id, cu.id) AS g,
-            sum(c.participants) FILTER (WHERE c.year = %(year)s) AS p,
-            sum(c.new_participants) FILTER (WHERE c.year = %(year)s) AS n,
-            count(c.id) FILTER (WHERE c.year = %(year)s) AS reported,
-            sum(c.participants) FILTER (WHERE c.year = %(year)s - 1) AS p_last
+            sum(cm.p) AS p, sum(cm.n) AS n, coalesce(sum(cm.reported), 0) AS reported,
+            sum(cm.p_last) AS p_last
         FROM provinces_unit cu
+        JOIN last_month lc ON lc.unit_id = cu.id
+        LEFT JOIN last_month ld ON ld.unit_id = cu.district_id
+        JOIN last_month lp ON lp.unit_id = cu.province_id
         CROSS JOIN generate_series(1, 12) m(month)
-        LEFT JOIN (carry k JOIN targets_monthlycount c ON c.commune_id = k.source_id
-                AND c.year IN (%(year)s, %(year)s - 1) AND {scope_c}
-                AND (k.source_until IS NULL OR k.source_until >= make_date(
-                    c.year, c.month, CASE WHEN c.month = 12 THEN 31 ELSE 25 END))
-                -- last year's January-November give only same_month_last_year, of a month
-                -- that has a row only if the commune is in force then (2025: the old communes'
-                -- July-November, the carried January-June of today's)
-                AND (c.year = %(year)s OR c.month = 12
-                     OR ((k.valid_from IS NULL OR k.valid_from <= make_date(%(year)s, c.month, 25))
-                         AND (k.valid_until IS NULL
-                              OR k.valid_until >= make_date(%(year)s, c.month, 25)))))
-            ON k.commune_id = cu.id AND c.month = m.month::smallint
+        LEFT JOIN cm ON cm.commune_id = cu.id AND cm.month = m.month::smallint
         WHERE cu.level = 3 AND {scope_cu}
+          AND (m.month = 12 OR m.month <= greatest(lc.month, ld.month, lp.month))
         GROUP BY m.month, cu.province_id, ROLLUP (cu.district_id, cu.id)
     ),
     totals AS (
@@ -328,8 +362,8 @@ def compute_units(
                 scope_t = (
                     "true"
                     if scope is None
-                    else "t.unit_id IN (SELECT id FROM provinces_unit"
-                    " WHERE province_id = ANY(%(provinces)s))"
+                    else "t.unit_id = ANY(ARRAY(SELECT id FROM provinces_unit"
+                    " WHERE province_id = ANY(%(provinces)s) ORDER BY id))"
                 )
                 cursor.execute(
                     _derive_sql(_units_base(scope), scope_t),

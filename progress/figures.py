@@ -8,8 +8,16 @@ How the figures are defined (one row per unit, year and month 1..12):
   June, today's July to December), and a month nobody in the unit reported has
   ``participants`` NULL and ``communes_reported`` 0. The nation
   gets twelve rows for every year in which any province has rows.
-- participants, new_in_month: the sum over the unit's communes that reported that month (like
-  DHIS2); communes_reported / communes_total is the reporting rate shown beside it.
+- participants: the sum over the unit's communes that reported that month; in a month being
+  reported (some communes of the province reported it, not all: "số ước", as BHXH reports a
+  month in progress) each commune still in force that has not reported yet adds its figure of
+  the nearest month it reported in the ESTIMATE_MONTHS (3) before, so the headline and every
+  figure computed on it (completion, gap, pace, comparisons) compare like with like.
+  participants_reported is the sum of what was reported (NULL when nothing was) and
+  communes_estimated how many communes were carried so; a month nobody in the province has
+  reported is not estimated. Last year's months are estimated the same way for the comparisons.
+- new_in_month: the sum over the communes that reported that month (never estimated);
+  communes_reported / communes_total is the reporting rate shown beside it.
 - change_vs_prev_month: participants minus the unit's participants the month before (December of
   the previous year for January); change_vs_prev_year_end: minus December of the previous year;
   same_month_last_year, change_yoy, change_yoy_pct (2 decimals): against the same month a year
@@ -50,6 +58,8 @@ the tests' oracle).
 """
 
 MONTHS = range(1, 13)
+# How far back a commune that has not reported a month yet carries its last figure (số ước).
+ESTIMATE_MONTHS = 3
 
 FIGURES = [
     "participants",
@@ -74,5 +84,7 @@ FIGURES = [
     "projected_year_end",
     "communes_reported",
     "communes_total",
+    "participants_reported",
+    "communes_estimated",
 ]
 ROW_FIELDS = ["level", "parent_id", *FIGURES]

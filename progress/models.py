@@ -63,6 +63,11 @@ class Progress(models.Model):
 
     communes_reported = models.PositiveIntegerField(default=0)
     communes_total = models.PositiveIntegerField(default=0)
+    # Months being reported (số ước): `participants` includes, for each commune that has not
+    # reported yet, its figure of the nearest month reported in the three before; this is the
+    # sum of what was reported, and how many communes were carried so.
+    participants_reported = models.IntegerField(null=True)
+    communes_estimated = models.PositiveIntegerField(default=0)
 
     computed_at = models.DateTimeField()
 

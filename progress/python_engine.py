@@ -12,8 +12,10 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from bhxh_dashboard.months import cutoff_date
-from progress.figures import MONTHS, ROW_FIELDS
+from django.db.models import Q
+
+from bhxh_dashboard.months import cutoff_date, previous_month
+from progress.figures import ESTIMATE_MONTHS, MONTHS, ROW_FIELDS
 from progress.models import Progress
 from provinces.models import Level, Succession, Unit
 from targets.models import MonthlyCount, Target, TargetKind
@@ -37,23 +39,34 @@ def _round_half_away(value: Fraction) -> int:
     return sign * int(abs(value) + Fraction(1, 2))
 
 
+EMPTY_MONTH: tuple[int | None, int | None, int, int | None, int | None, int] = (
+    None,
+    None,
+    0,
+    None,
+    None,
+    0,
+)
+
+
 def derive_rows(
-    series: dict[int, tuple[int | None, int | None, int, int | None]],
+    series: dict[int, tuple[int | None, int | None, int, int | None, int | None, int]],
     meta: dict,
 ) -> list[dict]:
     """Every figure of twelve months of one unit-year.
 
-    series: month -> (participants, new, communes reported, same month last year) and meta holds
+    series: month -> (participants, new, communes reported, same month last year, participants
+    reported, communes estimated) and meta holds
     communes_total, target, target_new, deadline, children_target(_new). Pure: no database.
     """
-    p_dec = series.get(12, (None, None, 0, None))[3]
+    p_dec = series.get(12, EMPTY_MONTH)[3]
     rows: list[dict] = []
     ytd: int | None = None
     prev: int | None = None
     points: list[tuple[int, int]] = [(0, p_dec)] if p_dec is not None else []
     target, deadline = meta["target"], meta["deadline"]
     for month in MONTHS:
-        p, n, reported, p_last = series.get(month, (None, None, 0, None))
+        p, n, reported, p_last, p_reported, estimated = series.get(month, EMPTY_MONTH)
         if n is not None:
             ytd = (ytd or 0) + n
         if p is not None:
@@ -106,6 +119,8 @@ def derive_rows(
                 "required_pace": pace,
                 "projected_year_end": projected,
                 "communes_reported": reported,
+                "participants_reported": p_reported,
+                "communes_estimated": estimated,
                 "communes_total": meta["communes_by_month"][month]
                 if "communes_by_month" in meta
                 else meta["communes_total"],
@@ -117,6 +132,19 @@ def derive_rows(
 
 def _minus(a: int | None, b: int | None) -> int | None:
     return None if a is None or b is None else a - b
+
+
+def _last_reported(
+    cells: dict[tuple[int, int, int], list[int]], commune: int, year: int, month: int
+) -> int | None:
+    """The participants of the commune's nearest month reported in the ESTIMATE_MONTHS before."""
+    period = (year, month)
+    for _i in range(ESTIMATE_MONTHS):
+        period = previous_month(*period)
+        cell = cells.get((commune, *period))
+        if cell is not None:
+            return cell[0]
+    return None
 
 
 def _add(a: int | None, b: int | None) -> int | None:
@@ -149,11 +177,14 @@ def compute_units(
         ).values_list("predecessor_id", "successor_id", "predecessor__valid_until")
     }
     wanted_years = set(years) | {y - 1 for y in years}
+    # Last year's January-March may carry a figure from the October-December before it.
     counts = MonthlyCount.objects.filter(
-        year__in=wanted_years, commune_id__in=set(commune_of) | set(carried)
+        Q(year__in=wanted_years)
+        | Q(year__in={y - 2 for y in years}, month__gt=12 - ESTIMATE_MONTHS),
+        commune_id__in=set(commune_of) | set(carried),
     )
-    # (unit, year, month) -> [participants, new, reported]
-    agg: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    # (commune, year, month) -> [participants, new, reported]: its own counts and those it carries
+    cells: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
     own_active: set[tuple[int, int]] = set()  # (province, year) with counts of its own communes
     for commune_id, year, month, p, n in counts.values_list(
         "commune_id", "year", "month", "participants", "new_participants"
@@ -167,14 +198,45 @@ def compute_units(
             if until is None or cutoff_date(year, month) <= until:
                 sums.append(successor)
         for commune in sums:
-            _, _, _, province_id, district_id = commune_of[commune]
-            for unit_id in (commune, district_id, province_id):
-                if unit_id is None:  # today's communes have no district
+            cell = cells[(commune, year, month)]
+            cell[0] += p
+            cell[1] += n
+            cell[2] += 1
+    # A month is being reported in a province when any of its communes reported it.
+    being_reported = {(commune_of[c][3], y, m) for c, y, m in cells}
+    # (unit, year, month) -> [participants, new, reported, participants reported, estimated]
+    agg: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for commune, (_, _, _, province_id, district_id) in commune_of.items():
+        for year in wanted_years:
+            for month in MONTHS:
+                reported = cells.get((commune, year, month))
+                estimate = None
+                ended = periods[commune][1]
+                if (
+                    reported is None
+                    and (province_id, year, month) in being_reported
+                    # a commune merged away no longer counts (one not in force yet still
+                    # carries the old communes it took over)
+                    and (ended is None or cutoff_date(year, month) <= ended)
+                ):
+                    estimate = _last_reported(cells, commune, year, month)
+                    if estimate is None:
+                        continue
+                elif reported is None:
                     continue
-                cell = agg[(unit_id, year, month)]
-                cell[0] += p
-                cell[1] += n
-                cell[2] += 1
+                for unit_id in (commune, district_id, province_id):
+                    if unit_id is None:  # today's communes have no district
+                        continue
+                    into = agg[(unit_id, year, month)]
+                    if reported is not None:
+                        into[0] += reported[0]
+                        into[1] += reported[1]
+                        into[2] += reported[2]
+                        into[3] += reported[0]
+                    else:
+                        assert estimate is not None
+                        into[0] += estimate
+                        into[4] += 1
     totals: dict[int, int] = defaultdict(int)
     for commune_id, (_, _, _, province_id, district_id) in commune_of.items():
         for unit_id in (commune_id, district_id, province_id):
@@ -190,11 +252,15 @@ def compute_units(
             series = {}
             for m in MONTHS:
                 cur, last = agg.get((unit_id, year, m)), agg.get((unit_id, year - 1, m))
+                # no figure without a report or an estimate; new sign-ups only as reported
+                known = cur is not None and cur[2] > 0
                 series[m] = (
                     cur[0] if cur else None,
-                    cur[1] if cur else None,
+                    cur[1] if cur and known else None,
                     cur[2] if cur else 0,
                     last[0] if last else None,
+                    cur[3] if cur and known else None,
+                    cur[4] if cur else 0,
                 )
             own = targets.get((unit_id, year), {})
             # The unit's participants target's deadline, else the nearest ancestor's: a target
@@ -263,15 +329,23 @@ def compute_nation(*, years: tuple[int, ...], nation: int, now: dt.datetime) -> 
     rows = []
     for year in years:
         series: dict[int, list] = {}
-        for month, p, n, reported, p_last in Progress.objects.filter(
+        for month, p, n, reported, p_last, p_reported, estimated in Progress.objects.filter(
             level=Level.PROVINCE, year=year
         ).values_list(
-            "month", "participants", "new_in_month", "communes_reported", "same_month_last_year"
+            "month",
+            "participants",
+            "new_in_month",
+            "communes_reported",
+            "same_month_last_year",
+            "participants_reported",
+            "communes_estimated",
         ):
-            cell = series.setdefault(month, [None, None, 0, None])
+            cell = series.setdefault(month, [None, None, 0, None, None, 0])
             cell[0], cell[1] = _add(cell[0], p), _add(cell[1], n)
             cell[2] += reported
             cell[3] = _add(cell[3], p_last)
+            cell[4] = _add(cell[4], p_reported)
+            cell[5] += estimated
         if not series:
             Progress.objects.filter(level=Level.NATION, year=year).delete()
             continue

@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, NamedTuple
 
+from django.conf import settings
 from django.db.models import Count, F, Min, Sum
 from django.db.models.functions import Coalesce
 
@@ -191,6 +192,13 @@ def reporting_rate(row: Any) -> float | None:
     if not total:
         return None
     return round(100 * (_field(row, "communes_reported") or 0) / total, 2)
+
+
+def reporting_is_over(year: int, month: int, reported: int, total: int, *, today: dt.date) -> bool:
+    """A month's reporting is over once its entry window has closed (a reopening is for
+    corrections) or every commune has reported; until then its figures are an estimate."""
+    closes_on = cutoff_date(year, month) + dt.timedelta(days=settings.MONTH_CLOSE_AFTER_DAYS)
+    return today > closes_on or (total > 0 and reported >= total)
 
 
 def report_by(year: int, month: int) -> dt.date | None:

@@ -18,7 +18,7 @@ import datetime as dt
 
 from django.db import connection
 
-from progress.figures import ROW_FIELDS
+from progress.figures import ESTIMATE_MONTHS, ROW_FIELDS
 
 NAME = "sql"
 
@@ -91,7 +91,9 @@ out AS (
                   / (pts * sxx - sx * sx))
         END AS projected_year_end,
         coalesce(reported, 0) AS communes_reported,
-        communes_total
+        communes_total,
+        p_reported AS participants_reported,
+        coalesce(estimated, 0) AS communes_estimated
     FROM fig
     -- a unit has the rows of the months it is in force (the old map's end in June 2025, today's
     -- from July); the months before are still read for its comparisons
@@ -146,10 +148,11 @@ _UNITS_BASE = """
     -- today's units compare with the same ground before July 2025 ("quy đổi theo địa giới mới").
     carry AS (
         SELECT cu.id AS commune_id, cu.id AS source_id, NULL::date AS source_until,
-            cu.valid_from, cu.valid_until
+            cu.valid_from, cu.valid_until, cu.province_id
         FROM provinces_unit cu WHERE cu.level = 3 AND {scope_cu}
         UNION ALL
-        SELECT s.successor_id, s.predecessor_id, pu.valid_until, cu.valid_from, cu.valid_until
+        SELECT s.successor_id, s.predecessor_id, pu.valid_until, cu.valid_from, cu.valid_until,
+            cu.province_id
         FROM provinces_succession s
         JOIN provinces_unit pu ON pu.id = s.predecessor_id AND pu.level = 3
         JOIN provinces_unit cu ON cu.id = s.successor_id
@@ -158,7 +161,7 @@ _UNITS_BASE = """
     -- Each commune's sums by month, once: its own counts and the carried ones of the old communes
     -- it carries on (several rows for one commune-month across the reform, one otherwise).
     cm AS (
-        SELECT k.commune_id, c.month,
+        SELECT k.commune_id, k.province_id, c.month,
             -- integers, so that the sums above them are bigint (a sum of bigint is numeric)
             sum(c.participants) FILTER (WHERE c.year = %(year)s)::int AS p,
             sum(c.new_participants) FILTER (WHERE c.year = %(year)s)::int AS n,
@@ -175,7 +178,56 @@ _UNITS_BASE = """
                  OR ((k.valid_from IS NULL OR k.valid_from <= make_date(%(year)s, c.month, 25))
                      AND (k.valid_until IS NULL
                           OR k.valid_until >= make_date(%(year)s, c.month, 25))))
-        GROUP BY k.commune_id, c.month
+        GROUP BY k.commune_id, k.province_id, c.month
+    ),
+    -- Months being reported (số ước): a province-month (this year's, or last year's for the
+    -- comparisons) that some of its communes reported but not all. ym = year * 12 + month, so
+    -- that ym - 1 is the month before across a new year.
+    gate AS (
+        SELECT g.province_id, g.ym FROM (
+            SELECT province_id, %(year)s * 12 + month AS ym, count(*) AS n
+            FROM cm WHERE p IS NOT NULL GROUP BY province_id, month
+            UNION ALL
+            SELECT province_id, (%(year)s - 1) * 12 + month, count(*)
+            FROM cm WHERE p_last IS NOT NULL GROUP BY province_id, month
+        ) g
+        WHERE g.n < (SELECT count(*) FROM provinces_unit pc
+                     WHERE pc.level = 3 AND pc.province_id = g.province_id)
+    ),
+    -- In such a month each commune still in force that has not reported carries the figure of
+    -- the nearest month it reported in the ESTIMATE_MONTHS before (its carried counts too).
+    missing AS (
+        SELECT cu.id AS commune_id, g.ym
+        FROM gate g JOIN provinces_unit cu ON cu.province_id = g.province_id AND cu.level = 3
+        WHERE (cu.valid_until IS NULL OR cu.valid_until >= make_date(
+                (g.ym - 1) / 12, (g.ym - 1) %% 12 + 1,
+                CASE WHEN (g.ym - 1) %% 12 + 1 = 12 THEN 31 ELSE 25 END))
+          -- last year's months as cm reads them (see p_last)
+          AND (g.ym > %(year)s * 12 OR g.ym %% 12 = 0
+               OR ((cu.valid_from IS NULL OR cu.valid_from <= make_date(
+                        %(year)s, (g.ym - 1) %% 12 + 1, 25))
+                   AND (cu.valid_until IS NULL OR cu.valid_until >= make_date(
+                        %(year)s, (g.ym - 1) %% 12 + 1, 25))))
+          AND NOT EXISTS (
+              SELECT 1 FROM cm WHERE cm.commune_id = cu.id AND cm.month = (g.ym - 1) %% 12 + 1
+                AND CASE WHEN g.ym > %(year)s * 12 THEN cm.p ELSE cm.p_last END IS NOT NULL)
+    ),
+    looked_back AS (
+        SELECT mi.commune_id, mi.ym, c.year * 12 + c.month AS from_ym, c.participants
+        FROM missing mi
+        JOIN carry k ON k.commune_id = mi.commune_id
+        JOIN targets_monthlycount c ON c.commune_id = k.source_id
+            AND c.year BETWEEN (mi.ym - 1) / 12 - 1 AND (mi.ym - 1) / 12
+            AND c.year * 12 + c.month BETWEEN mi.ym - %(estimate_months)s AND mi.ym - 1
+            AND (k.source_until IS NULL OR k.source_until >= make_date(
+                c.year, c.month, CASE WHEN c.month = 12 THEN 31 ELSE 25 END))
+    ),
+    est AS (
+        SELECT b.commune_id, b.ym, sum(b.participants)::int AS p
+        FROM looked_back b
+        WHERE b.from_ym = (SELECT max(b2.from_ym) FROM looked_back b2
+                           WHERE b2.commune_id = b.commune_id AND b2.ym = b.ym)
+        GROUP BY b.commune_id, b.ym
     ),
     -- The last month of the year each unit is in force at the cut-off (0: none). A unit's
     -- months after it are never shown and feed nothing (the comparisons look back), except
@@ -196,14 +248,22 @@ _UNITS_BASE = """
     agg AS (
         SELECT m.month, cu.province_id, cu.district_id, cu.id AS commune_id,
             grouping(cu.district_id, cu.id) AS g,
-            sum(cm.p) AS p, sum(cm.n) AS n, coalesce(sum(cm.reported), 0) AS reported,
-            sum(cm.p_last) AS p_last
+            sum(coalesce(cm.p, e.p)) AS p, sum(cm.n) AS n,
+            coalesce(sum(cm.reported), 0) AS reported,
+            sum(coalesce(cm.p_last, el.p)) AS p_last,
+            sum(cm.p) AS p_reported, count(e.p) AS estimated
         FROM provinces_unit cu
         JOIN last_month lc ON lc.unit_id = cu.id
         LEFT JOIN last_month ld ON ld.unit_id = cu.district_id
         JOIN last_month lp ON lp.unit_id = cu.province_id
         CROSS JOIN generate_series(1, 12) m(month)
         LEFT JOIN cm ON cm.commune_id = cu.id AND cm.month = m.month::smallint
+        LEFT JOIN est e ON e.commune_id = cu.id AND e.ym = %(year)s * 12 + m.month
+        LEFT JOIN est el ON el.commune_id = cu.id AND el.ym = (%(year)s - 1) * 12 + m.month
+            AND (m.month = 12
+                 OR ((cu.valid_from IS NULL OR cu.valid_from <= make_date(%(year)s, m.month, 25))
+                     AND (cu.valid_until IS NULL
+                          OR cu.valid_until >= make_date(%(year)s, m.month, 25))))
         WHERE cu.level = 3 AND {scope_cu}
           AND (m.month = 12 OR m.month <= greatest(lc.month, ld.month, lp.month))
         GROUP BY m.month, cu.province_id, ROLLUP (cu.district_id, cu.id)
@@ -244,10 +304,11 @@ _UNITS_BASE = """
     ),
     series AS (
         SELECT CASE g WHEN 0 THEN commune_id WHEN 1 THEN district_id ELSE province_id END
-                AS unit_id, month::smallint AS month, p, n, reported, p_last, NULL::bigint AS ct
+                AS unit_id, month::smallint AS month, p, n, reported, p_last, NULL::bigint AS ct,
+            p_reported, estimated
         FROM agg
         UNION ALL  -- the few districts without communes (islands) still get their rows
-        SELECT um.unit_id, m.month::smallint, NULL, NULL, 0, NULL, NULL
+        SELECT um.unit_id, m.month::smallint, NULL, NULL, 0, NULL, NULL, NULL, 0
         FROM meta um CROSS JOIN generate_series(1, 12) m(month)
         WHERE um.level = 2 AND um.communes_total = 0
     )
@@ -260,6 +321,8 @@ _NATION_BASE = """
         SELECT %(nation)s::bigint AS unit_id, m.month::smallint AS month, sum(participants) AS p,
             sum(new_in_month) AS n, coalesce(sum(communes_reported), 0) AS reported,
             sum(same_month_last_year) AS p_last,
+            sum(participants_reported) AS p_reported,
+            coalesce(sum(communes_estimated), 0) AS estimated,
             -- every commune of the map in force at the month's cut-off (10,051 up to June 2025,
             -- 3,321 since July)
             (SELECT count(*) FROM provinces_unit u WHERE u.level = 3
@@ -330,6 +393,7 @@ def _params(
         "year": year,
         "nation": nation,
         "now": now,
+        "estimate_months": ESTIMATE_MONTHS,
     }
 
 

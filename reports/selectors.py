@@ -13,6 +13,7 @@ from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, Sum,
 from django.db.models.functions import Concat
 from django.urls import reverse
 
+from bhxh_dashboard import clock
 from bhxh_dashboard.months import cutoff_date
 from progress import readings
 from progress.models import Progress
@@ -24,13 +25,22 @@ from targets.selectors import unit_changes
 
 @dataclass(frozen=True)
 class Periods:
-    """The (year, month) pairs a unit has figures for, newest first."""
+    """The (year, month) pairs a unit has figures for, newest first, and those still being
+    reported (window open, not every commune in): period -> (communes reported, total)."""
 
     pairs: list[tuple[int, int]]
+    in_progress: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
 
     @property
     def latest(self) -> tuple[int, int] | None:
         return self.pairs[0] if self.pairs else None
+
+    @property
+    def landing(self) -> tuple[int, int] | None:
+        """Where a page opens by default: the latest period whose reporting is over (its entry
+        window has closed, or every commune reported), else the latest there is."""
+        settled = next((p for p in self.pairs if p not in self.in_progress), None)
+        return settled or self.latest
 
     @property
     def years(self) -> list[int]:
@@ -41,17 +51,23 @@ class Periods:
 
 
 def unit_periods(unit: Unit) -> Periods:
-    """Every period with reported figures for the unit (one query, at most 12 rows a year).
+    """Every period with figures for the unit (one query, at most 12 rows a year).
 
     The engine also writes rows for months not reported yet (targets, no participants): those
     are not a period to show by default.
     """
-    pairs = (
+    rows = (
         Progress.objects.filter(unit=unit, participants__isnull=False)
         .order_by("-year", "-month")
-        .values_list("year", "month")
+        .values_list("year", "month", "communes_reported", "communes_total")
     )
-    return Periods(pairs=list(pairs))
+    today = clock.today()
+    pairs, in_progress = [], {}
+    for year, month, reported, total in rows:
+        pairs.append((year, month))
+        if not readings.reporting_is_over(year, month, reported, total, today=today):
+            in_progress[(year, month)] = (reported, total)
+    return Periods(pairs=pairs, in_progress=in_progress)
 
 
 def unit_year_rows(unit: Unit, year: int) -> list[Progress]:
@@ -165,6 +181,8 @@ CHILD_FIELDS = (
     "required_pace",
     "deadline_month",
     "communes_reported",
+    "communes_estimated",
+    "participants_reported",
     "communes_total",
     "computed_at",
 )

@@ -93,15 +93,31 @@ def _unavailable_period(params: QueryDict, year: int, month: int) -> tuple[str, 
     return asked, month_label(year, month)
 
 
+def _in_progress(periods: selectors.Periods, year: int, month: int) -> dict[str, Any] | None:
+    """The month still being reported, when it is newer than the one shown: the page's banner
+    leads to its estimate."""
+    latest = periods.latest
+    if latest is None or latest == (year, month) or latest not in periods.in_progress:
+        return None
+    reported, total = periods.in_progress[latest]
+    return {
+        "year": latest[0],
+        "month": latest[1],
+        "label": month_label(*latest),
+        "reported": reported,
+        "total": total,
+    }
+
+
 def _choose_period(params: QueryDict, periods: selectors.Periods) -> tuple[int, int]:
     """The asked year and month if the unit has figures then, else the latest month with data."""
-    latest = periods.latest or latest_reportable_month(clock.today())
+    latest = periods.landing or latest_reportable_month(clock.today())
     year = _int(params.get("year"))
     if year is None or year not in periods.years:
         year = latest[0]
     month = _int(params.get("month"))
     if month is None or not 1 <= month <= 12:
-        month = periods.latest_in(year) or latest[1]
+        month = latest[1] if year == latest[0] else (periods.latest_in(year) or latest[1])
     return year, month
 
 
@@ -222,6 +238,7 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             year=self.year,
             month=self.month,
             unavailable=_unavailable_period(self.request.GET, self.year, self.month),
+            in_progress=_in_progress(self.periods, self.year, self.month),
             headline=headline,
             breadcrumbs=_breadcrumbs(self.request.user, self.unit),
             lineage=_lineage(self.request.user, self.unit),

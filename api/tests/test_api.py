@@ -147,3 +147,18 @@ def test_the_openapi_schema_is_served_without_a_token(client, demo):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/units/{code}/children/" in response.content
+
+
+@pytest.mark.django_db
+def test_a_month_being_reported_gives_the_estimate_and_what_was_reported(demo):
+    from progress.tests.test_estimates import save_luc_nam_june
+
+    may = save_luc_nam_june(demo, rise=7)
+    body = token_client(demo.officer).get("/api/v1/units/p24/progress/?year=2023&month=6").json()
+    june = body[0]
+    assert june["participants"] == 44134 + 7 * len(may)
+    assert june["participants_reported"] == sum(r.participants + 7 for r in may.values())
+    assert june["communes_reported"] == 24
+    assert june["communes_estimated"] == june["communes_total"] - 24
+    may_body = token_client(demo.officer).get("/api/v1/units/p24/progress/?year=2023&month=5")
+    assert may_body.json()[0]["communes_estimated"] == 0

@@ -355,3 +355,17 @@ def test_a_summary_on_todays_map_lists_communes_and_says_its_comparisons_are_car
     assert "quy đổi theo địa giới mới" in text  # May 2026 against May 2025's old units
     assert "Kết quả theo xã, phường, đặc khu" in text  # no districts on today's map
     assert "huyện" not in text.lower()
+
+
+@pytest.mark.django_db
+def test_a_month_being_reported_is_an_estimate_in_the_pdf(figures, client, tmp_path):
+    from progress.tests.test_estimates import save_luc_nam_june
+
+    save_luc_nam_june(figures)
+    row = Progress.objects.get(unit=figures.bac_giang, year=2023, month=6)
+    client.force_login(figures.manager)
+    response = client.get(pdf_url(figures.bac_giang, year=2023, month=6))
+    text = " ".join(pdf_text(response.content, tmp_path).split())
+    assert f"Số ước tính: {row.communes_estimated} xã chưa báo cáo" in text
+    assert f"riêng các xã đã báo cáo (24/{row.communes_total})" in text
+    assert "Số người tham gia (ước tính)" in text

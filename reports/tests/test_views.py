@@ -390,7 +390,8 @@ def _national_user():
 
 QUERY_PAGES = {
     # page -> (url for the synthetic tree, queries)
-    "nation": (lambda p, d, c: "/u/vn/" + MAY_2023, 13),
+    # and one lists the provinces without figures ("chưa báo cáo")
+    "nation": (lambda p, d, c: "/u/vn/" + MAY_2023, 14),
     # one of them reads the unit's predecessors or successors across the reform
     "province": (lambda p, d, c: "/u/p99/" + MAY_2023, 12),
     "district": (lambda p, d, c: f"/u/{d.url_code}/" + MAY_2023, 13),

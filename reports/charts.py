@@ -137,17 +137,37 @@ def trend_figure(
                 + ")<extra></extra>",
             }
         )
-    traces += [
+    # Months being reported (số ước) are hatched and named: part of the bar is carried forward.
+    estimated = {_field(r, "month") for r in year_rows if _field(r, "communes_estimated")} & set(
+        reported
+    )
+    known = [m for m in reported if m not in estimated]
+    traces.append(
         {
             "type": "bar",
             "name": _("Số người tham gia"),
-            "x": [month_label(year, m) for m in reported],
-            "y": [by_month[m] for m in reported],
+            "x": [month_label(year, m) for m in known],
+            "y": [by_month[m] for m in known],
             "marker": {"color": BLUE},
-            "customdata": [number(by_month[m]) for m in reported],
+            "customdata": [number(by_month[m]) for m in known],
             "hovertemplate": "%{x}: <b>%{customdata}</b><extra></extra>",
         }
-    ]
+    )
+    if estimated:
+        months_estimated = sorted(estimated)
+        traces.append(
+            {
+                "type": "bar",
+                "name": _("Ước tính (tháng đang báo cáo)"),
+                "x": [month_label(year, m) for m in months_estimated],
+                "y": [by_month[m] for m in months_estimated],
+                "marker": {"color": BLUE, "pattern": {"shape": "/", "fgcolor": "#ffffff"}},
+                "customdata": [number(by_month[m]) for m in months_estimated],
+                "hovertemplate": "%{x}: <b>%{customdata}</b> ("
+                + _("ước tính")
+                + ")<extra></extra>",
+            }
+        )
     if target:
         traces.append(
             {
@@ -182,6 +202,8 @@ def trend_figure(
         margin={"l": 60, "r": 16, "t": 48 if title else 16, "b": 40},
         height=360,
         bargap=0.25,
+        # each month has one bar, of one of the traces (carried, reported, estimated)
+        barmode="overlay",
         xaxis={
             **AXIS,
             "type": "category",

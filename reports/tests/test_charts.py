@@ -188,3 +188,17 @@ def test_ranking_ranks_and_colours_a_unit_by_its_new_participants_target_when_it
     assert bars.text[-1] == "90,00% (phát triển mới)"
     assert "900 / 1.000" in bars.customdata[-1]
     assert "Cần đạt theo tiến độ: 50,00%" in bars.customdata[-1]
+
+
+def test_trend_hatches_and_names_a_month_being_reported():
+    june = {**JUNE_2023, "participants": 44_302, "communes_estimated": 171}
+    with translation.override("vi"):
+        fig = trend_figure(
+            [*BAC_GIANG_2023, june], target=52_139, deadline_month=10, year=2023, month=6
+        )
+    reported, estimated = (t for t in fig.data if t.type == "bar")
+    assert "06/2023" not in reported.x and list(estimated.x) == ["06/2023"]
+    assert (
+        estimated.name == "Ước tính (tháng đang báo cáo)" and estimated.marker.pattern.shape == "/"
+    )
+    assert "(ước tính)" in estimated.hovertemplate

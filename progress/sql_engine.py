@@ -184,15 +184,14 @@ _UNITS_BASE = """
     -- comparisons) that some of its communes reported but not all. ym = year * 12 + month, so
     -- that ym - 1 is the month before across a new year.
     gate AS (
-        SELECT g.province_id, g.ym FROM (
-            SELECT province_id, %(year)s * 12 + month AS ym, count(*) AS n
-            FROM cm WHERE p IS NOT NULL GROUP BY province_id, month
-            UNION ALL
-            SELECT province_id, (%(year)s - 1) * 12 + month, count(*)
-            FROM cm WHERE p_last IS NOT NULL GROUP BY province_id, month
+        SELECT g.province_id, v.ym FROM (
+            SELECT province_id, month, count(p) AS now, count(p_last) AS before
+            FROM cm GROUP BY province_id, month
         ) g
-        WHERE g.n < (SELECT count(*) FROM provinces_unit pc
-                     WHERE pc.level = 3 AND pc.province_id = g.province_id)
+        CROSS JOIN LATERAL (VALUES (%(year)s * 12 + g.month, g.now),
+                                   ((%(year)s - 1) * 12 + g.month, g.before)) v(ym, n)
+        WHERE v.n > 0 AND v.n < (SELECT count(*) FROM provinces_unit pc
+                                 WHERE pc.level = 3 AND pc.province_id = g.province_id)
     ),
     -- In such a month each commune still in force that has not reported carries the figure of
     -- the nearest month it reported in the ESTIMATE_MONTHS before (its carried counts too).
@@ -212,22 +211,27 @@ _UNITS_BASE = """
               SELECT 1 FROM cm WHERE cm.commune_id = cu.id AND cm.month = (g.ym - 1) %% 12 + 1
                 AND CASE WHEN g.ym > %(year)s * 12 THEN cm.p ELSE cm.p_last END IS NOT NULL)
     ),
-    looked_back AS (
-        SELECT mi.commune_id, mi.ym, c.year * 12 + c.month AS from_ym, c.participants
-        FROM missing mi
-        JOIN carry k ON k.commune_id = mi.commune_id
-        JOIN targets_monthlycount c ON c.commune_id = k.source_id
-            AND c.year BETWEEN (mi.ym - 1) / 12 - 1 AND (mi.ym - 1) / 12
-            AND c.year * 12 + c.month BETWEEN mi.ym - %(estimate_months)s AND mi.ym - 1
-            AND (k.source_until IS NULL OR k.source_until >= make_date(
-                c.year, c.month, CASE WHEN c.month = 12 THEN 31 ELSE 25 END))
-    ),
+    -- The few missing communes look back one by one, through the indexes: their own counts and
+    -- those of the old communes they carry on, the nearest month first.
     est AS (
-        SELECT b.commune_id, b.ym, sum(b.participants)::int AS p
-        FROM looked_back b
-        WHERE b.from_ym = (SELECT max(b2.from_ym) FROM looked_back b2
-                           WHERE b2.commune_id = b.commune_id AND b2.ym = b.ym)
-        GROUP BY b.commune_id, b.ym
+        SELECT mi.commune_id, mi.ym, back.p
+        FROM missing mi
+        CROSS JOIN LATERAL (
+            SELECT sum(c.participants)::int AS p
+            FROM (SELECT mi.commune_id AS source_id, NULL::date AS source_until
+                  UNION ALL
+                  SELECT s.predecessor_id, pu.valid_until FROM provinces_succession s
+                  JOIN provinces_unit pu ON pu.id = s.predecessor_id AND pu.level = 3
+                  WHERE s.successor_id = mi.commune_id AND s.is_default) src
+            JOIN targets_monthlycount c ON c.commune_id = src.source_id
+                AND c.year BETWEEN (mi.ym - 1) / 12 - 1 AND (mi.ym - 1) / 12
+                AND c.year * 12 + c.month BETWEEN mi.ym - %(estimate_months)s AND mi.ym - 1
+                AND (src.source_until IS NULL OR src.source_until >= make_date(
+                    c.year, c.month, CASE WHEN c.month = 12 THEN 31 ELSE 25 END))
+            GROUP BY c.year, c.month
+            ORDER BY c.year DESC, c.month DESC
+            LIMIT 1
+        ) back
     ),
     -- The last month of the year each unit is in force at the cut-off (0: none). A unit's
     -- months after it are never shown and feed nothing (the comparisons look back), except

@@ -35,6 +35,7 @@ from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import month_label, user_label
 from bhxh_dashboard.months import cutoff_date
 from progress import readings
+from progress.definitions import DEFINITIONS
 from progress.models import Progress
 from provinces.models import Level, Unit
 from provinces.selectors import compares_across, map_label, period_map_label
@@ -298,6 +299,7 @@ def summary_html(summary: Summary, *, generated_at: datetime, generated_by: str)
         "unit": summary.unit,
         "row": summary.row,
         "charts": summary_charts(summary),
+        "definitions": DEFINITIONS,  # the notes: what each figure means
         "child_level": child_level_label(summary.unit),
         "period": month_label(summary.year, summary.month),
         # every page names its map; the nation's is the map in force at the month

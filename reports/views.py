@@ -25,6 +25,7 @@ from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import month_label
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month
 from progress import readings
+from progress.definitions import DEFINITIONS
 from progress.models import Progress
 from provinces.access import can_view, get_visible_unit_or_404, is_within, scope_unit
 from provinces.models import Level, Unit
@@ -347,6 +348,12 @@ def commune_detail(request: HttpRequest, unit: Unit) -> HttpResponse:
         "changes": selectors.commune_changes(unit, up_to=(year, month)),
     }
     return render(request, "reports/commune.html", context)
+
+
+@login_required
+def definitions(request: HttpRequest) -> HttpResponse:
+    """What each figure means (every signed-in user; it holds no figure)."""
+    return render(request, "reports/definitions.html", {"definitions": DEFINITIONS})
 
 
 @login_required

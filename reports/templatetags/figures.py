@@ -41,6 +41,25 @@ def absolute(value: Figure) -> Figure:
 
 
 @register.simple_tag
+def define(slug: str, label: str | None = None) -> str:
+    """A figure's label that leads to its one-line definition (a tooltip, and the anchor on the
+    definitions page): {% define "completion" %} or {% define "target" label %}."""
+    from django.urls import reverse
+    from django.utils.html import format_html
+
+    from progress.definitions import BY_SLUG
+
+    definition = BY_SLUG[slug]
+    return format_html(
+        '<a class="define" href="{}#{}" title="{}">{}</a>',
+        reverse("reports:definitions"),
+        slug,
+        definition.text,
+        label if label is not None else definition.term,
+    )
+
+
+@register.simple_tag
 def period(year: int, month: int) -> str:
     return formatting.month_label(year, month)
 

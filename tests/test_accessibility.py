@@ -1,0 +1,157 @@
+"""WCAG 2.1 A/AA on every page kind: axe-core in Chromium, as each role that reaches the page, in
+Vietnamese and English, at a desktop and a phone width.
+
+axe-core comes from the npm registry at the exact version `make axe` installs (AXE_VERSION in the
+Makefile), read from that local file (AXE_CORE_JS) and injected by the browser before each
+page's own scripts; nothing is downloaded while the test runs. One browser context: each role
+signs in once, each page loads once per language and is checked at both widths.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from conftest import login, screenshot
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+DEFAULT_AXE = Path(settings.BASE_DIR) / ".venv/axe/node_modules/axe-core/axe.min.js"
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+RUN_AXE = """(tags) => axe.run(document, {
+    runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+}).then((result) => result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => n.target.join(" ") + " :: " + n.failureSummary.split("\\n")[1]),
+})))"""
+
+
+def _axe_path() -> Path:
+    path = Path(os.environ.get("AXE_CORE_JS") or DEFAULT_AXE)
+    if not path.is_file():
+        pytest.fail(f"axe-core is not installed at {path}: run `make axe` (make test does)")
+    return path
+
+
+def _pages(demo) -> dict[str, list[tuple[str, str]]]:
+    """Each demo user and the (page kind, path) they read or work on."""
+    from provinces.models import GrassrootsOffice
+
+    commune = demo.luc_nam.children.order_by("code").first()
+    office = GrassrootsOffice.objects.order_by("pk").first()
+    today_commune = office.memberships.order_by("commune__code").first().commune
+    return {
+        "quocgia": [
+            ("nation", "/u/vn/"),
+            ("search", "/tim-kiem/?q=bac"),
+            ("reporting (nation)", "/u/vn/bao-cao/"),
+            ("api token", "/api/token/"),
+        ],
+        "bacgiang": [
+            ("province", "/u/p24/?year=2023&month=5"),
+            ("district", "/u/d218/?year=2023&month=5&sort=name"),
+            ("commune", f"/u/{commune.url_code}/?year=2023"),
+            ("reporting", "/u/p24/bao-cao/?year=2023&month=5"),
+            ("targets grid (province)", "/nhap-lieu/chi-tieu/p24/?nam=2023"),
+            ("targets grid (district)", "/nhap-lieu/chi-tieu/d218/?nam=2023"),
+            ("reopen", "/nhap-lieu/mo-lai-thang/p24/"),
+            ("change history", f"/nhap-lieu/lich-su/{commune.url_code}/"),
+            ("targets import", "/nhap-lieu/nhap-tep/chi-tieu/p24/"),
+            ("export", "/nhap-lieu/xuat/p24/"),
+        ],
+        "lanhdao": [("province (manager)", "/u/p24/")],
+        "lucnam": [
+            ("entry home", "/nhap-lieu/"),
+            ("entry grid (district)", "/nhap-lieu/so-lieu/d218/"),
+            ("entry grid (closed month)", "/nhap-lieu/so-lieu/d218/?thang=2023-05"),
+            ("counts import", "/nhap-lieu/nhap-tep/so-lieu/d218/"),
+        ],
+        "bacninh": [
+            ("province (today)", "/u/t24/"),
+            ("commune (today)", f"/u/{today_commune.url_code}/"),
+            ("entry grid (province)", "/nhap-lieu/so-lieu/t24/"),
+            ("targets grid (today)", "/nhap-lieu/chi-tieu/t24/"),
+            ("office list", "/nhap-lieu/bhxh-co-so/t24/"),
+            ("office form (new)", "/nhap-lieu/bhxh-co-so/t24/them/"),
+            ("office form (edit)", f"/nhap-lieu/bhxh-co-so/{office.url_code}/sua/"),
+            ("office import", "/nhap-lieu/bhxh-co-so/t24/nhap-tep/"),
+            ("targets grid (office)", f"/nhap-lieu/chi-tieu/{office.url_code}/"),
+        ],
+        "lanhdao-bacninh": [("province (today, manager)", "/u/t24/")],
+        "coso-lucnam": [("entry grid (office)", f"/nhap-lieu/so-lieu/{office.url_code}/")],
+    }
+
+
+def _check(page, label: str, found: dict[str, list[dict]]) -> None:
+    """Run axe at both widths on the loaded page; keep what it finds under `label`."""
+    if page.locator("[data-chart]:not(script)").count():
+        page.wait_for_selector("[data-chart]:not(script)[data-drawn]")
+    for width, size in WIDTHS.items():
+        page.set_viewport_size(size)
+        violations = page.evaluate(RUN_AXE, AXE_TAGS)
+        if violations:
+            found[f"{label} @ {width}"] = violations
+    page.set_viewport_size(WIDTHS["desktop"])
+
+
+def _report(found: dict[str, list[dict]]) -> str:
+    lines = []
+    for where, violations in found.items():
+        for v in violations:
+            lines.append(f"{where}: {v['id']} ({v['impact']}, {len(v['nodes'])}) {v['help']}")
+            lines += [f"    {n}" for n in v["nodes"][:4]]
+    return "\n".join(lines)
+
+
+def _language(page, code: str) -> None:
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": code, "url": page.live_server.url}]
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_every_page_kind_meets_wcag_21_aa_for_every_role_language_and_width(page, demo):
+    page.context.add_init_script(path=str(_axe_path()))
+    found: dict[str, list[dict]] = {}
+    base = page.live_server.url
+    checked = 0
+
+    for code in ("vi", "en"):
+        _language(page, code)
+        page.goto(base + "/accounts/login/")
+        _check(page, f"login [{code}] anonymous", found)
+        checked += 1
+    _language(page, "vi")
+    login(page, "bacgiang", "wrong-password")
+    _check(page, "login refused [vi] anonymous", found)
+
+    for username, pages in _pages(demo).items():
+        page.context.clear_cookies()
+        login(page, username, demo.password)
+        for code in ("vi", "en"):
+            _language(page, code)
+            for kind, path in pages:
+                response = page.goto(base + path)
+                assert response is not None and response.ok, (username, path)
+                _check(page, f"{kind} [{code}] {username} {path}", found)
+                checked += 1
+
+    # The states a person brings about: a wrong value typed into a cell, a refused save.
+    page.context.clear_cookies()
+    _language(page, "vi")
+    login(page, "lucnam", demo.password)
+    page.goto(base + "/nhap-lieu/so-lieu/d218/")
+    first = page.locator("input[data-col=p]").first
+    first.fill("abc")
+    _check(page, "entry grid, a wrong value typed [vi] lucnam", found)
+    page.get_by_role("button", name="Lưu cả bảng").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#grid-errors").is_visible()
+    _check(page, "entry grid, save refused [vi] lucnam", found)
+
+    assert checked >= 60
+    if found:
+        screenshot(page, "a11y-last")
+    assert not found, f"{sum(len(v) for v in found.values())} axe violations:\n" + _report(found)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from conftest import login, screenshot
+from conftest import SCREENSHOTS, login, screenshot
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DEFAULT_AXE = Path(settings.BASE_DIR) / ".venv/axe/node_modules/axe-core/axe.min.js"
@@ -155,3 +155,95 @@ def test_every_page_kind_meets_wcag_21_aa_for_every_role_language_and_width(page
     if found:
         screenshot(page, "a11y-last")
     assert not found, f"{sum(len(v) for v in found.values())} axe violations:\n" + _report(found)
+
+
+def _luminance(rgb: str) -> float:
+    """Relative luminance (WCAG) of a computed colour, "rgb(118, 127, 138)"."""
+    channels = [int(c) / 255 for c in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted([_luminance(a), _luminance(b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+LIGHT_SHAPE = """(el) => { const s = getComputedStyle(el, "::before");
+    return [s.width, s.height, s.borderRadius, s.borderBottomWidth].join(" "); }"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_keyboard_sort_state_and_wrong_cells_reach_every_officer(page, demo):
+    """What axe cannot see: the skip link, the sort order said, lights told apart without
+    colour, a wrong cell marked as it is typed and the totals saying what they leave out."""
+    base = page.live_server.url
+    login(page, "bacgiang", demo.password)
+    page.goto(base + "/u/p24/?year=2023&month=5")
+
+    # The first Tab stop skips the navigation; following it, the next Tab is inside the page.
+    page.keyboard.press("Tab")
+    skip = page.locator(":focus")
+    assert skip.inner_text() == "Chuyển đến nội dung chính"
+    assert skip.is_visible()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+    # The sort order is said on the header, not only drawn as an arrow.
+    headers = page.locator(".progress-table thead th[aria-sort]")
+    assert headers.count() >= 8
+    assert page.locator("th[aria-sort=descending]").inner_text().strip() == "% kế hoạch"
+    page.locator(".progress-table thead th a", has_text="Đơn vị").click()
+    page.wait_for_load_state("load")
+    assert page.locator("th[aria-sort=ascending]").inner_text().strip() == "Đơn vị"
+    assert page.locator("th[aria-sort=descending]").count() == 0
+
+    # Each light has a shape of its own besides its colour and word; seen in grey-scale.
+    legend = page.locator(".legend")
+    shapes = {
+        colour: legend.locator(f".light-{colour}").evaluate(LIGHT_SHAPE)
+        for colour in ("green", "amber", "red")
+    }
+    assert len(set(shapes.values())) == 3, shapes
+    ranking = page.locator("[data-chart=ranking-data]")
+    page.wait_for_selector("[data-chart=ranking-data][data-drawn]")
+    marks = [t[0] for t in ranking.locator("text.bartext").all_text_contents()]
+    assert marks and set(marks) <= {"●", "▲", "■", "○"}, marks
+    page.add_style_tag(content="html { filter: grayscale(1); }")
+    screenshot(page, "a11y-lights-grayscale")
+    page.locator(".chart-card", has=ranking).screenshot(
+        path=os.path.join(SCREENSHOTS, "a11y-ranking-grayscale.png")
+    )
+
+    # Grid: the commune's history is a Tab stop; a wrong value is marked and counted at once.
+    page.context.clear_cookies()
+    login(page, "lucnam", demo.password)
+    page.goto(base + "/nhap-lieu/so-lieu/d218/")
+    communes = list(demo.luc_nam.children.order_by("code"))
+    page.locator(f"#p_{communes[1].pk}").focus()
+    page.keyboard.press("Shift+Tab")
+    assert "/nhap-lieu/lich-su/" in page.evaluate("document.activeElement.href")
+    cell = page.locator(f"#n_{communes[2].pk}")
+    assert (
+        _contrast(cell.evaluate("e => getComputedStyle(e).borderTopColor"), "rgb(255, 255, 255)")
+        >= 3
+    )
+    cell.focus()
+    page.keyboard.type("abc")
+    assert cell.get_attribute("aria-invalid") == "true"
+    message = page.locator("#" + cell.get_attribute("aria-describedby"))
+    assert message.inner_text() == "Không phải số người hợp lệ: nhập số nguyên không âm."
+    # Focused, the wrong cell keeps its red border inside the focus ring.
+    assert cell.evaluate("e => getComputedStyle(e).borderTopColor") == "rgb(197, 34, 31)"
+    note = page.locator("#total-note")
+    assert note.get_attribute("role") == "status"
+    assert note.inner_text() == "Tổng chưa tính 1 ô không phải số hợp lệ."
+    page.locator(f"#p_{communes[3].pk}").fill("-4")
+    assert note.inner_text() == "Tổng chưa tính 2 ô không phải số hợp lệ."
+    cell.fill("12")
+    page.locator(f"#p_{communes[3].pk}").fill("")
+    assert cell.get_attribute("aria-invalid") is None
+    assert cell.get_attribute("aria-describedby") is None
+    assert note.inner_text() == ""

@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 
 from conftest import SCREENSHOTS, login, screenshot
+from targets.tests.test_browser_import import write_file
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DEFAULT_AXE = Path(settings.BASE_DIR) / ".venv/axe/node_modules/axe-core/axe.min.js"
@@ -39,8 +40,8 @@ def _pages(demo) -> dict[str, list[tuple[str, str]]]:
     from provinces.models import GrassrootsOffice
 
     commune = demo.luc_nam.children.order_by("code").first()
-    office = GrassrootsOffice.objects.order_by("pk").first()
-    today_commune = office.memberships.order_by("commune__code").first().commune
+    office = GrassrootsOffice.objects.get(code="LN")  # the demo's office, of coso-lucnam
+    today_commune = office.memberships.order_by("commune__code")[0].commune
     return {
         "quocgia": [
             ("nation", "/u/vn/"),
@@ -112,7 +113,7 @@ def _language(page, code: str) -> None:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_every_page_kind_meets_wcag_21_aa_for_every_role_language_and_width(page, demo):
+def test_every_page_kind_meets_wcag_21_aa_for_every_role_language_and_width(page, demo, tmp_path):
     page.context.add_init_script(path=str(_axe_path()))
     found: dict[str, list[dict]] = {}
     base = page.live_server.url
@@ -150,6 +151,21 @@ def test_every_page_kind_meets_wcag_21_aa_for_every_role_language_and_width(page
     page.wait_for_load_state("networkidle")
     assert page.locator("#grid-errors").is_visible()
     _check(page, "entry grid, save refused [vi] lucnam", found)
+
+    # A file with a wrong row, previewed before anything is written.
+    page.goto(base + "/nhap-lieu/nhap-tep/so-lieu/d218/")
+    page.set_input_files("#id_file", str(write_file(tmp_path / "thang6.csv", demo, bad=True)))
+    page.click("#upload-form [type=submit]")
+    page.wait_for_load_state("load")
+    assert page.locator("#preview-errors").is_visible()
+    _check(page, "counts import, preview with an error [vi] lucnam", found)
+
+    # A provincial officer's office targets with a wrong value typed.
+    page.context.clear_cookies()
+    login(page, "bacninh", demo.password)
+    page.goto(base + "/nhap-lieu/bhxh-co-so/t24/")
+    page.locator("#offices input[name^=t_]").first.fill("12,5")
+    _check(page, "office list, a wrong value typed [vi] bacninh", found)
 
     assert checked >= 60
     if found:

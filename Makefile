@@ -8,9 +8,10 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
 # WeasyPrint needs pango and a font (it crashes with none); kaleido and the browser tests need
-# chromium; poppler-utils gives pdftotext; gettext compiles the translations.
+# chromium; poppler-utils gives pdftotext; gettext compiles the translations; npm installs axe-core
+# for the accessibility test.
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
-	fonts-noto-core poppler-utils chromium gettext postgresql-client
+	fonts-noto-core poppler-utils chromium gettext postgresql-client npm
 # Only the test suite needs the servers.
 DEBIAN_TEST_PACKAGES := postgresql redis-server
 
@@ -25,7 +26,14 @@ PYTEST_ARGS ?=
 # the name in step with VIETNAM_PROVINCES_2026_WHEEL in bhxh_dashboard/settings.py.
 REFORM_WHEEL := $(VENV)/wheels/vietnam_provinces-2026.9.0-py3-none-any.whl
 
-.PHONY: run test lint system-deps system-test-deps services venv setup demo worker beat \
+# axe-core, the accessibility checker tests/test_accessibility.py runs in the browser, from the npm
+# registry at an exact version; the test reads it from this file (never from a CDN).
+AXE_VERSION := 4.14.1
+AXE_DIR := $(VENV)/axe
+AXE_STAMP := $(AXE_DIR)/.installed-$(AXE_VERSION)
+AXE_JS := $(AXE_DIR)/node_modules/axe-core/axe.min.js
+
+.PHONY: run test lint system-deps system-test-deps services venv axe setup demo worker beat \
 	bench backup restore clean
 
 run: system-deps venv
@@ -36,22 +44,25 @@ run: system-deps venv
 	@echo "Dashboard: http://127.0.0.1:8000  (demo users in README.md)"
 	$(MANAGE) runserver 127.0.0.1:8000
 
-test: system-deps system-test-deps venv services
+test: system-deps system-test-deps venv axe services
 	$(MANAGE) compilemessages --ignore=.venv -v0
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(MANAGE) makemigrations --check --dry-run
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		AXE_CORE_JS=$(abspath $(AXE_JS)) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-# Install only what is missing, so a second run costs a dpkg query and no network.
+# Install only what is missing, so a second run costs a dpkg query and no network. A package whose
+# command is already there counts as present (npm ships inside NodeSource's nodejs package).
 system-deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || command -v $$p >/dev/null \
+		|| echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "Installing Debian packages: $$missing"; \
@@ -91,6 +102,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-data.txt
 $(REFORM_WHEEL): | $(VENV)/.installed
 	$(BIN)/pip download -q --disable-pip-version-check --no-deps \
 		--ignore-requires-python vietnam-provinces==2026.9.0 -d $(VENV)/wheels
+
+# Installed before the suite, so the test itself downloads nothing; a new AXE_VERSION reinstalls.
+axe: $(AXE_STAMP)
+
+$(AXE_STAMP):
+	rm -rf $(AXE_DIR)
+	npm install --prefix $(AXE_DIR) --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+		axe-core@$(AXE_VERSION)
+	test -f $(AXE_JS)
+	touch $@
 
 # Background processes for a PostgreSQL + Redis setup (see README).
 worker: venv

@@ -10,7 +10,9 @@ field names plus `name` (see `_field`).
 
 The ranking ranks and colours each unit by the completion of the target it has (participants,
 else new participants), with the traffic light of progress.readings, where every figure
-computed at read time is defined.
+computed at read time is defined. A light is never told by colour alone (WCAG 2.1 AA): each bar
+also has its light's pattern and, before its percentage, the mark the pages' legend uses
+(static/css/app.css), and its hover names the light.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,10 +23,16 @@ from django.utils.translation import gettext as _
 
 from bhxh_dashboard.formatting import month_label, number, percent, plotly_separators, signed
 from progress import readings
+from reports.tables import LIGHT_LABELS
 
-GREEN, AMBER, RED, GREY = "#1e8e3e", "#e0a000", "#c5221f", "#9aa6b2"
-BLUE, PALE_BLUE, INK, MUTED = "#0b4f8a", "#8fb3d9", "#1d2733", "#5b6776"
+# At least 3:1 against the white plot (graphics, WCAG 1.4.11); green and red are about as light
+# as each other, so the marks and patterns below tell them apart in grey-scale.
+GREEN, AMBER, RED, GREY = "#137333", "#b06d00", "#c5221f", "#767f8a"
+BLUE, PALE_BLUE, INK, MUTED = "#0b4f8a", "#5a8ac0", "#1d2733", "#5b6776"
 TRAFFIC_COLOURS = {"green": GREEN, "amber": AMBER, "red": RED, None: GREY}
+# The shape of each light, as on the pages: circle, triangle, square; unknown: a ring.
+TRAFFIC_MARKS = {"green": "●", "amber": "▲", "red": "■", None: "○"}
+TRAFFIC_PATTERNS = {"green": "", "amber": "/", "red": "x", None: "."}
 
 FONT = {"family": "Noto Sans, DejaVu Sans, system-ui, sans-serif", "size": 13, "color": INK}
 
@@ -130,7 +138,11 @@ def trend_figure(
                 "name": _("Đơn vị cũ, quy đổi theo địa giới mới"),
                 "x": [month_label(year, m) for m in before],
                 "y": [carried[m] for m in before],
-                "marker": {"color": PALE_BLUE},
+                # Striped as well as paler: told from this year's own bars in grey-scale too.
+                "marker": {
+                    "color": PALE_BLUE,
+                    "pattern": {"shape": "/", "fgcolor": "#fff", "solidity": 0.3},
+                },
                 "customdata": [number(carried[m]) for m in before],
                 "hovertemplate": "%{x}: <b>%{customdata}</b> ("
                 + _("quy đổi theo địa giới mới")
@@ -260,12 +272,14 @@ def ranking_figure(rows: Sequence[Any], *, title: str | None = None) -> go.Figur
         + ": {e}"
     )
     new_text = _("{pct} (phát triển mới)")
+    light_names = {light: str(label) for light, label in LIGHT_LABELS.items()}
     gap_label, over_label = _("Còn phải phát triển"), _("Vượt kế hoạch")
     texts, hover = [], []
-    for r, kind in zip(ranked, kinds, strict=True):
+    for r, kind, light in zip(ranked, kinds, lights, strict=True):
         pct = percent(readings.ranking_pct(r))
-        texts.append(new_text.format(pct=pct) if kind == readings.NEW else pct)
-        lines = [f"<b>{_field(r, 'name')}</b>"]
+        mark = TRAFFIC_MARKS[light]
+        texts.append(f"{mark} " + (new_text.format(pct=pct) if kind == readings.NEW else pct))
+        lines = [f"<b>{_field(r, 'name')}</b>", f"{mark} {light_names[light]}"]
         if readings.has_target(r, readings.PARTICIPANTS) or kind is None:
             gap = _field(r, "gap") or 0
             lines.append(
@@ -294,7 +308,14 @@ def ranking_figure(rows: Sequence[Any], *, title: str | None = None) -> go.Figur
         "orientation": "h",
         "x": values,
         "y": names,
-        "marker": {"color": [TRAFFIC_COLOURS[light] for light in lights]},
+        "marker": {
+            "color": [TRAFFIC_COLOURS[light] for light in lights],
+            "pattern": {
+                "shape": [TRAFFIC_PATTERNS[light] for light in lights],
+                "fgcolor": "#fff",
+                "solidity": 0.35,
+            },
+        },
         "text": texts,
         "textposition": "outside",
         "cliponaxis": False,

@@ -113,7 +113,10 @@ def test_ranking_puts_the_best_on_top_with_traffic_colours():
     # Plotly draws the first category at the bottom.
     assert list(bars.y) == ["Cuối", "Giữa", "Đầu"]
     assert list(bars.marker.color) == [RED, AMBER, GREEN]
-    assert bars.text[1] == "84,65%"
+    # Not by colour alone: a mark before the percentage, a pattern, the light's name in the hover.
+    assert bars.text[1] == "▲ 84,65%"
+    assert list(bars.marker.pattern.shape) == ["x", "/", ""]
+    assert "Chậm nhẹ" in bars.customdata[1]
     assert "8.005" in bars.customdata[1]
     assert fig.layout.title.text == "Xếp hạng"
     assert fig.to_json()
@@ -185,7 +188,8 @@ def test_ranking_ranks_and_colours_a_unit_by_its_new_participants_target_when_it
     bars = fig.data[0]
     assert list(bars.y) == ["Không", "Cuối", "Giữa", "Mới"]  # the best on top
     assert list(bars.marker.color) == [GREY, RED, AMBER, GREEN]
-    assert bars.text[-1] == "90,00% (phát triển mới)"
+    assert bars.text[-1] == "● 90,00% (phát triển mới)"
+    assert bars.text[0].startswith("○ ")
     assert "900 / 1.000" in bars.customdata[-1]
     assert "Cần đạt theo tiến độ: 50,00%" in bars.customdata[-1]
 

@@ -140,7 +140,7 @@ def test_a_unit_with_only_a_new_participants_target_is_ranked_and_coloured_by_it
     ranking = json.loads(response.context["ranking_json"])["data"][0]
     assert ranking["y"][-1] == "Bắc Giang"
     assert ranking["marker"]["color"][-1] == charts.GREEN
-    assert ranking["text"][-1] == f"{shown} (phát triển mới)"
+    assert ranking["text"][-1] == f"● {shown} (phát triển mới)"
     # in the band of its completion, and not among the units without a target
     band = client.get("/u/p24/" + MAY_2023 + "&band=ge100").context["table"].rows
     assert "Bắc Giang" in [r.record.unit.name for r in band]

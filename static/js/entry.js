@@ -26,22 +26,57 @@
     return fmt.format(0);
   }
 
+  // A cell that is not a count is marked as soon as it is typed: aria-invalid, and a message of
+  // its own that the cell is described by (the grid's data-invalid-message). A message the server
+  // wrote after a save stays until the next save; only the ones written here come and go.
+  function markCell(input, bad, message) {
+    var id = "e_" + input.id;
+    var note = document.getElementById(id);
+    if (bad) {
+      if (!note) {
+        note = document.createElement("div");
+        note.className = "cell-error";
+        note.id = id;
+        note.dataset.live = "1";
+        input.insertAdjacentElement("afterend", note);
+      }
+      if (note.dataset.live) note.textContent = message;
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", id);
+    } else if (note && note.dataset.live) {
+      note.remove();
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
+    input.classList.toggle("js-invalid", bad);
+  }
+
+  document.querySelectorAll("table.entry-grid[data-invalid-message]").forEach(function (table) {
+    var max = parseInt(table.dataset.maxCount, 10) || Infinity;
+    var check = function (input) {
+      if (input.tagName !== "INPUT" || !input.dataset.col || !input.id) return;
+      markCell(input, parseCount(input.value, max) === null, table.dataset.invalidMessage);
+    };
+    table.addEventListener("input", function (event) { check(event.target); });
+    table.querySelectorAll("input[data-col]").forEach(check);
+  });
+
   var grid = document.getElementById("entry-grid");
   if (grid) {
     var totalP = document.getElementById("total-p");
     var totalN = document.getElementById("total-n");
     var totalChange = document.getElementById("total-change");
+    var totalNote = document.getElementById("total-note");
     var maxCount = parseInt(grid.dataset.maxCount, 10);
 
     var recompute = function () {
-      var p = 0, n = 0, change = 0, compared = 0;
+      var p = 0, n = 0, change = 0, compared = 0, skipped = 0;
       grid.querySelectorAll("tbody tr[data-prev]").forEach(function (tr) {
         var pInput = tr.querySelector("input[data-col=p]");
         var nInput = tr.querySelector("input[data-col=n]");
         if (!pInput) return;
         var pv = parseCount(pInput.value, maxCount), nv = parseCount(nInput.value, maxCount);
-        pInput.classList.toggle("js-invalid", pv === null);
-        nInput.classList.toggle("js-invalid", nv === null);
+        skipped += (pv === null ? 1 : 0) + (nv === null ? 1 : 0);
         p += pv || 0;
         n += nv || 0;
         var cell = tr.querySelector("[data-change]");
@@ -59,6 +94,13 @@
       if (totalN) totalN.textContent = fmt.format(n);
       // The change over the communes entered so far, not against the whole of last month.
       if (totalChange) totalChange.textContent = compared ? signed(change) : "";
+      // The totals say how many cells they leave out (a polite live region: said once typed).
+      if (totalNote) {
+        var text = "";
+        if (skipped === 1) text = totalNote.dataset.one;
+        else if (skipped > 1) text = totalNote.dataset.many.replace("__N__", fmt.format(skipped));
+        if (totalNote.textContent !== text) totalNote.textContent = text;
+      }
     };
     grid.addEventListener("input", recompute);
     if (grid.querySelector("input[data-col=p]")) recompute();

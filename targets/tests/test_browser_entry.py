@@ -18,7 +18,8 @@ def test_district_staff_fill_june_fix_an_error_and_see_it_saved(page, demo):
 
     may = may_counts(demo.luc_nam)
     communes = list(demo.luc_nam.children.order_by("code"))
-    # Keyboard only: type in the first cell, Tab along the row and on to the next one.
+    # Keyboard only: type in the first cell, Tab along the row and on to the next one, past its
+    # commune's name (a link to its change history, a Tab stop of its own).
     page.locator(f"#p_{communes[0].pk}").focus()
     for i, commune in enumerate(communes):
         participants = may[commune.pk].participants + 4
@@ -27,6 +28,9 @@ def test_district_staff_fill_june_fix_an_error_and_see_it_saved(page, demo):
         page.keyboard.press("Tab")
         page.keyboard.type(new)
         page.keyboard.press("Tab")
+        if i + 1 < len(communes):
+            assert page.evaluate("document.activeElement.textContent") == communes[i + 1].name
+            page.keyboard.press("Tab")
     expected_total = sum(c.participants + 4 for c in may.values())
     # The totals row follows what is typed, before anything is saved.
     total = page.locator("#total-p").inner_text().replace(".", "")

@@ -46,6 +46,7 @@ def _pages(demo) -> dict[str, list[tuple[str, str]]]:
         "quocgia": [
             ("nation", "/u/vn/"),
             ("search", "/tim-kiem/?q=bac"),
+            ("definitions", "/dinh-nghia/"),
             ("reporting (nation)", "/u/vn/bao-cao/"),
             ("api token", "/api/token/"),
         ],
@@ -80,7 +81,10 @@ def _pages(demo) -> dict[str, list[tuple[str, str]]]:
             ("targets grid (office)", f"/nhap-lieu/chi-tieu/{office.url_code}/"),
         ],
         "lanhdao-bacninh": [("province (today, manager)", "/u/t24/")],
-        "coso-lucnam": [("entry grid (office)", f"/nhap-lieu/so-lieu/{office.url_code}/")],
+        "coso-lucnam": [
+            ("entry grid (office)", f"/nhap-lieu/so-lieu/{office.url_code}/"),
+            ("counts import (office)", f"/nhap-lieu/nhap-tep/so-lieu/{office.url_code}/"),
+        ],
     }
 
 

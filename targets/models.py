@@ -15,21 +15,33 @@ class TargetKind(models.TextChoices):
     NEW_PARTICIPANTS = "new", _("Số người phát triển mới trong năm")
 
 
-class Target(models.Model):
-    """The target assigned to a unit for a year: a stock (participants at year end) or a flow."""
+# A deadline month, or none (NULL: taken from the level above when the figures are computed).
+DEADLINE_RANGE = Q(deadline_month__isnull=True) | Q(deadline_month__gte=1, deadline_month__lte=12)
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="targets")
+
+class YearTarget(models.Model):
+    """What a target is, whoever it is given to: a year, its kind, the value, a deadline."""
+
     year = models.PositiveSmallIntegerField(_("năm"))
     kind = models.CharField(_("loại chỉ tiêu"), max_length=16, choices=TargetKind.choices)
     value = models.PositiveIntegerField(_("chỉ tiêu"))
     # The month by which the province asks the unit to reach the target; drives the required pace.
-    # NULL: the unit has none of its own and takes its nearest ancestor's (district, province,
-    # nation), else December, when the figures are computed (progress/figures.py).
+    # NULL: none of its own; it takes its nearest ancestor's (district, province, nation), else
+    # December, when the figures are computed (progress/figures.py).
     deadline_month = models.PositiveSmallIntegerField(_("tháng hoàn thành"), null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Target(YearTarget):
+    """The target assigned to a unit for a year: a stock (participants at year end) or a flow."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="targets")
 
     class Meta:
         verbose_name = _("chỉ tiêu")
@@ -41,8 +53,7 @@ class Target(models.Model):
                 violation_error_message=_("Đơn vị đã có chỉ tiêu loại này cho năm này."),
             ),
             models.CheckConstraint(
-                condition=Q(deadline_month__isnull=True)
-                | Q(deadline_month__gte=1, deadline_month__lte=12),
+                condition=DEADLINE_RANGE,
                 name="target_deadline_month_range",
                 violation_error_message=_("Tháng hoàn thành phải từ 1 đến 12."),
             ),
@@ -52,23 +63,15 @@ class Target(models.Model):
         return f"{self.unit} {self.year} {self.get_kind_display()}: {self.value}"
 
 
-class OfficeTarget(models.Model):
+class OfficeTarget(YearTarget):
     """The target a province of today's map gives one of its grassroots offices for a year.
 
     The office shares it out among its communes (their own Target rows); the allocation check
-    compares the two, and the offices' targets with the province's.
+    compares the two, and the offices' targets with the province's. Offices feed no figure: a
+    NULL deadline shows the province's.
     """
 
     office = models.ForeignKey(GrassrootsOffice, on_delete=models.PROTECT, related_name="targets")
-    year = models.PositiveSmallIntegerField(_("năm"))
-    kind = models.CharField(_("loại chỉ tiêu"), max_length=16, choices=TargetKind.choices)
-    value = models.PositiveIntegerField(_("chỉ tiêu"))
-    # NULL: the office takes its province's deadline (offices feed no figure: shown only).
-    deadline_month = models.PositiveSmallIntegerField(_("tháng hoàn thành"), null=True, blank=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("chỉ tiêu BHXH cơ sở")
@@ -80,8 +83,7 @@ class OfficeTarget(models.Model):
                 violation_error_message=_("BHXH cơ sở đã có chỉ tiêu loại này cho năm này."),
             ),
             models.CheckConstraint(
-                condition=Q(deadline_month__isnull=True)
-                | Q(deadline_month__gte=1, deadline_month__lte=12),
+                condition=DEADLINE_RANGE,
                 name="office_target_deadline_month_range",
                 violation_error_message=_("Tháng hoàn thành phải từ 1 đến 12."),
             ),

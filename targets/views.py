@@ -341,10 +341,7 @@ def target_grid(request: SignedInRequest, code: str) -> HttpResponse:
             "row_errors": errors.get(services.ROW_ERRORS, []),
         }
 
-    unalloc_p, unalloc_n = allocation.unallocated_participants, allocation.unallocated_new
     context = {
-        "unalloc_p_abs": abs(unalloc_p) if unalloc_p else 0,
-        "unalloc_n_abs": abs(unalloc_n) if unalloc_n else 0,
         "parent": parent,
         "owner": owner,
         "office": allocation.office,

@@ -141,7 +141,13 @@ def trend_figure(
                 # Striped as well as paler: told from this year's own bars in grey-scale too.
                 "marker": {
                     "color": PALE_BLUE,
-                    "pattern": {"shape": "/", "fgcolor": "#fff", "solidity": 0.3},
+                    # overlay: stripes over the bar's colour (replace would leave only stripes)
+                    "pattern": {
+                        "shape": "/",
+                        "fgcolor": "#fff",
+                        "solidity": 0.3,
+                        "fillmode": "overlay",
+                    },
                 },
                 "customdata": [number(carried[m]) for m in before],
                 "hovertemplate": "%{x}: <b>%{customdata}</b> ("
@@ -173,7 +179,15 @@ def trend_figure(
                 "name": _("Ước tính (tháng đang báo cáo)"),
                 "x": [month_label(year, m) for m in months_estimated],
                 "y": [by_month[m] for m in months_estimated],
-                "marker": {"color": BLUE, "pattern": {"shape": "/", "fgcolor": "#ffffff"}},
+                "marker": {
+                    "color": BLUE,
+                    "pattern": {
+                        "shape": "/",
+                        "fgcolor": "#fff",
+                        "solidity": 0.3,
+                        "fillmode": "overlay",
+                    },
+                },
                 "customdata": [number(by_month[m]) for m in months_estimated],
                 "hovertemplate": "%{x}: <b>%{customdata}</b> ("
                 + _("ước tính")

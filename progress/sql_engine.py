@@ -207,31 +207,38 @@ _UNITS_BASE = """
                         %(year)s, (g.ym - 1) %% 12 + 1, 25))
                    AND (cu.valid_until IS NULL OR cu.valid_until >= make_date(
                         %(year)s, (g.ym - 1) %% 12 + 1, 25))))
-          AND NOT EXISTS (
-              SELECT 1 FROM cm WHERE cm.commune_id = cu.id AND cm.month = (g.ym - 1) %% 12 + 1
-                AND CASE WHEN g.ym > %(year)s * 12 THEN cm.p ELSE cm.p_last END IS NOT NULL)
+        -- set differences, hashed or sorted: never a loop over cm for each candidate (which
+        -- the planner may pick on a table without statistics)
+        EXCEPT
+        SELECT commune_id, %(year)s * 12 + month FROM cm WHERE p IS NOT NULL
+        EXCEPT
+        SELECT commune_id, (%(year)s - 1) * 12 + month FROM cm WHERE p_last IS NOT NULL
     ),
-    -- The few missing communes look back one by one, through the indexes: their own counts and
-    -- those of the old communes they carry on, the nearest month first.
-    est AS (
-        SELECT mi.commune_id, mi.ym, back.p
+    -- The missing communes look back one by one through the counts' index (OFFSET 0 keeps
+    -- each a probe: flattened, the planner may hash every count of the country, or scan the
+    -- successions for each count on tables without statistics): their own counts and those of
+    -- the old communes they carry on; the nearest month found is the estimate.
+    found AS (
+        SELECT mi.commune_id, mi.ym, c.from_ym, c.participants
         FROM missing mi
+        JOIN carry k ON k.commune_id = mi.commune_id
         CROSS JOIN LATERAL (
-            SELECT sum(c.participants)::int AS p
-            FROM (SELECT mi.commune_id AS source_id, NULL::date AS source_until
-                  UNION ALL
-                  SELECT s.predecessor_id, pu.valid_until FROM provinces_succession s
-                  JOIN provinces_unit pu ON pu.id = s.predecessor_id AND pu.level = 3
-                  WHERE s.successor_id = mi.commune_id AND s.is_default) src
-            JOIN targets_monthlycount c ON c.commune_id = src.source_id
-                AND c.year BETWEEN (mi.ym - 1) / 12 - 1 AND (mi.ym - 1) / 12
-                AND c.year * 12 + c.month BETWEEN mi.ym - %(estimate_months)s AND mi.ym - 1
-                AND (src.source_until IS NULL OR src.source_until >= make_date(
-                    c.year, c.month, CASE WHEN c.month = 12 THEN 31 ELSE 25 END))
-            GROUP BY c.year, c.month
-            ORDER BY c.year DESC, c.month DESC
-            LIMIT 1
-        ) back
+            SELECT c.year * 12 + c.month AS from_ym, c.participants
+            FROM targets_monthlycount c
+            WHERE c.commune_id = k.source_id
+              AND c.year BETWEEN (mi.ym - 1) / 12 - 1 AND (mi.ym - 1) / 12
+              AND c.year * 12 + c.month BETWEEN mi.ym - %(estimate_months)s AND mi.ym - 1
+              AND (k.source_until IS NULL OR k.source_until >= make_date(
+                  c.year, c.month, CASE WHEN c.month = 12 THEN 31 ELSE 25 END))
+            OFFSET 0
+        ) c
+    ),
+    est AS (
+        SELECT f.commune_id, f.ym, sum(f.participants)::int AS p
+        FROM found f
+        JOIN (SELECT commune_id, ym, max(from_ym) AS from_ym FROM found GROUP BY commune_id, ym)
+            nearest USING (commune_id, ym, from_ym)
+        GROUP BY f.commune_id, f.ym
     ),
     -- The last month of the year each unit is in force at the cut-off (0: none). A unit's
     -- months after it are never shown and feed nothing (the comparisons look back), except

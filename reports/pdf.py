@@ -35,7 +35,7 @@ from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import month_label, user_label
 from bhxh_dashboard.months import cutoff_date
 from progress import readings
-from progress.definitions import DEFINITIONS
+from progress.definitions import DEFINITIONS, Definition
 from progress.models import Progress
 from provinces.models import Level, Unit
 from provinces.selectors import compares_across, map_label, period_map_label
@@ -272,7 +272,7 @@ def summary_charts(summary: Summary) -> list[dict[str, str]]:
         )
         fig = charts.ranking_figure(ranked, title=title)
         # A4 holds about 1.000 px of chart at this width: 63 provinces get thinner bars.
-        bar = 26 if len(ranked) <= 30 else 14
+        bar = 22 if len(ranked) <= 30 else 14
         height = min(max(220, bar * len(ranked) + 90), 1000)
         if len(ranked) > 30:
             fig.update_layout(font={"size": 11}, bargap=0.15)
@@ -293,13 +293,21 @@ def _stylesheet_path() -> str:
     return path
 
 
+def _notes(summary: Summary) -> list[Definition]:
+    """The definitions of the figures this summary shows (the notes at its end): an estimate
+    or a new-participants target only when it has one."""
+    row = summary.row
+    shown = {"estimate": bool(row and row.communes_estimated), "new": bool(row and row.target_new)}
+    return [d for d in DEFINITIONS if shown.get(d.slug, True)]
+
+
 def summary_html(summary: Summary, *, generated_at: datetime, generated_by: str) -> str:
     context = {
         "s": summary,
         "unit": summary.unit,
         "row": summary.row,
         "charts": summary_charts(summary),
-        "definitions": DEFINITIONS,  # the notes: what each figure means
+        "definitions": _notes(summary),
         "child_level": child_level_label(summary.unit),
         "period": month_label(summary.year, summary.month),
         # every page names its map; the nation's is the map in force at the month

@@ -38,4 +38,4 @@ def test_the_pdf_notes_define_the_figures(client, demo, tmp_path):
     client.force_login(demo.manager)
     text = " ".join(pdf_text(client.get(pdf_url(demo.bac_giang)).content, tmp_path).split())
     assert "Ghi chú: định nghĩa các chỉ số" in text
-    assert "Tiến độ cần đạt Số còn phải phát triển chia cho số tháng còn lại" in text
+    assert "Tiến độ cần đạt: Số còn phải phát triển chia cho số tháng còn lại" in text

@@ -67,7 +67,7 @@ def _legend_pace(figure: dict) -> str | None:
 def _card_pace(html: str) -> str:
     """The "Tiến độ cần đạt" card of a unit page (data-figure) or of a commune page."""
     found = re.search(r'data-figure="pace">([^<]*)<', html) or re.search(
-        r'Tiến độ cần đạt</span><span class="value">([^<]*)<', html
+        r'Tiến độ cần đạt</a></span><span class="value">([^<]*)<', html
     )
     assert found, "no pace card on the page"
     return found.group(1)

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from django.conf import settings
+
 
 def cutoff_date(year: int, month: int) -> dt.date:
     """Counts are cut off on the 25th; December closes the year on the 31st (DOMAIN.md)."""
@@ -19,3 +21,18 @@ def latest_reportable_month(today: dt.date) -> tuple[int, int]:
     if today < cutoff_date(year, month):
         year, month = previous_month(year, month)
     return year, month
+
+
+def months_before(year: int, month: int, count: int) -> list[tuple[int, int]]:
+    """The `count` months before (year, month), the nearest first."""
+    months, period = [], (year, month)
+    for _i in range(count):
+        period = previous_month(*period)
+        months.append(period)
+    return months
+
+
+def closes_on(year: int, month: int) -> dt.date:
+    """The last day a month can be entered without a reopening: its cut-off plus
+    MONTH_CLOSE_AFTER_DAYS (read at call time, so tests can change it)."""
+    return cutoff_date(year, month) + dt.timedelta(days=settings.MONTH_CLOSE_AFTER_DAYS)

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from django.db.models import Q
 
-from bhxh_dashboard.months import cutoff_date, previous_month
+from bhxh_dashboard.months import cutoff_date, months_before
 from progress.figures import ESTIMATE_MONTHS, MONTHS, ROW_FIELDS
 from progress.models import Progress
 from provinces.models import Level, Succession, Unit
@@ -138,9 +138,7 @@ def _last_reported(
     cells: dict[tuple[int, int, int], list[int]], commune: int, year: int, month: int
 ) -> int | None:
     """The participants of the commune's nearest month reported in the ESTIMATE_MONTHS before."""
-    period = (year, month)
-    for _i in range(ESTIMATE_MONTHS):
-        period = previous_month(*period)
+    for period in months_before(year, month, ESTIMATE_MONTHS):
         cell = cells.get((commune, *period))
         if cell is not None:
             return cell[0]

@@ -37,11 +37,10 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, NamedTuple
 
-from django.conf import settings
 from django.db.models import Count, F, Min, Sum
 from django.db.models.functions import Coalesce
 
-from bhxh_dashboard.months import cutoff_date
+from bhxh_dashboard.months import closes_on, cutoff_date
 from progress.models import RecomputeState
 from progress.selectors import PENDING
 from provinces.models import Level, Unit
@@ -197,8 +196,7 @@ def reporting_rate(row: Any) -> float | None:
 def reporting_is_over(year: int, month: int, reported: int, total: int, *, today: dt.date) -> bool:
     """A month's reporting is over once its entry window has closed (a reopening is for
     corrections) or every commune has reported; until then its figures are an estimate."""
-    closes_on = cutoff_date(year, month) + dt.timedelta(days=settings.MONTH_CLOSE_AFTER_DAYS)
-    return today > closes_on or (total > 0 and reported >= total)
+    return today > closes_on(year, month) or (total > 0 and reported >= total)
 
 
 def report_by(year: int, month: int) -> dt.date | None:

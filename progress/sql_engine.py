@@ -180,6 +180,12 @@ _UNITS_BASE = """
                           OR k.valid_until >= make_date(%(year)s, c.month, 25))))
         GROUP BY k.commune_id, k.province_id, c.month
     ),
+    totals AS (
+        SELECT CASE grouping(district_id, id) WHEN 0 THEN id WHEN 1 THEN district_id
+                ELSE province_id END AS unit_id, count(*) AS communes_total
+        FROM provinces_unit WHERE level = 3 AND {scope}
+        GROUP BY province_id, ROLLUP (district_id, id)
+    ),
     -- Months being reported (số ước): a province-month (this year's, or last year's for the
     -- comparisons) that some of its communes reported but not all. ym = year * 12 + month, so
     -- that ym - 1 is the month before across a new year.
@@ -190,8 +196,8 @@ _UNITS_BASE = """
         ) g
         CROSS JOIN LATERAL (VALUES (%(year)s * 12 + g.month, g.now),
                                    ((%(year)s - 1) * 12 + g.month, g.before)) v(ym, n)
-        WHERE v.n > 0 AND v.n < (SELECT count(*) FROM provinces_unit pc
-                                 WHERE pc.level = 3 AND pc.province_id = g.province_id)
+        JOIN totals pt ON pt.unit_id = g.province_id  -- the province's communes
+        WHERE v.n > 0 AND v.n < pt.communes_total
     ),
     -- In such a month each commune still in force that has not reported carries the figure of
     -- the nearest month it reported in the ESTIMATE_MONTHS before (its carried counts too).
@@ -278,12 +284,6 @@ _UNITS_BASE = """
         WHERE cu.level = 3 AND {scope_cu}
           AND (m.month = 12 OR m.month <= greatest(lc.month, ld.month, lp.month))
         GROUP BY m.month, cu.province_id, ROLLUP (cu.district_id, cu.id)
-    ),
-    totals AS (
-        SELECT CASE grouping(district_id, id) WHEN 0 THEN id WHEN 1 THEN district_id
-                ELSE province_id END AS unit_id, count(*) AS communes_total
-        FROM provinces_unit WHERE level = 3 AND {scope}
-        GROUP BY province_id, ROLLUP (district_id, id)
     ),
     tg AS (
         SELECT t.unit_id, u.parent_id,

@@ -23,7 +23,7 @@ from provinces.forms import MembershipFileForm, OfficeForm
 from provinces.models import GrassrootsOffice, Level, Unit
 from targets import selectors as target_selectors
 from targets import services as target_services
-from targets.forms import office_target_entries, parse_year_param
+from targets.forms import office_target_entries, parse_year_param, shown_target_cells
 
 
 def _new_province_or_404(request: SignedInRequest, code: str) -> Unit:
@@ -73,14 +73,9 @@ def office_list(request: SignedInRequest, code: str) -> HttpResponse:
     def cells(row: target_selectors.OfficeRow) -> dict[str, object]:
         """What a row's inputs show: what was typed (after an error) or what is stored."""
         office_id = row.group.office.pk if row.group.office is not None else 0
-        stored = row.targets
-        t, tn, dl = typed.get(
-            office_id,
-            (
-                "" if stored.participants is None else str(stored.participants),
-                "" if stored.new_participants is None else str(stored.new_participants),
-                str(stored.deadline_month or ""),
-            ),
+        own = row.targets
+        t, tn, dl = shown_target_cells(
+            typed, office_id, own.participants, own.new_participants, own.deadline_month
         )
         errors = result.errors.get(office_id, {}) if result else {}
         return {

@@ -90,6 +90,27 @@ def _pace_line(
     return pace, points
 
 
+def _hatched_bars(
+    name: str, hover_note: str, values: Mapping[int, int], *, year: int, colour: str
+) -> dict[str, Any]:
+    """Bars of the trend that are not this year's reported figures alone (the old units carried
+    across the reform, a month being reported): striped, named, and said so on hover."""
+    months = list(values)
+    return {
+        "type": "bar",
+        "name": name,
+        "x": [month_label(year, m) for m in months],
+        "y": [values[m] for m in months],
+        "marker": {
+            "color": colour,
+            # overlay: stripes over the bar's colour (replace would leave only stripes)
+            "pattern": {"shape": "/", "fgcolor": "#fff", "solidity": 0.3, "fillmode": "overlay"},
+        },
+        "customdata": [number(values[m]) for m in months],
+        "hovertemplate": "%{x}: <b>%{customdata}</b> (" + hover_note + ")<extra></extra>",
+    }
+
+
 def trend_figure(
     rows: Iterable[Any],
     *,
@@ -132,28 +153,15 @@ def trend_figure(
     traces = []
     if carried:
         before = sorted(carried)
+        # Striped as well as paler: told from this year's own bars in grey-scale too.
         traces.append(
-            {
-                "type": "bar",
-                "name": _("Đơn vị cũ, quy đổi theo địa giới mới"),
-                "x": [month_label(year, m) for m in before],
-                "y": [carried[m] for m in before],
-                # Striped as well as paler: told from this year's own bars in grey-scale too.
-                "marker": {
-                    "color": PALE_BLUE,
-                    # overlay: stripes over the bar's colour (replace would leave only stripes)
-                    "pattern": {
-                        "shape": "/",
-                        "fgcolor": "#fff",
-                        "solidity": 0.3,
-                        "fillmode": "overlay",
-                    },
-                },
-                "customdata": [number(carried[m]) for m in before],
-                "hovertemplate": "%{x}: <b>%{customdata}</b> ("
-                + _("quy đổi theo địa giới mới")
-                + ")<extra></extra>",
-            }
+            _hatched_bars(
+                _("Đơn vị cũ, quy đổi theo địa giới mới"),
+                _("quy đổi theo địa giới mới"),
+                {m: carried[m] for m in before},
+                year=year,
+                colour=PALE_BLUE,
+            )
         )
     # Months being reported (số ước) are hatched and named: part of the bar is carried forward.
     estimated = {_field(r, "month") for r in year_rows if _field(r, "communes_estimated")} & set(
@@ -172,27 +180,14 @@ def trend_figure(
         }
     )
     if estimated:
-        months_estimated = sorted(estimated)
         traces.append(
-            {
-                "type": "bar",
-                "name": _("Ước tính (tháng đang báo cáo)"),
-                "x": [month_label(year, m) for m in months_estimated],
-                "y": [by_month[m] for m in months_estimated],
-                "marker": {
-                    "color": BLUE,
-                    "pattern": {
-                        "shape": "/",
-                        "fgcolor": "#fff",
-                        "solidity": 0.3,
-                        "fillmode": "overlay",
-                    },
-                },
-                "customdata": [number(by_month[m]) for m in months_estimated],
-                "hovertemplate": "%{x}: <b>%{customdata}</b> ("
-                + _("ước tính")
-                + ")<extra></extra>",
-            }
+            _hatched_bars(
+                _("Ước tính (tháng đang báo cáo)"),
+                _("ước tính"),
+                {m: by_month[m] for m in sorted(estimated)},
+                year=year,
+                colour=BLUE,
+            )
         )
     if target:
         traces.append(

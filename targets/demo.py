@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Max, Sum
@@ -20,7 +19,11 @@ from django.utils import timezone
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.copy import copy_rows
-from bhxh_dashboard.months import cutoff_date, latest_reportable_month, previous_month
+from bhxh_dashboard.months import (
+    closes_on,
+    latest_reportable_month,
+    previous_month,
+)
 from provinces.models import (
     NEW_MAP_FROM,
     GrassrootsOffice,
@@ -286,8 +289,7 @@ def latest_closed_month(today: dt.date) -> Month:
     MONTH_CLOSE_AFTER_DAYS have passed): the demo's figures stop there, so the month being
     reported is left to enter."""
     year, month = latest_reportable_month(today)
-    closes_on = cutoff_date(year, month) + dt.timedelta(days=settings.MONTH_CLOSE_AFTER_DAYS)
-    if today <= closes_on:
+    if today <= closes_on(year, month):
         year, month = previous_month(year, month)
     return year, month
 

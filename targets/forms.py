@@ -91,6 +91,25 @@ def office_target_entries(
     return [OfficeTargetEntry(office_id, *values) for office_id, values in raw.items()], raw
 
 
+def shown_target_cells(
+    typed: dict[int, tuple[str, str, str]],
+    key: int,
+    participants: int | None,
+    new_participants: int | None,
+    deadline_month: int | None,
+) -> tuple[str, str, str]:
+    """What a target row's three inputs show: what was typed (after a refused save), else what
+    is stored (blank for none, and for a deadline taken from the level above)."""
+    return typed.get(
+        key,
+        (
+            "" if participants is None else str(participants),
+            "" if new_participants is None else str(new_participants),
+            str(deadline_month or ""),
+        ),
+    )
+
+
 def _target_cells(post: QueryDict, ids: list[int]) -> dict[int, tuple[str, str, str]]:
     return {
         key: (

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import day_label
-from bhxh_dashboard.months import cutoff_date
+from bhxh_dashboard.months import cutoff_date, months_before
 from bhxh_dashboard.parsing import ParseError, parse_count, parse_month_number, parse_year
 from provinces import access
 from provinces.models import Level, Succession, Unit
@@ -44,7 +44,6 @@ from targets.services import (
     counts_save,
     impossible_new_participants,
     month_reopen,
-    months_before,
     targets_save,
 )
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import F, Max, Q, QuerySet, Sum
 from django.urls import reverse
@@ -18,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import user_label
-from bhxh_dashboard.months import cutoff_date, latest_reportable_month, previous_month
+from bhxh_dashboard.months import closes_on, cutoff_date, latest_reportable_month, previous_month
 from provinces import access
 from provinces.models import GrassrootsOffice, Level, Role, Unit
 from provinces.selectors import EntryGroup, province_offices
@@ -96,18 +95,18 @@ def month_window(
     """
     today = today or clock.today()
     cutoff = cutoff_date(year, month)
-    closes_on = cutoff + dt.timedelta(days=settings.MONTH_CLOSE_AFTER_DAYS)
+    last_open_day = closes_on(year, month)
     if today < cutoff:
-        return MonthWindow(year, month, cutoff, closes_on, WindowState.NOT_YET)
-    if today <= closes_on:
-        return MonthWindow(year, month, cutoff, closes_on, WindowState.OPEN)
+        return MonthWindow(year, month, cutoff, last_open_day, WindowState.NOT_YET)
+    if today <= last_open_day:
+        return MonthWindow(year, month, cutoff, last_open_day, WindowState.OPEN)
     if reopening is False:
         reopening = open_reopening(province_id, year, month)
     if reopening:
         return MonthWindow(
-            year, month, cutoff, closes_on, WindowState.REOPENED, reopening.open_until
+            year, month, cutoff, last_open_day, WindowState.REOPENED, reopening.open_until
         )
-    return MonthWindow(year, month, cutoff, closes_on, WindowState.CLOSED)
+    return MonthWindow(year, month, cutoff, last_open_day, WindowState.CLOSED)
 
 
 def in_unit_lifetime(unit: Unit, year: int, month: int) -> bool:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from bhxh_dashboard import clock
 from bhxh_dashboard.copy import copy_rows
 from bhxh_dashboard.formatting import day_label, number, user_label
-from bhxh_dashboard.months import cutoff_date, previous_month
+from bhxh_dashboard.months import cutoff_date, months_before, previous_month
 from bhxh_dashboard.parsing import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -250,15 +250,6 @@ def count_warnings(
             )
         )
     return found
-
-
-def months_before(year: int, month: int, count: int) -> list[tuple[int, int]]:
-    """The `count` months before (year, month), the nearest first."""
-    months, period = [], (year, month)
-    for _i in range(count):
-        period = previous_month(*period)
-        months.append(period)
-    return months
 
 
 BULK_HISTORY_ROWS = 1000

@@ -40,6 +40,7 @@ from targets.forms import (
     count_grid_post,
     parse_month_param,
     parse_year_param,
+    shown_target_cells,
     target_grid_entries,
 )
 
@@ -318,13 +319,8 @@ def target_grid(request: SignedInRequest, code: str) -> HttpResponse:
     def present(row: selectors.AllocationRow, editable: bool) -> dict[str, Any]:
         uid = row.unit.pk if row.unit is not None else 0
         errors = result.errors.get(uid, {}) if result else {}
-        t, tn, dl = typed.get(
-            uid,
-            (
-                "" if row.participants is None else str(row.participants),
-                "" if row.new_participants is None else str(row.new_participants),
-                str(row.deadline_month or ""),
-            ),
+        t, tn, dl = shown_target_cells(
+            typed, uid, row.participants, row.new_participants, row.deadline_month
         )
         gap = None
         if row.participants is not None and row.children_participants is not None:

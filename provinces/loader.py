@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 
 from bhxh_dashboard import clock
+from bhxh_dashboard.db import analyze
 from provinces.models import (
     NEW_MAP_FROM,
     OLD_MAP_UNTIL,
@@ -161,6 +162,7 @@ def load_admin_units(tree: list[dict] | None = None) -> LoadResult:
         level: Unit.objects.filter(level=level, valid_from__isnull=True).count()
         for level in Level.values
     }
+    analyze("provinces_unit")
     return LoadResult(created=created, updated=updated, total=total)
 
 
@@ -263,6 +265,7 @@ def load_new_map(province_codes: set[str] | None = None) -> NewMapResult:
         level: Unit.objects.filter(level=level, valid_from__isnull=False).count()
         for level in (Level.PROVINCE, Level.COMMUNE)
     }
+    analyze("provinces_unit", "provinces_succession", "provinces_unitname")
     return NewMapResult(created=created, updated=updated, total=total, successions=successions)
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.copy import copy_rows
+from bhxh_dashboard.db import analyze
 from bhxh_dashboard.months import (
     closes_on,
     latest_reportable_month,
@@ -520,14 +521,7 @@ def _today_counts_and_targets(
 
 
 def _analyze() -> None:
-    """Fresh planner statistics for the tables just filled: without them PostgreSQL plans the
-    progress recompute that follows for empty tables and takes ten to forty times as long."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "ANALYZE provinces_unit, provinces_succession, targets_monthlycount, targets_target"
-        )
+    analyze("provinces_unit", "provinces_succession", "targets_monthlycount", "targets_target")
 
 
 def _demo_reopening(province: Unit) -> None:

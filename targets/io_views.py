@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bhxh_dashboard import clock
+from bhxh_dashboard.formatting import month_label, user_label
 from bhxh_dashboard.http import SignedInRequest
 from provinces.access import (
     can_download_group_files,
@@ -35,7 +36,7 @@ from provinces.access import (
     get_visible_unit_or_404,
 )
 from provinces.models import Level, Unit
-from provinces.selectors import EntryGroup
+from provinces.selectors import EntryGroup, map_label
 from targets import exports, selectors
 from targets.forms import parse_month_param, parse_year_param
 from targets.imports import (
@@ -88,6 +89,24 @@ def _target_units(user: User, unit: Unit) -> QuerySet[Unit]:
     if not allowed:
         raise PermissionDenied
     return selectors.units_by_ids(allowed)
+
+
+def _file_title(request: SignedInRequest, unit: Unit, name: str, period: str) -> exports.FileTitle:
+    """The title block of a file downloaded now by this user."""
+    return exports.FileTitle(
+        unit=name,
+        period=period,
+        map=map_label(unit),
+        by=user_label(request.user),
+        generated_at=clock.now(),
+    )
+
+
+def _file_options(request: SignedInRequest) -> tuple[str, str]:
+    """The format (`?dinh_dang=xlsx|csv`) and, for CSV, the separator (`?tach=cham-phay|phay`)."""
+    fmt = "xlsx" if request.GET.get("dinh_dang") == "xlsx" else "csv"
+    separator = exports.SEPARATORS.get(request.GET.get("tach", ""), ";")
+    return fmt, separator
 
 
 def _file_response(data: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -258,8 +277,9 @@ def counts_template(request: SignedInRequest, code: str) -> HttpResponse:
     group = _counts_group(request, code, to_write=False)
     year, month = _group_month(request, group)
     rows = exports.count_template_rows(communes=group.communes(), year=year, month=month)
-    fmt = "xlsx" if request.GET.get("dinh_dang") == "xlsx" else "csv"
-    data, content_type = exports.render("counts", fmt, rows)
+    fmt, separator = _file_options(request)
+    title = _file_title(request, group.unit, group.full_name, month_label(year, month))
+    data, content_type = exports.render("counts", fmt, rows, title=title, separator=separator)
     return _file_response(
         data, content_type, f"mau-so-lieu-{group.url_code}-{year}-{month:02d}.{fmt}"
     )
@@ -270,9 +290,13 @@ def targets_template(request: SignedInRequest, code: str) -> HttpResponse:
     unit = get_visible_unit_or_404(request.user, code)
     units = _target_units(request.user, unit)
     year = parse_year_param(request.GET.get("nam"), clock.today().year)
-    fmt = "xlsx" if request.GET.get("dinh_dang") == "xlsx" else "csv"
+    fmt, separator = _file_options(request)
     data, content_type = exports.render(
-        "targets", fmt, exports.target_template_rows(units=units, year=year)
+        "targets",
+        fmt,
+        exports.target_template_rows(units=units, year=year),
+        title=_file_title(request, unit, unit.full_name, str(year)),
+        separator=separator,
     )
     return _file_response(data, content_type, f"mau-chi-tieu-{unit.url_code}-{year}.{fmt}")
 
@@ -310,7 +334,7 @@ def _export(
         )
     year_from = parse_year_param(request.GET.get("tu_nam"), this_year)
     year_to = max(parse_year_param(request.GET.get("den_nam"), year_from), year_from)
-    fmt = "xlsx" if request.GET.get("dinh_dang") == "xlsx" else "csv"
+    fmt, separator = _file_options(request)
     if request.GET.get("loai") == "chi-tieu" and isinstance(scope, Unit):
         kind, rows = (
             "targets",
@@ -318,7 +342,9 @@ def _export(
         )
     else:
         kind, rows = "counts", exports.count_rows(scope=scope, year_from=year_from, year_to=year_to)
-    data, content_type = exports.render(kind, fmt, rows)
-    file_kind = "chi-tieu" if kind == "targets" else "so-lieu"
     years = f"{year_from}" if year_from == year_to else f"{year_from}-{year_to}"
+    unit = scope.unit if isinstance(scope, EntryGroup) else scope
+    title = _file_title(request, unit, name, years.replace("-", "–"))
+    data, content_type = exports.render(kind, fmt, rows, title=title, separator=separator)
+    file_kind = "chi-tieu" if kind == "targets" else "so-lieu"
     return _file_response(data, content_type, f"{file_kind}-{url_code}-{years}.{fmt}")

@@ -13,16 +13,25 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from provinces.models import Level, Unit
 from provinces.selectors import EntryGroup
-from targets.imports import COUNT_COLUMNS, FORMULA_STARTS, LEVEL_LABEL, TARGET_COLUMNS, Column
+from targets.imports import (
+    COUNT_COLUMNS,
+    FORMULA_STARTS,
+    LEVEL_LABEL,
+    TARGET_COLUMNS,
+    Column,
+    Row,
+)
 from targets.models import MonthlyCount, Target, TargetKind
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -137,6 +146,7 @@ def target_template_rows(*, units: QuerySet[Unit], year: int) -> Iterator[list]:
 # Excel's number formats; the reader's own settings draw them (52.139 under Vietnamese ones).
 GROUPED_FORMAT = "#,##0"
 PLAIN_FORMAT = "0"
+PERCENT_FORMAT = "0.00%"
 TEXT_FORMAT = "@"
 _FORMATS = {
     "participants": GROUPED_FORMAT,
@@ -148,6 +158,9 @@ _FORMATS = {
 }
 
 SEPARATORS = {"cham-phay": ";", "phay": ","}
+
+LINE_COLUMN = Column("line", gettext_lazy("Dòng"), ())
+REASONS_COLUMN = Column("reasons", gettext_lazy("Lý do"), ())
 
 
 def neutralise(value: object) -> object:
@@ -181,54 +194,65 @@ class FileTitle:
         ]
 
 
-def write_csv(
-    columns: Iterable[Column],
-    rows: Iterable[list],
+def table_csv(
+    header: Sequence[object],
+    rows: Iterable[Sequence[object]],
     *,
     title: FileTitle | None = None,
     separator: str = ";",
 ) -> bytes:
     """UTF-8 with a byte-order mark (Excel reads it so), the title block, a blank line, the
-    header and the rows; numbers as plain digits, formula-like text quoted."""
+    header and the rows. Whole numbers are plain digits; a fraction takes the decimal mark that
+    goes with the separator (a `;` file is for regional settings whose decimal mark is `,`), so
+    Excel reads it as a number; formula-like text is quoted."""
+    decimal_mark = "," if separator == ";" else "."
+
+    def cell(value: object) -> object:
+        if isinstance(value, (float, Decimal)) and not isinstance(value, bool):
+            return format(value, "f").replace(".", decimal_mark)
+        return neutralise(value)
+
     out = io.StringIO()
     writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
     if title is not None:
-        writer.writerows([[neutralise(v) for v in line] for line in title.lines()])
+        writer.writerows([[cell(v) for v in line] for line in title.lines()])
         writer.writerow([])
-    writer.writerow([str(c.label) for c in columns])
-    writer.writerows([neutralise(v) for v in row] for row in rows)
+    writer.writerow([cell(str(v)) for v in header])
+    writer.writerows([cell(v) for v in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def write_xlsx(
-    columns: Iterable[Column],
-    rows: Iterable[list],
+def table_xlsx(
+    header: Sequence[object],
+    rows: Iterable[Sequence[object]],
     *,
+    formats: Sequence[str | None],
     sheet_name: str,
     title: FileTitle | None = None,
+    widths: Sequence[int] = (),
 ) -> bytes:
-    """One named sheet: the title block, the header in bold, then the rows, figures as numbers
-    with a grouped number format, codes as text; text is always a string, never a formula."""
+    """One named sheet: the title block, the header in bold, then the rows; figures stay numbers
+    shown through `formats` (the reader's settings draw 52.139 or 84,65%), text is always a
+    string cell, never a formula."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_name[:31])
-    columns = list(columns)
-    code_index = next(i for i, c in enumerate(columns) if c.key == "code")
-    formats = [_FORMATS.get(c.key) for c in columns]
-    sheet.column_dimensions["A"].width = 14
-    sheet.column_dimensions["B"].width = 28 if code_index == 0 else 10
-    sheet.column_dimensions["C"].width = 28
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
 
     def cell(value: object, number_format: str | None = None, bold: bool = False) -> WriteOnlyCell:
-        if isinstance(value, str) and number_format != TEXT_FORMAT:
-            number_format = None
+        if isinstance(value, Decimal):
+            value = float(value)
         made = WriteOnlyCell(sheet, value=value)
         if isinstance(value, str):
             made.data_type = "s"  # openpyxl would store "=..." as a live formula
-        if number_format:
+            if number_format == TEXT_FORMAT:
+                made.number_format = TEXT_FORMAT
+        elif number_format:
             made.number_format = number_format
         if bold:
             made.font = Font(bold=True)
@@ -238,14 +262,61 @@ def write_xlsx(
         for label, value in title.lines():
             sheet.append([cell(label, bold=True), cell(value)])
         sheet.append([])
-    sheet.append([cell(str(column.label), bold=True) for column in columns])
+    sheet.append([cell(str(v), bold=True) for v in header])
     for row in rows:
-        values = [None if v == "" else v for v in row]
-        values[code_index] = str(values[code_index])  # text, so leading zeros stay
-        sheet.append([None if v is None else cell(v, formats[i]) for i, v in enumerate(values)])
+        sheet.append(
+            [
+                None if v is None or v == "" else cell(v, formats[i] if i < len(formats) else None)
+                for i, v in enumerate(row)
+            ]
+        )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def write_csv(
+    columns: Iterable[Column],
+    rows: Iterable[list],
+    *,
+    title: FileTitle | None = None,
+    separator: str = ";",
+) -> bytes:
+    return table_csv([c.label for c in columns], rows, title=title, separator=separator)
+
+
+def write_problems(columns: Iterable[Column], rows: Iterable[Row]) -> bytes:
+    """A preview's lines with an error or a warning as CSV: the line, its cells, the reasons."""
+    return table_csv(
+        [LINE_COLUMN.label, *(c.label for c in columns), REASONS_COLUMN.label],
+        ([row.line, *row.cell_list, " ".join(row.messages)] for row in rows),
+    )
+
+
+def write_xlsx(
+    columns: Iterable[Column],
+    rows: Iterable[list],
+    *,
+    sheet_name: str,
+    title: FileTitle | None = None,
+) -> bytes:
+    """Codes as text (so leading zeros stay), counts with grouped digits, years plain."""
+    columns = list(columns)
+    code_index = next(i for i, c in enumerate(columns) if c.key == "code")
+
+    def with_text_code(row: list) -> list:
+        row = list(row)
+        row[code_index] = str(row[code_index])
+        return row
+
+    return table_xlsx(
+        [c.label for c in columns],
+        (with_text_code(row) for row in rows),
+        formats=[_FORMATS.get(c.key) for c in columns],
+        sheet_name=sheet_name,
+        title=title,
+        widths=(14, 28 if code_index == 0 else 10, 28),
+    )
 
 
 def render(

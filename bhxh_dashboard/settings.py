@@ -257,3 +257,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"bhxh": {"level": "INFO"}, "axes": {"level": "INFO"}},
 }
+
+# Uploads (imports): stop reading a file past its size limit (bhxh_dashboard/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "bhxh_dashboard.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]

@@ -57,7 +57,16 @@ def office_list(request: SignedInRequest, code: str) -> HttpResponse:
     result: target_services.TargetSaveResult | None = None
     typed: dict[int, tuple[str, str, str]] = {}
     if request.method == "POST":
-        entries, typed = office_target_entries(request.POST, office_ids)
+        stored = {
+            r.group.office.pk: (
+                r.targets.participants,
+                r.targets.new_participants,
+                r.targets.deadline_month,
+            )
+            for r in overview.rows
+            if r.group.office is not None
+        }
+        entries, typed = office_target_entries(request.POST, office_ids, stored)
         result = target_services.office_targets_save(
             user=request.user, province=province, year=year, entries=entries
         )

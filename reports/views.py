@@ -5,6 +5,7 @@ import csv
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import plotly.graph_objects as go
@@ -22,7 +23,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from bhxh_dashboard import clock
-from bhxh_dashboard.formatting import month_label
+from bhxh_dashboard.formatting import month_label, user_label
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month
 from progress import readings
 from progress.definitions import DEFINITIONS
@@ -41,7 +42,8 @@ from provinces.selectors import (
 )
 from reports import charts, selectors
 from reports.filtersets import ProgressFilterSet
-from reports.tables import HistoryTable, ProgressTable
+from reports.tables import HistoryTable, NumberColumn, PercentColumn, ProgressTable
+from targets import exports
 
 # Above this many children the ranking chart shows the best and the worst only: a chart of 700
 # bars helps nobody, and the table below has every row.
@@ -205,6 +207,58 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
 
     def get_export_filename(self, export_format: str) -> str:
         return f"tien-do-{self.unit.url_code}-{self.month:02d}-{self.year}.{export_format}"
+
+    def create_export(self, export_format: str) -> HttpResponse:
+        """The children table as a file for Excel (targets.exports): a title block, a named
+        sheet, figures as numbers (percentages with a % format), formula-like text neutralised;
+        CSV with a BOM and `?tach=` (`;` by default, its decimal mark `,`)."""
+        table = self.get_table(**self.get_table_kwargs())
+        header, *rows = [list(row) for row in table.as_values(exclude_columns=self.exclude_columns)]
+        columns = [  # as as_values lists them: hidden ones too
+            bound.column
+            for bound in table.columns.iterall()
+            if not (bound.column.exclude_from_export or bound.name in self.exclude_columns)
+        ]
+        title = exports.FileTitle(
+            unit=name_on(self.unit, cutoff_date(self.year, self.month)),
+            period=month_label(self.year, self.month),
+            map=period_map_label(self.year, self.month),
+            by=user_label(self.request.user),
+            generated_at=clock.now(),
+        )
+        if export_format == "xlsx":
+            percent = [isinstance(c, PercentColumn) for c in columns]
+            rows = [
+                [
+                    v / 100 if percent[i] and isinstance(v, (int, float, Decimal)) else v
+                    for i, v in enumerate(row)
+                ]
+                for row in rows
+            ]
+            data = exports.table_xlsx(
+                header,
+                rows,
+                formats=[
+                    exports.PERCENT_FORMAT
+                    if isinstance(c, PercentColumn)
+                    else exports.GROUPED_FORMAT
+                    if isinstance(c, NumberColumn)
+                    else None
+                    for c in columns
+                ],
+                sheet_name=_("Tiến độ %(period)s") % {"period": f"{self.month:02d}-{self.year}"},
+                title=title,
+                widths=(28,),
+            )
+            content_type = exports.XLSX_CONTENT_TYPE
+        else:
+            separator = exports.SEPARATORS.get(self.request.GET.get("tach", ""), ";")
+            data = exports.table_csv(header, rows, title=title, separator=separator)
+            content_type = exports.CSV_CONTENT_TYPE
+        response = HttpResponse(data, content_type=content_type)
+        filename = self.get_export_filename(export_format)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -421,7 +475,8 @@ def crosswalk_csv(request: HttpRequest, code: str) -> HttpResponse:
     for s in crosswalk_rows(unit).iterator(chunk_size=2000):
         old, new = s.predecessor, s.successor
         writer.writerow(
-            [
+            exports.neutralise(cell)
+            for cell in [
                 new.province.name if new.province else "",
                 new.code,
                 new.full_name,
@@ -432,5 +487,5 @@ def crosswalk_csv(request: HttpRequest, code: str) -> HttpResponse:
                 s.get_share_display(),
                 _("có") if s.is_default else _("không"),
             ]
-        )
+        )  # names reach the file: one starting like a formula must stay text
     return response

@@ -1,21 +1,37 @@
 """Export of monthly counts and targets as CSV or Excel, in exactly the columns the import reads.
 
-CSV is written UTF-8 with a BOM and `;` between cells, what Excel expects on a Vietnamese Windows
-(whose list separator is `;`); numbers are plain digits so no reader mistakes "1.234" for a
-fraction. Codes are text, so "00004" keeps its zeros in Excel.
+CSV is written UTF-8 with a BOM and `;` between cells (or `,` when asked), what Excel expects on
+a Vietnamese Windows (whose list separator is `;`); numbers are plain digits so no reader
+mistakes "1.234" for a fraction, whatever its decimal mark. Excel files show figures through
+number formats (values stay numbers). Codes are text, so "00004" keeps its zeros. Both begin
+with a title block (unit, period, map, when, by whom) that the import skips, and neither lets a
+cell starting like a formula become one.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from provinces.models import Level, Unit
 from provinces.selectors import EntryGroup
-from targets.imports import COUNT_COLUMNS, LEVEL_LABEL, TARGET_COLUMNS, Column
+from targets.imports import (
+    COUNT_COLUMNS,
+    FORMULA_STARTS,
+    LEVEL_LABEL,
+    TARGET_COLUMNS,
+    Column,
+    Row,
+)
 from targets.models import MonthlyCount, Target, TargetKind
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -127,47 +143,193 @@ def target_template_rows(*, units: QuerySet[Unit], year: int) -> Iterator[list]:
         ]
 
 
-def write_csv(columns: Iterable[Column], rows: Iterable[list]) -> bytes:
+# Excel's number formats; the reader's own settings draw them (52.139 under Vietnamese ones).
+GROUPED_FORMAT = "#,##0"
+PLAIN_FORMAT = "0"
+PERCENT_FORMAT = "0.00%"
+TEXT_FORMAT = "@"
+_FORMATS = {
+    "participants": GROUPED_FORMAT,
+    "new_participants": GROUPED_FORMAT,
+    "year": PLAIN_FORMAT,
+    "month": PLAIN_FORMAT,
+    "deadline_month": PLAIN_FORMAT,
+    "code": TEXT_FORMAT,
+}
+
+SEPARATORS = {"cham-phay": ";", "phay": ","}
+
+LINE_COLUMN = Column("line", gettext_lazy("Dòng"), ())
+REASONS_COLUMN = Column("reasons", gettext_lazy("Lý do"), ())
+
+
+def neutralise(value: object) -> object:
+    """A text cell that starts like a formula, with a single quote in front (OWASP's advice for
+    CSV): unit and user names reach the files, and "=HYPERLINK(...)" must stay text in Excel and
+    LibreOffice. The import takes the quote off again (targets.imports.unquote)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class FileTitle:
+    """What a file says of itself above its header: whose figures, which period and map, when
+    it was written and by whom. The import skips these lines."""
+
+    unit: str
+    period: str
+    map: str
+    by: str
+    generated_at: dt.datetime
+
+    def lines(self) -> list[list[str]]:
+        at = timezone.localtime(self.generated_at).strftime("%d/%m/%Y %H:%M")
+        return [
+            [_("Đơn vị"), self.unit],
+            [_("Kỳ"), self.period],
+            [_("Địa giới"), self.map],
+            [_("Xuất lúc"), at],
+            [_("Người xuất"), self.by],
+        ]
+
+
+def table_csv(
+    header: Sequence[object],
+    rows: Iterable[Sequence[object]],
+    *,
+    title: FileTitle | None = None,
+    separator: str = ";",
+) -> bytes:
+    """UTF-8 with a byte-order mark (Excel reads it so), the title block, a blank line, the
+    header and the rows. Whole numbers are plain digits; a fraction takes the decimal mark that
+    goes with the separator (a `;` file is for regional settings whose decimal mark is `,`), so
+    Excel reads it as a number; formula-like text is quoted."""
+    decimal_mark = "," if separator == ";" else "."
+
+    def cell(value: object) -> object:
+        if isinstance(value, (float, Decimal)) and not isinstance(value, bool):
+            return format(value, "f").replace(".", decimal_mark)
+        return neutralise(value)
+
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([str(c.label) for c in columns])
-    writer.writerows(rows)
+    writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
+    if title is not None:
+        writer.writerows([[cell(v) for v in line] for line in title.lines()])
+        writer.writerow([])
+    writer.writerow([cell(str(v)) for v in header])
+    writer.writerows([cell(v) for v in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def write_xlsx(columns: Iterable[Column], rows: Iterable[list], *, title: str) -> bytes:
+def table_xlsx(
+    header: Sequence[object],
+    rows: Iterable[Sequence[object]],
+    *,
+    formats: Sequence[str | None],
+    sheet_name: str,
+    title: FileTitle | None = None,
+    widths: Sequence[int] = (),
+) -> bytes:
+    """One named sheet: the title block, the header in bold, then the rows; figures stay numbers
+    shown through `formats` (the reader's settings draw 52.139 or 84,65%), text is always a
+    string cell, never a formula."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    columns = list(columns)
-    code_index = next(i for i, c in enumerate(columns) if c.key == "code")
-    sheet.column_dimensions["A"].width = 10
-    sheet.column_dimensions["B"].width = 28 if code_index == 0 else 10
-    sheet.column_dimensions["C"].width = 28
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=str(column.label))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    sheet = workbook.create_sheet(title=sheet_name[:31])
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+
+    def cell(value: object, number_format: str | None = None, bold: bool = False) -> WriteOnlyCell:
+        if isinstance(value, Decimal):
+            value = float(value)
+        made = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            made.data_type = "s"  # openpyxl would store "=..." as a live formula
+            if number_format == TEXT_FORMAT:
+                made.number_format = TEXT_FORMAT
+        elif number_format:
+            made.number_format = number_format
+        if bold:
+            made.font = Font(bold=True)
+        return made
+
+    if title is not None:
+        for label, value in title.lines():
+            sheet.append([cell(label, bold=True), cell(value)])
+        sheet.append([])
+    sheet.append([cell(str(v), bold=True) for v in header])
     for row in rows:
-        values = [None if v == "" else v for v in row]
-        code = WriteOnlyCell(sheet, value=str(values[code_index]))
-        code.number_format = "@"  # text, so leading zeros stay
-        values[code_index] = code
-        sheet.append(values)
+        sheet.append(
+            [
+                None if v is None or v == "" else cell(v, formats[i] if i < len(formats) else None)
+                for i, v in enumerate(row)
+            ]
+        )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
-def render(kind: str, fmt: str, rows: Iterable[list]) -> tuple[bytes, str]:
+def write_csv(
+    columns: Iterable[Column],
+    rows: Iterable[list],
+    *,
+    title: FileTitle | None = None,
+    separator: str = ";",
+) -> bytes:
+    return table_csv([c.label for c in columns], rows, title=title, separator=separator)
+
+
+def write_problems(columns: Iterable[Column], rows: Iterable[Row]) -> bytes:
+    """A preview's lines with an error or a warning as CSV: the line, its cells, the reasons."""
+    return table_csv(
+        [LINE_COLUMN.label, *(c.label for c in columns), REASONS_COLUMN.label],
+        ([row.line, *row.cell_list, " ".join(row.messages)] for row in rows),
+    )
+
+
+def write_xlsx(
+    columns: Iterable[Column],
+    rows: Iterable[list],
+    *,
+    sheet_name: str,
+    title: FileTitle | None = None,
+) -> bytes:
+    """Codes as text (so leading zeros stay), counts with grouped digits, years plain."""
+    columns = list(columns)
+    code_index = next(i for i, c in enumerate(columns) if c.key == "code")
+
+    def with_text_code(row: list) -> list:
+        row = list(row)
+        row[code_index] = str(row[code_index])
+        return row
+
+    return table_xlsx(
+        [c.label for c in columns],
+        (with_text_code(row) for row in rows),
+        formats=[_FORMATS.get(c.key) for c in columns],
+        sheet_name=sheet_name,
+        title=title,
+        widths=(14, 28 if code_index == 0 else 10, 28),
+    )
+
+
+def render(
+    kind: str,
+    fmt: str,
+    rows: Iterable[list],
+    *,
+    title: FileTitle | None = None,
+    separator: str = ";",
+) -> tuple[bytes, str]:
     """The file's bytes and content type for `kind` ("counts"/"targets") in `fmt` (csv/xlsx)."""
     columns = COUNT_COLUMNS if kind == "counts" else TARGET_COLUMNS
     if fmt == "xlsx":
-        title = "So lieu thang" if kind == "counts" else "Chi tieu"
-        return write_xlsx(columns, rows, title=title), XLSX_CONTENT_TYPE
-    return write_csv(columns, rows), CSV_CONTENT_TYPE
+        sheet_name = _("Số liệu tháng") if kind == "counts" else _("Chỉ tiêu")
+        return write_xlsx(columns, rows, sheet_name=sheet_name, title=title), XLSX_CONTENT_TYPE
+    return write_csv(columns, rows, title=title, separator=separator), CSV_CONTENT_TYPE

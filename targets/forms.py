@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django import forms
@@ -64,10 +65,7 @@ def count_grid_post(post: QueryDict, commune_ids: list[int]) -> CountGridPost:
         raw[commune_id] = (participants, new)
         loaded[commune_id] = post.get(f"o_{commune_id}", "")
         loaded_p, _sep, loaded_n = loaded[commune_id].partition("|")
-        try:
-            versions[commune_id] = int(post.get(f"v_{commune_id}", "0"))
-        except ValueError:
-            versions[commune_id] = 0
+        versions[commune_id] = version_param(post.get(f"v_{commune_id}", "0"))
         if _same(participants, loaded_p) and _same(new, loaded_n):
             continue
         entries.append(CountEntry(commune_id, participants, new))
@@ -75,20 +73,30 @@ def count_grid_post(post: QueryDict, commune_ids: list[int]) -> CountGridPost:
     return CountGridPost(entries, versions, raw, loaded, token)
 
 
+# A unit's (or office's) stored targets: participants, new participants, its own deadline.
+StoredTargets = dict[int, tuple[int | None, int | None, int | None]]
+
+
 def target_grid_entries(
-    post: QueryDict, unit_ids: list[int]
+    post: QueryDict, unit_ids: list[int], stored: StoredTargets
 ) -> tuple[list[TargetEntry], dict[int, tuple[str, str, str]]]:
     """Read t_<id> (participants), tn_<id> (new participants), dl_<id> (deadline month)."""
-    raw = _target_cells(post, unit_ids)
-    return [TargetEntry(unit_id, *values) for unit_id, values in raw.items()], raw
+    raw, keep_deadline = _target_cells(post, unit_ids, stored)
+    return [
+        TargetEntry(unit_id, *values, keep_deadline=unit_id in keep_deadline)
+        for unit_id, values in raw.items()
+    ], raw
 
 
 def office_target_entries(
-    post: QueryDict, office_ids: list[int]
+    post: QueryDict, office_ids: list[int], stored: StoredTargets
 ) -> tuple[list[OfficeTargetEntry], dict[int, tuple[str, str, str]]]:
     """The office list's cells, named as the targets grid's are (t_/tn_/dl_ and the office id)."""
-    raw = _target_cells(post, office_ids)
-    return [OfficeTargetEntry(office_id, *values) for office_id, values in raw.items()], raw
+    raw, keep_deadline = _target_cells(post, office_ids, stored)
+    return [
+        OfficeTargetEntry(office_id, *values, keep_deadline=office_id in keep_deadline)
+        for office_id, values in raw.items()
+    ], raw
 
 
 def shown_target_cells(
@@ -110,15 +118,33 @@ def shown_target_cells(
     )
 
 
-def _target_cells(post: QueryDict, ids: list[int]) -> dict[int, tuple[str, str, str]]:
-    return {
-        key: (
-            post.get(f"t_{key}", "").strip(),
-            post.get(f"tn_{key}", "").strip(),
-            post.get(f"dl_{key}", "").strip(),
-        )
-        for key in ids
-    }
+def _target_cells(
+    post: QueryDict, ids: list[int], stored: StoredTargets
+) -> tuple[dict[int, tuple[str, str, str]], set[int]]:
+    """Each posted row's three cells as typed, and the rows whose deadline was not posted.
+
+    A blank cell removes a target; a cell that was not posted at all (a hand-made or cut-short
+    POST) keeps what is stored, and a row with none of its cells posted is not an entry: only
+    what the form says is written."""
+    cells: dict[int, tuple[str, str, str]] = {}
+    keep_deadline: set[int] = set()
+    for key in ids:
+        names = (f"t_{key}", f"tn_{key}", f"dl_{key}")
+        if not any(name in post for name in names):
+            continue
+        kept = ["" if v is None else str(v) for v in stored.get(key, (None, None, None))]
+        typed = [
+            post.get(name, "").strip() if name in post else kept[i] for i, name in enumerate(names)
+        ]
+        if names[2] not in post:
+            keep_deadline.add(key)
+        cells[key] = (typed[0], typed[1], typed[2])
+    return cells, keep_deadline
+
+
+def version_param(text: str) -> int:
+    """A row's version as the grid posts it back: ASCII digits, else 0 (a conflict, not a crash)."""
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else 0
 
 
 class MonthReopenForm(forms.Form):

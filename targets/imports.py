@@ -14,10 +14,11 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Callable, Iterable
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import day_label
+from bhxh_dashboard.formatting import number as number_text
 from bhxh_dashboard.months import cutoff_date, months_before
 from bhxh_dashboard.parsing import ParseError, parse_count, parse_month_number, parse_year
 from provinces import access
@@ -57,6 +59,20 @@ XLSX_MAGIC = b"PK\x03\x04"
 
 # Rows kept in a preview past this are refused: a whole country-year is about 127,000.
 MAX_ROWS = 200_000
+# The header may follow the export's title block: it is looked for among the first rows.
+HEADER_SEARCH_ROWS = 12
+# Limits read before a file is parsed, so that no upload can make the server work or hold
+# memory out of proportion to a legitimate file (a template has at most 7 columns).
+MAX_COLUMNS = 50
+MAX_CELL_CHARS = 1_000
+MAX_SHEET_ROWS = MAX_ROWS + 10_000  # a sheet's rows, blank ones included
+MAX_SHARED_STRINGS = 400_000  # distinct texts: names and codes of at most MAX_ROWS lines
+MAX_SHEET_XML_BYTES = 200 * 1024 * 1024  # streamed, row by row
+MAX_PART_XML_BYTES = 32 * 1024 * 1024  # read whole by openpyxl (shared strings, styles, ...)
+MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
+MAX_XLSX_ENTRIES = 500
+# Text the export would otherwise leave for a spreadsheet to read as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ImportFileError(Exception):
@@ -145,17 +161,40 @@ LEVEL_LABEL: dict[int, StrPromise] = {
 
 
 def read_table(data: bytes, filename: str = "") -> list[list[str]]:
-    """The file's rows as lists of text cells, blank rows dropped; the header is the first row."""
+    """The file's rows as lists of text cells, blank rows dropped; the header is among the first
+    rows (after the export's title block). Refuses, with one message, a file past the limits
+    before reading it whole: see MAX_ROWS, MAX_COLUMNS, MAX_CELL_CHARS and check_xlsx_metadata."""
     is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == XLSX_MAGIC
-    rows = _read_xlsx(data) if is_xlsx else _read_csv(data)
-    rows = [[cell.strip() for cell in row] for row in rows]
-    rows = [row for row in rows if any(row)]
+    raw_rows = _read_xlsx(data) if is_xlsx else _read_csv(data)
+    rows = []
+    for number, row in enumerate(raw_rows, start=1):
+        cells = [unquote(cell).strip() for cell in row]
+        if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+            raise ImportFileError(
+                _("Dòng %(line)s có ô dài quá %(n)s ký tự; tệp không đúng mẫu.")
+                % {"line": number, "n": number_text(MAX_CELL_CHARS)}
+            )
+        if any(cells):
+            rows.append(cells)
+            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+                raise ImportFileError(_too_many_rows())
     if not rows:
         raise ImportFileError(_("Tệp không có dữ liệu."))
     return rows
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
+def _too_many_rows() -> str:
+    return _("Tệp quá lớn: tối đa %(n)s dòng.") % {"n": number_text(MAX_ROWS)}
+
+
+def unquote(cell: str) -> str:
+    """A cell the export quoted so a spreadsheet keeps it as text ("'=x" -> "=x")."""
+    if cell.startswith("'") and cell[1:2] and cell[1] in FORMULA_STARTS:
+        return cell[1:]
+    return cell
+
+
+def _read_csv(data: bytes) -> Iterator[list[str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -167,35 +206,110 @@ def _read_csv(data: bytes) -> list[list[str]]:
         ) from None
     if "\x00" in text:
         raise ImportFileError(_("Tệp không phải CSV hay Excel (.xlsx)."))
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    # The header has no numbers in it, so counting separators there is reliable even when
-    # figures are written "1.234" or "1,5".
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    if first_line.count("\t") > max(first_line.count(";"), first_line.count(",")):
+    delimiter = _csv_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            if len(row) > MAX_COLUMNS:
+                raise ImportFileError(_too_many_columns())
+            yield row
+    except csv.Error as exc:
+        # The reader's own limit on a cell (csv.field_size_limit, 131,072 characters), or a
+        # quote left open to the end of the file.
+        raise ImportFileError(
+            _("Dòng %(line)s không đọc được: ô quá dài hoặc thiếu dấu ngoặc kép đóng.")
+            % {"line": reader.line_num}
+        ) from exc
+
+
+def _csv_delimiter(text: str) -> str:
+    """`;`, `,` or tab, by the header line (the one with the most separators among the first
+    lines, past the export's title block): it has no numbers in it, so counting separators there
+    is reliable even when figures are written "1.234" or "1,5"."""
+    lines = [line for line in text[:20_000].splitlines()[:HEADER_SEARCH_ROWS] if line.strip()]
+    header = max(lines, key=lambda line: sum(line.count(c) for c in ";,\t"), default="")
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    if header.count("\t") > max(header.count(";"), header.count(",")):
         delimiter = "\t"
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return delimiter
 
 
-def _read_xlsx(data: bytes) -> list[list[str]]:
+def _too_many_columns() -> str:
+    return _("Tệp có quá nhiều cột (tối đa %(n)s); tệp không đúng mẫu.") % {"n": MAX_COLUMNS}
+
+
+def check_xlsx_metadata(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook by what its zip says of itself, before any XML is parsed: the sizes
+    its entries declare once unpacked (zipfile never unpacks past them), the shared strings'
+    declared count and the first sheet's declared dimension."""
+    entries = archive.infolist()
+    if len(entries) > MAX_XLSX_ENTRIES:
+        raise ImportFileError(_xlsx_too_large())
+    for entry in entries:
+        limit = (
+            MAX_SHEET_XML_BYTES
+            if entry.filename.startswith("xl/worksheets/")
+            else MAX_PART_XML_BYTES
+        )
+        if entry.file_size > limit:
+            raise ImportFileError(_xlsx_too_large())
+    if sum(entry.file_size for entry in entries) > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportFileError(_xlsx_too_large())
+    names = {entry.filename for entry in entries}
+    if "xl/sharedStrings.xml" in names:
+        with archive.open("xl/sharedStrings.xml") as part:
+            head = part.read(2048).decode("utf-8", "replace")
+        declared = re.search(r"""uniqueCount=["'](\d+)""", head)
+        if declared and int(declared[1]) > MAX_SHARED_STRINGS:
+            raise ImportFileError(_xlsx_too_large())
+
+
+def _xlsx_too_large() -> str:
+    return _(
+        "Tệp Excel quá lớn khi giải nén (tối đa %(n)s dòng, %(cols)s cột); "
+        "hãy chỉ giữ lại các cột của tệp mẫu."
+    ) % {"n": number_text(MAX_ROWS), "cols": MAX_COLUMNS}
+
+
+def _check_sheet_dimension(sheet: Any) -> None:
+    """The sheet's own `<dimension ref="A1:F200">`, read before its rows (it may be missing or
+    lie: the reading below stops at the limits anyway)."""
+    if (sheet.max_column or 0) > MAX_COLUMNS:
+        raise ImportFileError(_too_many_columns())
+    if (sheet.max_row or 0) > MAX_SHEET_ROWS:
+        raise ImportFileError(_too_many_rows())
+
+
+def _read_xlsx(data: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
+    damaged = _("Tệp Excel bị hỏng hoặc không phải tệp .xlsx; hãy mở và lưu lại rồi tải lên lại.")
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_xlsx_metadata(archive)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except ImportFileError:
+        raise
     except Exception as exc:
         # A damaged upload fails in many ways inside zipfile and openpyxl (BadZipFile, zlib.error,
         # EOFError on a cut stream, NotImplementedError on an odd zip version, RuntimeError on
         # an "encrypted" entry, KeyError, XML errors, ... the fuzz test found each); to the
         # person uploading they all mean the same thing.
-        raise ImportFileError(
-            _("Tệp Excel bị hỏng hoặc không phải tệp .xlsx; hãy mở và lưu lại rồi tải lên lại.")
-        ) from exc
+        raise ImportFileError(damaged) from exc
     try:
         sheet = workbook.worksheets[0]
-        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        _check_sheet_dimension(sheet)
+        # Bounded both ways: a row is never padded past MAX_COLUMNS, and reading stops one row
+        # past the limit whatever the dimension said.
+        rows = sheet.iter_rows(max_row=MAX_SHEET_ROWS + 1, max_col=MAX_COLUMNS, values_only=True)
+        for number, row in enumerate(rows, start=1):
+            if number > MAX_SHEET_ROWS:
+                raise ImportFileError(_too_many_rows())
+            yield [_cell_text(value) for value in row]
+    except ImportFileError:
+        raise
     except Exception as exc:  # a zip that opens but whose sheet XML is damaged
-        raise ImportFileError(
-            _("Tệp Excel bị hỏng hoặc không phải tệp .xlsx; hãy mở và lưu lại rồi tải lên lại.")
-        ) from exc
+        raise ImportFileError(damaged) from exc
     finally:
         workbook.close()
 
@@ -348,15 +462,26 @@ def _map_header(header: list[str], columns: Iterable[Column]) -> dict[str, int]:
 
 
 def _rows(table: list[list[str]], columns: tuple[Column, ...]) -> list[Row]:
-    index = _map_header(table[0], columns)
-    if len(table) - 1 > MAX_ROWS:
-        raise ImportFileError(_("Tệp quá lớn: tối đa %(n)s dòng.") % {"n": MAX_ROWS})
+    header_at, index = _find_header(table, columns)
+    if len(table) - header_at - 1 > MAX_ROWS:
+        raise ImportFileError(_too_many_rows())
     rows = []
     # Line numbers as a spreadsheet shows them: blank lines were dropped, so count from the file.
-    for line, cells in enumerate(table[1:], start=2):
+    for line, cells in enumerate(table[header_at + 1 :], start=header_at + 2):
         values = {key: (cells[i] if i < len(cells) else "") for key, i in index.items()}
         rows.append(Row(line=line, cells=values, columns=columns))
     return rows
+
+
+def _find_header(table: list[list[str]], columns: tuple[Column, ...]) -> tuple[int, dict[str, int]]:
+    """The header's position and its columns: the first row, or the first after the export's
+    title block (unit, period, map, ...) that names every required column."""
+    for at, row in enumerate(table[:HEADER_SEARCH_ROWS]):
+        try:
+            return at, _map_header(row, columns)
+        except ImportFileError:
+            continue
+    return 0, _map_header(table[0], columns)  # raises, naming the columns missing
 
 
 # Cell names in messages; lazy, so a clean row costs no translation lookup.

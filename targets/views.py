@@ -130,6 +130,20 @@ def _grid_month(
     return year, month, window, windows
 
 
+def _posted_month_refusal(request: HttpRequest, year: int, month: int) -> str:
+    """Why a grid POST is refused when the month it was typed for (its `thang`) is not the month
+    the page would save into (a month not yet open, or no month at all); "" when they agree."""
+    posted = parse_month_param(request.POST.get("thang"))
+    if posted is None:
+        return _("Chưa lưu: không rõ số liệu gửi lên là của tháng nào. Hãy tải lại trang.")
+    if posted != (year, month):
+        return _(
+            "Chưa lưu: số liệu gửi lên là của tháng %(posted)s, nhưng tháng này chưa thể nhập "
+            "(trang đang mở tháng %(shown)s). Chưa ghi gì."
+        ) % {"posted": month_label(*posted), "shown": month_label(year, month)}
+    return ""
+
+
 def _saved_message(
     request: HttpRequest, result: services.SaveResult, year: int, month: int
 ) -> None:
@@ -213,12 +227,19 @@ def count_grid(request: SignedInRequest, code: str) -> HttpResponse:
     grid = selectors.count_grid(group=group, year=year, month=month)
 
     result: services.SaveResult | None = None
+    refusal = ""
     typed: dict[int, tuple[str, str]] = {}
     versions: dict[int, int] = {}
     loaded: dict[int, str] = {}
     if request.method == "POST":
         data = count_grid_post(request.POST, [r.commune.pk for r in grid.rows])
         typed, versions, loaded = data.raw, data.expected_versions, data.loaded
+        refusal = _posted_month_refusal(request, year, month)
+        if refusal:
+            # The figures were typed for another month than the one this page would save:
+            # nothing is written, what was typed stays on the page.
+            messages.error(request, refusal)
+    if request.method == "POST" and not refusal:
         result = services.counts_save(
             user=request.user,
             year=year,
@@ -304,7 +325,12 @@ def target_grid(request: SignedInRequest, code: str) -> HttpResponse:
     result: services.TargetSaveResult | None = None
     typed: dict[int, tuple[str, str, str]] = {}
     if request.method == "POST":
-        entries, typed = target_grid_entries(request.POST, editable_ids)
+        stored = {
+            r.unit.pk: (r.participants, r.new_participants, r.deadline_month)
+            for r in [allocation.parent_row, *allocation.rows]
+            if r.unit is not None
+        }
+        entries, typed = target_grid_entries(request.POST, editable_ids, stored)
         result = services.targets_save(user=request.user, year=year, entries=entries)
         if result.saved:
             messages.success(

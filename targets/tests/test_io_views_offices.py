@@ -16,6 +16,8 @@ pytestmark = pytest.mark.django_db
 HEADER = "Mã xã;Tên xã;Năm;Tháng;Số người tham gia;Phát triển mới"
 NOV = "2026-11"
 
+TITLE_LINES = 6  # unit, period, map, generated at, by whom, a blank line
+
 
 def url(name, code):
     return reverse(f"targets:{name}", kwargs={"code": code})
@@ -64,7 +66,9 @@ def test_office_staff_download_a_template_of_their_offices_communes(client, offi
     assert (
         response["Content-Disposition"] == f'attachment; filename="mau-so-lieu-{code}-2026-11.xlsx"'
     )
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))[
+        TITLE_LINES:
+    ]
     assert rows[0] == ("Mã xã", "Tên xã", "Năm", "Tháng", "Số người tham gia", "Phát triển mới")
     mine = offices.communes[:10]
     assert [r[0] for r in rows[1:]] == [c.code for c in mine]  # today's codes, this office's only
@@ -74,7 +78,7 @@ def test_office_staff_download_a_template_of_their_offices_communes(client, offi
 
 def test_the_self_served_template_lists_the_communes_no_office_serves(client, offices):
     response = as_user(client, offices.officer).get(url("counts_template", "t24") + f"?thang={NOV}")
-    lines = response.content.decode("utf-8-sig").splitlines()
+    lines = response.content.decode("utf-8-sig").splitlines()[TITLE_LINES:]
     assert [line.split(";")[0] for line in lines[1:]] == [c.code for c in offices.communes[20:]]
 
 
@@ -194,7 +198,9 @@ def test_an_offices_export_imports_back_unchanged(client, offices):
     assert (
         response["Content-Disposition"] == f'attachment; filename="so-lieu-{code}-2025-2026.xlsx"'
     )
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))[
+        TITLE_LINES:
+    ]
     assert rows[1:] == [(c.code, c.full_name, 2026, 10, 500 + i, 4) for i, c in enumerate(mine)]
 
     upload = SimpleUploadedFile("xuat.xlsx", response.content)
@@ -209,7 +215,7 @@ def test_the_self_served_export_holds_only_the_provinces_own_communes(client, of
     response = as_user(client, offices.officer).get(
         url("counts_export", "t24") + "?loai=so-lieu&tu_nam=2026&den_nam=2026"
     )
-    lines = response.content.decode("utf-8-sig").splitlines()
+    lines = response.content.decode("utf-8-sig").splitlines()[TITLE_LINES:]
     assert [line.split(";")[0] for line in lines[1:]] == [offices.communes[30].code]
 
 

@@ -52,6 +52,15 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _plain_http(settings):
+    """The test client and the live server speak plain http: with DEBUG off (the default) the
+    settings would redirect to https and send cookies only over https."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture(autouse=True)
 def _vietnamese_after_each_test():
     """A request in English leaves English active in this thread (the locale middleware does not
     switch back): the next test must start in the site's default language again."""

@@ -8,19 +8,24 @@ project with no configuration: a SQLite file and Celery tasks run in-process.
 import os
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from bhxh_dashboard.env import env_bool, env_int, env_list, parse_database_url, parse_redis_url
+from bhxh_dashboard.env import (
+    env_addresses,
+    env_bool,
+    env_int,
+    env_list,
+    parse_database_url,
+    parse_redis_url,
+    secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", default=True)
-
-_DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdefghijkl"
-SECRET_KEY = __import__("os").environ.get("SECRET_KEY", _DEV_SECRET_KEY)
-if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+# Off unless asked for: a forgotten setting must not show tracebacks and settings to the world.
+DEBUG = env_bool("DEBUG", default=False)
+# From the environment in production; otherwise this checkout's own random key in .secret_key.
+SECRET_KEY = secret_key(BASE_DIR / ".secret_key")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -48,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the client's address and scheme, believed only from TRUSTED_PROXIES.
+    "bhxh_dashboard.middleware.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -59,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "bhxh_dashboard.middleware.NoStoreMiddleware",
     # AxesMiddleware last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -135,16 +143,19 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("plotly", Path(__import__("plotly").__path__[0]) / "package_data"),
 ]
-# WhiteNoise serves files from the finders in development; no warning about a missing STATIC_ROOT.
-WHITENOISE_USE_FINDERS = DEBUG
-WHITENOISE_AUTOREFRESH = DEBUG
+# WhiteNoise serves the collected, hashed and compressed files once `collectstatic` has run (the
+# image does it); before that (`make run`, the tests) it serves them from the finders, also with
+# DEBUG off, so the site works either way.
+_COLLECTED = not DEBUG and (STATIC_ROOT / "staticfiles.json").exists()
+WHITENOISE_USE_FINDERS = not _COLLECTED
+WHITENOISE_AUTOREFRESH = not _COLLECTED
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if _COLLECTED or env_bool("COLLECTSTATIC", default=False)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
@@ -241,9 +252,19 @@ CONTENT_SECURITY_POLICY = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+# The reverse proxy's addresses (docker-compose's nginx): only requests from them may say who the
+# client is and that it came over https (X-Forwarded-For/-Proto); from anyone else those headers
+# are dropped (bhxh_dashboard.middleware.ProxyHeadersMiddleware). Empty: no proxy is trusted.
+TRUSTED_PROXIES = env_addresses("TRUSTED_PROXIES")
+if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Served over https, the default with DEBUG off: http redirects, HSTS, secure-only cookies.
+# `make run` serves plain http on 127.0.0.1 with HTTPS=0 (and DEBUG still off).
+HTTPS = env_bool("HTTPS", default=not DEBUG)
+if HTTPS:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # The container's own health check asks gunicorn over plain http; it must get 200, not 301.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "axes",
     "csp",
@@ -113,12 +112,34 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reports:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed-login lockout: 5 failures for one username from one address lock it for an hour.
-AXES_FAILURE_LIMIT = 5
+# Failed-login lockout, each limit counted over the last hour (bhxh_dashboard/logins.py says
+# why): a username from one address, an address across usernames (spraying), a username from
+# anywhere. A browser that signed in as the user before has its own limit instead, so nobody
+# behind the same office address can keep a colleague out.
+AXES_HANDLER = "bhxh_dashboard.logins.LoginLimitsHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+LOGIN_LIMITS = {"username,ip_address": 5, "ip_address": 20, "username": 30}
+AXES_FAILURE_LIMIT = LOGIN_LIMITS["username,ip_address"]
+AXES_WHITELIST_CALLABLE = "bhxh_dashboard.logins.trusted_browser"
+TRUSTED_BROWSER_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = True  # the user's own failures only (LoginLimitsHandler)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Password reset by e-mail: printed on the console unless an SMTP server is configured.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", default=587, minimum=1)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=EMAIL_PORT == 587)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=EMAIL_PORT == 465)
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "BHXH tự nguyện <no-reply@localhost>")
+PASSWORD_RESET_TIMEOUT = 2 * 60 * 60  # a reset link works for two hours
 
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -206,7 +227,8 @@ CACHES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Hashed, expiring keys (api/models.py), in DRF's `Authorization: Token <key>` header.
+        "api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -215,6 +237,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 200,
 }
+# An API key works this many days; then its owner makes a new one on the token page.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", default=90, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "BHXH tự nguyện — progress API",
     "DESCRIPTION": "Read-only progress figures of voluntary social insurance enrollment.",

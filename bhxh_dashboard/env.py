@@ -68,12 +68,13 @@ def parse_database_url(base_dir: Path) -> dict[str, Any]:
     return dict(config)
 
 
-def parse_redis_url() -> str:
-    """REDIS_URL, or '' when not set (Celery then runs tasks in-process)."""
-    url = os.environ.get("REDIS_URL", "").strip()
+def parse_redis_url(name: str = "REDIS_URL") -> str:
+    """REDIS_URL (or another such variable), or '' when not set (for REDIS_URL: Celery then runs
+    tasks in-process)."""
+    url = os.environ.get(name, "").strip()
     if url and urlparse(url).scheme not in {"redis", "rediss"}:
         raise ImproperlyConfigured(
-            f"REDIS_URL={url!r} is not a Redis address; expected redis://host:6379/0."
+            f"{name}={url!r} is not a Redis address; expected redis://host:6379/0."
         )
     return url
 

@@ -217,10 +217,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# The cache may live in a Redis of its own (docker-compose: bounded memory, LRU eviction), apart
+# from the broker's queue, which must never be evicted.
+REDIS_CACHE_URL = parse_redis_url("REDIS_CACHE_URL") or REDIS_URL
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL}
+        if REDIS_CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }

@@ -1,5 +1,6 @@
 """Slow clients: connections that never finish their headers, against gunicorn alone and
-against nginx in front of it (issue 16). Prints /healthz's latency meanwhile.
+against nginx in front of it (issue 16). Prints /healthz's latency meanwhile, and what a 300 MB
+upload costs each before it is refused.
 
     .venv/bin/python -m loadtests.slow_clients [--slow 6] [--duration 45]
 
@@ -181,12 +182,53 @@ def probe(port: int, *, tls: bool, duration: float) -> list[float | None]:
 
 
 def warm_up(port: int, *, tls: bool, timeout: float = 180) -> None:
-    """Until /healthz answers: gunicorn's workers import the project after the port opens."""
+    """Until /healthz has answered 6 times: gunicorn's workers import the project after the port
+    opens, and each worker's first request loads the rest."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if probe(port, tls=tls, duration=0.1) != [None]:
-            return
-    raise RuntimeError(f"/healthz on {port} did not answer within {timeout:.0f} s")
+    answered = 0
+    while time.monotonic() < deadline and answered < 6:
+        answered += probe(port, tls=tls, duration=0.1) != [None]
+    if answered < 6:
+        raise RuntimeError(f"/healthz on {port} did not answer within {timeout:.0f} s")
+
+
+def big_upload(port: int, *, tls: bool, megabytes: int) -> str:
+    """An anonymous multipart POST of a `megabytes` file to the counts import: how much of it
+    the server took, in how long, before it answered."""
+    boundary = "----bhxh-slow-clients"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="tep"; filename="bom.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    length = len(head) + megabytes * 1024 * 1024 + len(tail)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+    if tls:
+        sock = ssl._create_unverified_context().wrap_socket(sock, server_hostname="localhost")
+    started, sent = time.monotonic(), 0
+    chunk = b"0" * (1024 * 1024)
+    with sock:
+        try:
+            sock.sendall(
+                f"POST /nhap-lieu/nhap-tep/so-lieu/d218/ HTTP/1.1\r\nHost: localhost\r\n"
+                f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+                f"Content-Length: {length}\r\nConnection: close\r\n\r\n".encode()
+                + head
+            )
+            for _ in range(megabytes):
+                sock.sendall(chunk)
+                sent += len(chunk)
+            sock.sendall(tail)
+        except OSError:
+            pass  # the server answered and closed before the end: what it took is `sent`
+        try:
+            status = sock.recv(64).split(b"\r\n", 1)[0].decode(errors="replace")
+        except OSError as exc:
+            status = f"no answer ({exc.__class__.__name__})"
+    return (
+        f"{megabytes} MB upload: {status or 'connection closed'} after "
+        f"{time.monotonic() - started:.1f} s, {sent / 1024 / 1024:.0f} MB of it sent"
+    )
 
 
 def report(name: str, results: list[float | None], dropped: int) -> None:
@@ -205,6 +247,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--slow", type=int, default=6, help="slow connections (gunicorn has 3)")
     parser.add_argument("--duration", type=float, default=45, help="seconds per case")
+    parser.add_argument("--upload-mb", type=int, default=300, help="size of the big upload")
     parser.add_argument("--port", type=int, default=8104, help="gunicorn's port")
     parser.add_argument("--nginx-ports", default="18104,18444", help="nginx's http,https")
     args = parser.parse_args()
@@ -215,7 +258,8 @@ def main() -> int:
     try:
         procs.append(start_gunicorn(tmp, args.port))
         warm_up(args.port, tls=False)
-        report("gunicorn alone, no slow clients", probe(args.port, tls=False, duration=6), 0)
+        report("gunicorn alone, no slow clients", probe(args.port, tls=False, duration=10), 0)
+        print("gunicorn alone, " + big_upload(args.port, tls=False, megabytes=args.upload_mb))
         with SlowClients(args.port, args.slow, tls=False) as slow:
             time.sleep(1)
             results = probe(args.port, tls=False, duration=args.duration)
@@ -226,7 +270,8 @@ def main() -> int:
         procs.append(start_nginx(tmp, upstream=args.port, http_port=http_port,
                                  https_port=https_port))  # fmt: skip
         warm_up(https_port, tls=True)  # gunicorn's workers killed by its timeout are back
-        report("nginx in front, no slow clients", probe(https_port, tls=True, duration=6), 0)
+        report("nginx in front, no slow clients", probe(https_port, tls=True, duration=10), 0)
+        print("nginx in front, " + big_upload(https_port, tls=True, megabytes=args.upload_mb))
         with SlowClients(https_port, args.slow, tls=True) as slow:
             time.sleep(1)
             results = probe(https_port, tls=True, duration=args.duration)

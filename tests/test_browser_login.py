@@ -32,7 +32,7 @@ def test_a_forgotten_password_is_reset_from_the_emailed_link(page, demo, mailout
     demo.clerk.save()
     page.goto(page.live_server.url + "/accounts/login/")
     page.get_by_role("link", name="Quên mật khẩu?").click()
-    page.get_by_label("Địa chỉ email").fill("lucnam@bhxh.example.vn")
+    page.get_by_label("Email").fill("lucnam@bhxh.example.vn")
     page.get_by_role("button", name="Gửi đường dẫn").click()
     assert page.get_by_role("heading", name="Kiểm tra hộp thư").is_visible()
     (message,) = mailoutbox

@@ -11,7 +11,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput \
+RUN DEBUG=0 COLLECTSTATIC=1 SECRET_KEY=build-only python manage.py collectstatic --noinput \
  && python manage.py compilemessages --ignore=.venv
 
 RUN useradd --create-home app

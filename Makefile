@@ -36,6 +36,9 @@ AXE_JS := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 .PHONY: run test lint system-deps system-test-deps services venv axe setup demo worker beat \
 	bench backup restore clean
 
+# DEBUG stays off (friendly error pages, no tracebacks); plain http on this machine only, so no
+# https redirect and no secure-only cookies; the key is this checkout's own (.secret_key).
+run: export HTTPS = 0
 run: system-deps venv
 	$(MANAGE) compilemessages --ignore=.venv -v0
 	$(MANAGE) migrate --noinput -v0

@@ -51,6 +51,19 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _plain_http():
+    """The test client and the live server speak plain http: with DEBUG off (the default) the
+    settings would redirect to https and send cookies only over https. Session-wide, before the
+    live server builds its middleware (SecurityMiddleware reads the redirect setting once)."""
+    from django.test import override_settings
+
+    with override_settings(
+        SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _vietnamese_after_each_test():
     """A request in English leaves English active in this thread (the locale middleware does not

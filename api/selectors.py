@@ -1,9 +1,11 @@
 """Reads for the API: a unit's progress rows, those of the units below it, a user's token."""
 
+import datetime as dt
+
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from rest_framework.authtoken.models import Token
 
+from api.models import ApiToken, key_hash
 from progress.models import Progress
 from provinces.models import Level, Unit
 
@@ -31,6 +33,15 @@ def children_progress(*, unit: Unit, year: int, month: int, level: int) -> Query
     return rows.select_related("unit").order_by("unit__code")
 
 
-def token_of(*, user: User) -> Token | None:
-    """The user's API token, if they have one."""
-    return Token.objects.filter(user=user).first()
+def token_of(*, user: User) -> ApiToken | None:
+    """The user's API token, if they have one (expired or not)."""
+    return ApiToken.objects.filter(user=user).first()
+
+
+def token_for_key(*, key: str, now: dt.datetime) -> ApiToken | None:
+    """The unexpired token of this key, with its user; None for a wrong or expired key."""
+    return (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=key_hash(key), expires__gt=now)
+        .first()
+    )

@@ -13,7 +13,6 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.authtoken.models import Token
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +26,7 @@ from api.serializers import (
     ProgressSerializer,
     UnitSerializer,
 )
+from bhxh_dashboard import clock
 from bhxh_dashboard.http import SignedInRequest
 from progress.models import Progress
 from provinces.access import get_visible_unit_or_404, scope_unit
@@ -111,12 +111,18 @@ class UnitChildren(ListAPIView):
 
 @login_required
 def token_page(request: SignedInRequest) -> HttpResponse:
-    """Show the signed-in user's API token; create or replace it on POST."""
+    """The signed-in user's API token: when it was made and expires; POST makes a new one and
+    shows its key, once (only its hash is stored)."""
     if scope_unit(request.user) is None:
         raise PermissionDenied
-    token: Token | None
-    if request.method == "POST":
-        token = services.token_replace(user=request.user)
-    else:
-        token = selectors.token_of(user=request.user)
-    return render(request, "api/token.html", {"token": token})
+    issued = services.token_replace(user=request.user) if request.method == "POST" else None
+    token = issued.token if issued else selectors.token_of(user=request.user)
+    return render(
+        request,
+        "api/token.html",
+        {
+            "token": token,
+            "key": issued.key if issued else None,
+            "expired": token is not None and token.expires <= clock.now(),
+        },
+    )

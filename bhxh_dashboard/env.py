@@ -1,6 +1,9 @@
 """Reading configuration from the environment, with errors a person can act on."""
 
 import os
+import secrets
+import time
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -65,11 +68,56 @@ def parse_database_url(base_dir: Path) -> dict[str, Any]:
     return dict(config)
 
 
-def parse_redis_url() -> str:
-    """REDIS_URL, or '' when not set (Celery then runs tasks in-process)."""
-    url = os.environ.get("REDIS_URL", "").strip()
+def parse_redis_url(name: str = "REDIS_URL") -> str:
+    """REDIS_URL (or another such variable), or '' when not set (for REDIS_URL: Celery then runs
+    tasks in-process)."""
+    url = os.environ.get(name, "").strip()
     if url and urlparse(url).scheme not in {"redis", "rediss"}:
         raise ImproperlyConfigured(
-            f"REDIS_URL={url!r} is not a Redis address; expected redis://host:6379/0."
+            f"{name}={url!r} is not a Redis address; expected redis://host:6379/0."
         )
     return url
+
+
+def secret_key(path: Path) -> str:
+    """SECRET_KEY from the environment; else this checkout's own random key, kept in `path`
+    (gitignored, never in the image) and written on first use. No key is published in the code,
+    so a site that forgot to set one still signs with a secret nobody else has."""
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    for _ in range(50):
+        try:
+            existing = path.read_text().strip()
+        except FileNotFoundError:
+            existing = None
+        if existing:
+            return existing
+        if existing is None:
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue  # another process is writing it: read it on the next round
+            except OSError as exc:
+                raise ImproperlyConfigured(
+                    f"SECRET_KEY is not set and {path} cannot be written ({exc.strerror})."
+                ) from None
+            key = secrets.token_urlsafe(50)
+            with os.fdopen(fd, "w") as f:
+                f.write(key)
+            return key
+        time.sleep(0.02)  # created by another process, not written yet
+    raise ImproperlyConfigured(f"SECRET_KEY is not set and {path} stays empty.")
+
+
+def env_addresses(name: str) -> list[IPv4Network | IPv6Network]:
+    """A comma-separated list of addresses or networks (10.0.0.2, 172.30.10.0/24)."""
+    networks = []
+    for item in env_list(name, default=[]):
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP address or network."
+            ) from None
+    return networks

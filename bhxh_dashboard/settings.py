@@ -8,19 +8,24 @@ project with no configuration: a SQLite file and Celery tasks run in-process.
 import os
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from bhxh_dashboard.env import env_bool, env_int, env_list, parse_database_url, parse_redis_url
+from bhxh_dashboard.env import (
+    env_addresses,
+    env_bool,
+    env_int,
+    env_list,
+    parse_database_url,
+    parse_redis_url,
+    secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", default=True)
-
-_DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdefghijkl"
-SECRET_KEY = __import__("os").environ.get("SECRET_KEY", _DEV_SECRET_KEY)
-if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+# Off unless asked for: a forgotten setting must not show tracebacks and settings to the world.
+DEBUG = env_bool("DEBUG", default=False)
+# From the environment in production; otherwise this checkout's own random key in .secret_key.
+SECRET_KEY = secret_key(BASE_DIR / ".secret_key")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -36,7 +41,6 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "axes",
     "csp",
@@ -48,6 +52,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the client's address and scheme, believed only from TRUSTED_PROXIES.
+    "bhxh_dashboard.middleware.ProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -59,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "bhxh_dashboard.middleware.NoStoreMiddleware",
     # AxesMiddleware last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -105,12 +112,34 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reports:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed-login lockout: 5 failures for one username from one address lock it for an hour.
-AXES_FAILURE_LIMIT = 5
+# Failed-login lockout, each limit counted over the last hour (bhxh_dashboard/logins.py says
+# why): a username from one address, an address across usernames (spraying), a username from
+# anywhere. A browser that signed in as the user before has its own limit instead, so nobody
+# behind the same office address can keep a colleague out.
+AXES_HANDLER = "bhxh_dashboard.logins.LoginLimitsHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+LOGIN_LIMITS = {"username,ip_address": 5, "ip_address": 20, "username": 30}
+AXES_FAILURE_LIMIT = LOGIN_LIMITS["username,ip_address"]
+AXES_WHITELIST_CALLABLE = "bhxh_dashboard.logins.trusted_browser"
+TRUSTED_BROWSER_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = True  # the user's own failures only (LoginLimitsHandler)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Password reset by e-mail: printed on the console unless an SMTP server is configured.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", default=587, minimum=1)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=EMAIL_PORT == 587)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=EMAIL_PORT == 465)
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "BHXH tự nguyện <no-reply@localhost>")
+PASSWORD_RESET_TIMEOUT = 2 * 60 * 60  # a reset link works for two hours
 
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -135,16 +164,19 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("plotly", Path(__import__("plotly").__path__[0]) / "package_data"),
 ]
-# WhiteNoise serves files from the finders in development; no warning about a missing STATIC_ROOT.
-WHITENOISE_USE_FINDERS = DEBUG
-WHITENOISE_AUTOREFRESH = DEBUG
+# WhiteNoise serves the collected, hashed and compressed files once `collectstatic` has run (the
+# image does it); before that (`make run`, the tests) it serves them from the finders, also with
+# DEBUG off, so the site works either way.
+_COLLECTED = not DEBUG and (STATIC_ROOT / "staticfiles.json").exists()
+WHITENOISE_USE_FINDERS = not _COLLECTED
+WHITENOISE_AUTOREFRESH = not _COLLECTED
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if _COLLECTED or env_bool("COLLECTSTATIC", default=False)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
@@ -185,17 +217,21 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# The cache may live in a Redis of its own (docker-compose: bounded memory, LRU eviction), apart
+# from the broker's queue, which must never be evicted.
+REDIS_CACHE_URL = parse_redis_url("REDIS_CACHE_URL") or REDIS_URL
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL}
+        if REDIS_CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Hashed, expiring keys (api/models.py), in DRF's `Authorization: Token <key>` header.
+        "api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -204,6 +240,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 200,
 }
+# An API key works this many days; then its owner makes a new one on the token page.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", default=90, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "BHXH tự nguyện — progress API",
     "DESCRIPTION": "Read-only progress figures of voluntary social insurance enrollment.",
@@ -241,9 +279,19 @@ CONTENT_SECURITY_POLICY = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+# The reverse proxy's addresses (docker-compose's nginx): only requests from them may say who the
+# client is and that it came over https (X-Forwarded-For/-Proto); from anyone else those headers
+# are dropped (bhxh_dashboard.middleware.ProxyHeadersMiddleware). Empty: no proxy is trusted.
+TRUSTED_PROXIES = env_addresses("TRUSTED_PROXIES")
+if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Served over https, the default with DEBUG off: http redirects, HSTS, secure-only cookies.
+# `make run` serves plain http on 127.0.0.1 with HTTPS=0 (and DEBUG still off).
+HTTPS = env_bool("HTTPS", default=not DEBUG)
+if HTTPS:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # The container's own health check asks gunicorn over plain http; it must get 200, not 301.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

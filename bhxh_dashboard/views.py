@@ -1,5 +1,7 @@
 """Project-level views: the health check."""
 
+from ipaddress import ip_address
+
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -29,17 +31,25 @@ def _broker_ok() -> tuple[bool, str]:
         return False, str(exc)
 
 
+def _may_see_details(request: HttpRequest) -> bool:
+    """Staff, or a caller on this machine (the container's own health check, an operator's curl);
+    anyone else learns only healthy or not, never hosts, ports or error messages."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return True
+    try:
+        return ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
     db_ok, db_detail = _database_ok()
     broker_ok, broker_detail = _broker_ok()
     healthy = db_ok and broker_ok
-    return JsonResponse(
-        {
-            "status": "ok" if healthy else "unavailable",
-            "database": {"ok": db_ok, "detail": db_detail},
-            "broker": {"ok": broker_ok, "detail": broker_detail},
-        },
-        status=200 if healthy else 503,
-    )
+    body: dict[str, object] = {"status": "ok" if healthy else "unavailable"}
+    if _may_see_details(request):
+        body["database"] = {"ok": db_ok, "detail": db_detail}
+        body["broker"] = {"ok": broker_ok, "detail": broker_detail}
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -61,7 +61,7 @@ def prepare(*, officers: int = OFFICERS, stdout=print) -> RushData:
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     call_command("load_admin_units", verbosity=0)
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", force=True, verbosity=0)  # the stack's own throw-away database
     # The month being reported by the clock (reopened where its window has closed already).
     year, month = latest_reportable_month(clock.today())
     with transaction.atomic():

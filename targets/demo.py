@@ -555,6 +555,34 @@ def _insert_counts(counts: list[CountRow]) -> None:
     )
 
 
+def demo_usernames() -> set[str]:
+    return {u[0] for u in DEMO_USERS} | {u[0] for u in TODAY_USERS} | {OFFICE_USER[0]}
+
+
+def why_not_a_demo_database() -> str | None:
+    """Why loading the demo here would be a mistake, or None. The demo's users have a published
+    password: on a real site they would let anyone in. A database with users of its own is a real
+    site's; so is PostgreSQL under a site served over https (DEBUG off and not HTTPS=0)."""
+    from django.conf import settings
+    from django.db import connection
+
+    others = list(
+        get_user_model()
+        .objects.exclude(username__in=demo_usernames())
+        .order_by("username")
+        .values_list("username", flat=True)[:4]
+    )
+    if others:
+        shown = ", ".join(others[:3]) + (", …" if len(others) > 3 else "")
+        return f"the database has users who are not the demo's ({shown})"
+    if settings.HTTPS and connection.vendor != "sqlite":
+        return (
+            f"this is a production site's {connection.vendor} database "
+            "(served over https: DEBUG off and HTTPS not 0)"
+        )
+    return None
+
+
 def demo_loaded() -> bool:
     return get_user_model().objects.filter(username=DEMO_USERS[0][0]).exists()
 

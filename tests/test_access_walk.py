@@ -25,6 +25,13 @@ LANG_SON_CANARY = 987_654
 OTHER_DISTRICT_CANARY = 765_432
 
 PUBLIC_URLS = {"login", "admin:login", "healthz", "set_language", "api:schema"}
+# Forgotten password: asked for, and the emailed link followed, before signing in.
+PUBLIC_URLS |= {
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 
 
 def routes(patterns=None, prefix="", namespace=""):
@@ -145,6 +152,7 @@ VALUES = {
     "object_id": "ids",
     "content_type_id": ["1"],
     "token": ["0" * 40],
+    "uidb64": ["MQ"],
     "export_id": "ids",
     "job_id": "ids",
 }

@@ -58,3 +58,171 @@ def test_the_interface_is_vietnamese_even_for_an_english_browser_until_english_i
     assert "Đăng nhập" in page.content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     assert "Sign in" in client.get("/accounts/login/").content.decode()
+
+
+# -- limits per address and per username (bhxh_dashboard/logins.py) ------------------------------
+
+OFFICE_NAT = "198.51.100.20"  # everyone in one office reaches the site from this address
+ELSEWHERE = "198.51.100.99"
+
+
+def post_login(client, username, password, address=OFFICE_NAT):
+    return client.post(
+        "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def trusted_browser_of(user, password):
+    """A browser in which `user` signed in before (and signed out): it carries the cookie."""
+    from django.test import Client
+
+    browser = Client()
+    assert post_login(browser, user.username, password).status_code == 302
+    browser.post("/accounts/logout/")
+    return browser
+
+
+@pytest.mark.django_db
+def test_spraying_from_one_address_across_usernames_is_stopped(client, demo):
+    limit = settings.LOGIN_LIMITS["ip_address"]
+    usernames = [f"nv{i:02d}" for i in range(limit - 1)]  # never more than 1 try per username
+    for username in usernames:
+        assert post_login(client, username, "Matkhau@123").status_code == 200
+    stopped = post_login(client, "lucnam", "Matkhau@123")
+    assert stopped.status_code == 429
+    assert "Đăng nhập sai quá nhiều lần" in stopped.content.decode()
+    # Even a right password is refused from that address to a browser that never signed in...
+    assert post_login(client, "bacgiang", demo.password).status_code == 429
+    # ...but the same person from another address is not concerned.
+    assert post_login(client, "bacgiang", demo.password, address=ELSEWHERE).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_colleague_behind_the_same_address_is_not_locked_out_by_someone_elses_failures(demo):
+    from django.test import Client
+
+    colleague = trusted_browser_of(demo.clerk, demo.password)
+    attacker = Client()
+    # Someone in the office fails on the colleague's name until it locks, then sprays.
+    for _ in range(settings.LOGIN_LIMITS["username,ip_address"]):
+        post_login(attacker, "lucnam", "doan-mo")
+    for i in range(settings.LOGIN_LIMITS["ip_address"]):
+        post_login(attacker, f"khach{i}", "doan-mo")
+    assert post_login(attacker, "lucnam", demo.password).status_code == 429
+    # The colleague signs in from their own browser, same address, as usual.
+    assert post_login(colleague, "lucnam", demo.password).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_trusted_browser_has_its_own_limit_then_counts_as_unknown(demo):
+    browser = trusted_browser_of(demo.clerk, demo.password)
+    for _ in range(settings.TRUSTED_BROWSER_FAILURE_LIMIT):
+        assert post_login(browser, "lucnam", "sai").status_code == 200
+    # Used up: its next failures count like any browser's, and 5 of those lock the pair.
+    for _ in range(settings.LOGIN_LIMITS["username,ip_address"] - 1):
+        post_login(browser, "lucnam", "sai")
+    assert post_login(browser, "lucnam", "sai").status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_guess_at_one_account_from_many_addresses_is_stopped_but_its_owner_signs_in(demo):
+    from django.test import Client
+
+    owner = trusted_browser_of(demo.officer, demo.password)
+    botnet = Client()
+    for i in range(settings.LOGIN_LIMITS["username"]):
+        post_login(botnet, "bacgiang", "doan-mo", address=f"192.0.2.{i + 1}")
+    assert post_login(botnet, "bacgiang", demo.password, address="192.0.2.200").status_code == 429
+    assert post_login(owner, "bacgiang", demo.password, address="192.0.2.201").status_code == 302
+
+
+@pytest.mark.django_db
+def test_signing_in_does_not_wipe_the_addresss_failures_on_other_names(client, demo):
+    limit = settings.LOGIN_LIMITS["ip_address"]
+    for i in range(limit - 1):
+        post_login(client, f"nv{i:02d}", "sai")
+    assert post_login(client, "lucnam", demo.password).status_code == 302  # the sprayer's own
+    client.post("/accounts/logout/")
+    assert post_login(client, "nv99", "sai").status_code == 429
+
+
+# -- password change and reset -------------------------------------------------------------------
+
+NEW_PASSWORD = "Mot-mat-khau-moi-2026"
+
+
+@pytest.mark.django_db
+def test_a_user_changes_their_password(client, demo):
+    assert post_login(client, "lucnam", demo.password).status_code == 302
+    page = client.get("/accounts/doi-mat-khau/")
+    assert page.status_code == 200 and "Mật khẩu cũ" in page.content.decode()
+    wrong = client.post(
+        "/accounts/doi-mat-khau/",
+        {"old_password": "sai", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert "Mật khẩu cũ không chính xác" in wrong.content.decode()
+    done = client.post(
+        "/accounts/doi-mat-khau/",
+        {
+            "old_password": demo.password,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+        follow=True,
+    )
+    assert "Đã đổi mật khẩu" in done.content.decode()
+    client.post("/accounts/logout/")
+    assert post_login(client, "lucnam", demo.password).status_code == 200
+    assert post_login(client, "lucnam", NEW_PASSWORD).status_code == 302
+
+
+def test_the_password_change_page_needs_a_signed_in_user(client, db):
+    response = client.get("/accounts/doi-mat-khau/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def reset_link(outbox) -> str:
+    import re
+
+    (message,) = outbox
+    return re.search(r"https?://[^/\s]+(/accounts/dat-lai/\S+)", message.body).group(1)
+
+
+@pytest.mark.django_db
+def test_a_user_resets_a_forgotten_password_by_email(client, demo, mailoutbox):
+    demo.clerk.email = "lucnam@bhxh.example.vn"
+    demo.clerk.save()
+    unknown = client.post("/accounts/quen-mat-khau/", {"email": "ai-do@example.vn"}, follow=True)
+    assert "Kiểm tra hộp thư" in unknown.content.decode()  # the same answer: no account probing
+    assert mailoutbox == []
+    client.post("/accounts/quen-mat-khau/", {"email": "LucNam@bhxh.example.vn"})
+    (message,) = mailoutbox
+    assert message.to == ["lucnam@bhxh.example.vn"]
+    assert "Đặt lại mật khẩu" in message.subject and "lucnam" in message.body
+    form = client.get(reset_link(mailoutbox), follow=True)
+    assert "Đặt mật khẩu mới" in form.content.decode()
+    set_url = form.redirect_chain[-1][0]
+    done = client.post(
+        set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True
+    )
+    assert "Đã đặt mật khẩu mới" in done.content.decode()
+    assert post_login(client, "lucnam", NEW_PASSWORD).status_code == 302
+    client.post("/accounts/logout/")
+    used = client.get(reset_link(mailoutbox), follow=True)
+    assert "không còn hiệu lực" in used.content.decode()
+
+
+def test_reset_emails_go_to_the_console_unless_an_smtp_server_is_set():
+    from bhxh_dashboard.tests.test_safe_defaults import settings_in_a_fresh_process
+
+    assert settings_in_a_fresh_process("EMAIL_BACKEND") == [
+        "'django.core.mail.backends.console.EmailBackend'"
+    ]
+    backend, host, tls = settings_in_a_fresh_process(
+        "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_USE_TLS", EMAIL_HOST="smtp.example.vn"
+    )
+    assert (backend, host, tls) == (
+        "'django.core.mail.backends.smtp.EmailBackend'",
+        "'smtp.example.vn'",
+        "True",
+    )

@@ -1,16 +1,20 @@
 """The read-only API: the access matrix, the figures it returns, the token page and command."""
 
+import datetime as dt
+import re
+
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from api.models import ApiToken, key_hash
+from api.services import token_replace
 
 
 def token_client(user):
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_replace(user=user).key}")
     return client
 
 
@@ -119,27 +123,68 @@ def test_years_and_months_are_read_like_the_entry_grid_and_the_import(demo):
 
 
 @pytest.mark.django_db
-def test_the_token_page_shows_and_replaces_the_key(client, demo):
+def test_the_token_page_shows_a_new_key_once_and_replaces_it(client, demo):
     assert client.get("/api/token/").status_code == 302
     client.force_login(demo.nobody)
     assert client.get("/api/token/").status_code == 403
     client.force_login(demo.officer)
     assert "token-key" not in client.get("/api/token/").content.decode()
+    made = client.post("/api/token/").content.decode()
+    first = re.search(r'<code id="token-key">(\w+)</code>', made).group(1)
+    assert "chỉ hiện một lần" in made
+    later = client.get("/api/token/").content.decode()
+    assert first not in later and f"Khóa {first[:8]}…" in later  # recognisable, not readable
+    assert token_client_with_key(first).get("/api/v1/units/p24/").status_code == 200
     client.post("/api/token/")
-    first = Token.objects.get(user=demo.officer).key
-    assert first in client.get("/api/token/").content.decode()
-    client.post("/api/token/")
-    assert Token.objects.get(user=demo.officer).key != first
+    assert token_client_with_key(first).get("/api/v1/units/p24/").status_code == 401
     assert token_client(None).get("/api/v1/units/p24/").status_code == 401
 
 
+def token_client_with_key(key):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
 @pytest.mark.django_db
-def test_the_api_token_command_prints_the_key(demo, capsys):
+def test_keys_are_stored_hashed(demo):
+    key = token_replace(user=demo.officer).key
+    stored = ApiToken.objects.get(user=demo.officer)
+    assert stored.key_hash == key_hash(key) != key
+    assert key not in {stored.key_hash, stored.prefix}
+
+
+@pytest.mark.django_db
+def test_a_key_stops_working_when_it_expires(demo, travel, settings):
+    key = token_replace(user=demo.officer).key
+    assert token_client_with_key(key).get("/api/v1/units/p24/").status_code == 200
+    travel.shift(dt.timedelta(days=settings.API_TOKEN_DAYS, seconds=1))
+    expired = token_client_with_key(key).get("/api/v1/units/p24/")
+    assert expired.status_code == 401
+    assert "hết hạn" in expired.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_the_token_page_says_when_the_key_expired(client, demo, travel, settings):
+    client.force_login(demo.officer)
+    client.post("/api/token/")
+    travel.shift(dt.timedelta(days=settings.API_TOKEN_DAYS + 1))
+    client.force_login(demo.officer)  # the session of 91 days ago has expired
+    assert "Đã hết hạn" in client.get("/api/token/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_api_token_command_prints_a_new_key_and_never_an_old_one(demo, capsys):
+    from django.core.management.base import CommandError
+
     call_command("api_token", "bacgiang")
     key = capsys.readouterr().out.strip()
-    assert key == Token.objects.get(user=demo.officer).key
+    assert token_client_with_key(key).get("/api/v1/units/p24/").status_code == 200
+    with pytest.raises(CommandError, match="cannot be shown again"):
+        call_command("api_token", "bacgiang")
     call_command("api_token", "bacgiang", "--reset")
     assert capsys.readouterr().out.strip() != key
+    assert token_client_with_key(key).get("/api/v1/units/p24/").status_code == 401
 
 
 @pytest.mark.django_db

@@ -92,11 +92,11 @@ def test_without_environment_the_project_runs_on_sqlite_and_eager_celery():
 def test_docker_compose_matches_the_settings():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"web", "worker", "beat", "db", "redis"} <= set(services)
+    assert {"web", "worker", "beat", "db", "redis-broker", "redis-cache"} <= set(services)
     for name in ("web", "worker", "beat"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://")
-        assert env["REDIS_URL"].startswith("redis://redis:6379")
+        assert env["REDIS_URL"].startswith("redis://redis-broker:6379")
         assert str(env["DEBUG"]) == "0"
     assert "gunicorn bhxh_dashboard.wsgi" in " ".join(services["web"]["command"])
     assert "worker" in services["worker"]["command"] and "beat" in services["beat"]["command"]

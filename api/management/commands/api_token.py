@@ -1,4 +1,5 @@
-"""Print a user's API token, creating it if needed (`--reset` replaces it)."""
+"""Print a new API key for a user (`--reset` replaces a valid one; keys are stored hashed, so
+an existing key cannot be printed again)."""
 
 from argparse import ArgumentParser
 from typing import Any
@@ -7,10 +8,11 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from api import selectors, services
+from bhxh_dashboard import clock
 
 
 class Command(BaseCommand):
-    help = "Print the API token of a user, creating it when missing."
+    help = "Print a new API key for a user (stored hashed: shown only now)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("username")
@@ -22,6 +24,10 @@ class Command(BaseCommand):
         except get_user_model().DoesNotExist:
             raise CommandError(f"No user {username!r}.") from None
         token = selectors.token_of(user=user)
-        if reset or token is None:
-            token = services.token_replace(user=user)
-        self.stdout.write(token.key)
+        if token is not None and token.expires > clock.now() and not reset:
+            raise CommandError(
+                f"{username} has a key already ({token.prefix}…, valid until "
+                f"{token.expires:%d/%m/%Y}); only its hash is stored, so it cannot be shown "
+                "again. --reset makes a new one (the old one stops working)."
+            )
+        self.stdout.write(services.token_replace(user=user).key)

@@ -3,7 +3,7 @@ from argparse import ArgumentParser
 from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from targets.demo import (
     DEMO_PASSWORD,
@@ -12,6 +12,7 @@ from targets.demo import (
     load_demo_today,
     today_demo_loaded,
     today_demo_provinces,
+    why_not_a_demo_database,
 )
 
 
@@ -28,6 +29,12 @@ class Command(BaseCommand):
             help="Do nothing when the demo users exist already (keeps data entered since); a "
             "demo loaded before it had today's map gets only today's part, once.",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load even into a database that is not the demo's (users of its own, or a "
+            "production site's PostgreSQL): the demo users' password is published.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
@@ -36,8 +43,10 @@ class Command(BaseCommand):
                 self.stdout.write("demo already loaded; kept as it is")
                 return
             self.stdout.write("demo already loaded; adding today's map to it")
+            _refuse_unless_demo_database(force=options["force"])
             result = load_demo_today()
         else:
+            _refuse_unless_demo_database(force=options["force"])
             result = load_demo()
         self.stdout.write(f"monthly counts {result.counts}, targets {result.targets}")
         recompute = _recompute_function()
@@ -56,3 +65,12 @@ def _recompute_function() -> Callable[[], list[int]] | None:
     except ImportError:
         return None
     return recompute_all
+
+
+def _refuse_unless_demo_database(*, force: bool) -> None:
+    reason = None if force else why_not_a_demo_database()
+    if reason:
+        raise CommandError(
+            f"Not loading the demo: {reason}. Its users' password ({DEMO_PASSWORD}) is "
+            "published; --force loads it all the same."
+        )

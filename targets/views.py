@@ -54,7 +54,12 @@ def entry_home(request: SignedInRequest) -> HttpResponse:
     """What the user may enter: straight to it when there is one thing, else the list."""
     links = selectors.entry_links(user=request.user)
     if not links:
-        raise PermissionDenied
+        raise PermissionDenied(
+            _(
+                "Tài khoản của bạn xem số liệu và tải báo cáo, không nhập số liệu: số liệu do "
+                "cán bộ BHXH huyện, BHXH cơ sở hoặc BHXH tỉnh nhập."
+            )
+        )
     if len(links) == 1:
         return redirect(links[0].url)
     return render(request, "targets/entry_home.html", {"links": links})

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.utils import timezone
 
+from bhxh_dashboard import clock
 from conftest import login, screenshot
 from targets.models import MonthlyCount
 from targets.tests.conftest import may_counts
@@ -105,4 +105,4 @@ def test_a_warning_before_the_session_ends_and_a_button_that_extends_it(page, de
     assert answer.value.status == 200
     warning.wait_for(state="hidden")
     # The session stored on the server now lasts hours, not seconds.
-    assert Session.objects.get().expire_date > timezone.now() + dt.timedelta(hours=7)
+    assert Session.objects.get().expire_date > clock.now() + dt.timedelta(hours=7)

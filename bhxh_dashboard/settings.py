@@ -275,6 +275,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# A refused form (an old page sent after signing in again) gets the site's error page.
+CSRF_FAILURE_VIEW = "bhxh_dashboard.errors.csrf_failure"
+
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -43,3 +43,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in the user's language with the way back (bhxh_dashboard/errors.py), used when
+# DEBUG is off; CSRF_FAILURE_VIEW in settings names the CSRF one.
+handler400 = "bhxh_dashboard.errors.bad_request"
+handler403 = "bhxh_dashboard.errors.permission_denied"
+handler404 = "bhxh_dashboard.errors.page_not_found"
+handler500 = "bhxh_dashboard.errors.server_error"

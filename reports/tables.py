@@ -201,6 +201,7 @@ class HistoryTable(tables.Table):
     class Meta:
         attrs = {"class": "history-table"}
         empty_text = _("Chưa có số liệu.")
+        template_name = "reports/_table.html"
 
     def render_period(self, record: Progress) -> str:
         return formatting.month_label(record.year, record.month)

@@ -203,7 +203,17 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
         return kwargs
 
     def get_table_kwargs(self) -> dict[str, Any]:
-        return {"period_query": f"?year={self.year}&month={self.month}"}
+        kwargs: dict[str, Any] = {"period_query": f"?year={self.year}&month={self.month}"}
+        # An empty table after a search says the search found nothing, not that there is no data.
+        searched = self.request.GET.get("q", "").strip()[:100]
+        if searched:
+            kwargs["empty_text"] = _("Không có đơn vị nào của %(unit)s khớp với “%(q)s”.") % {
+                "unit": self.unit.full_name,
+                "q": searched,
+            }
+        elif self.request.GET.get("band"):
+            kwargs["empty_text"] = _("Không có đơn vị nào ở mức hoàn thành đã chọn trong kỳ này.")
+        return kwargs
 
     def get_export_filename(self, export_format: str) -> str:
         return f"tien-do-{self.unit.url_code}-{self.month:02d}-{self.year}.{export_format}"

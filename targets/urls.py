@@ -10,6 +10,7 @@ urlpatterns = [
     path("chi-tieu/<str:code>/", views.target_grid, name="targets"),
     path("mo-lai-thang/<str:code>/", views.month_reopen, name="reopen"),
     path("lich-su/<str:code>/", views.change_history, name="history"),
+    path("giu-phien/", views.session_keepalive, name="keepalive"),
 ]
 
 # Files: import with a preview, templates to fill in, export (targets/io_views.py). The counts

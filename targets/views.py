@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from bhxh_dashboard import clock
+from bhxh_dashboard import clock, sessions
 from bhxh_dashboard.formatting import day_label, month_label
 from bhxh_dashboard.http import SignedInRequest
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month, previous_month
@@ -53,7 +54,12 @@ def entry_home(request: SignedInRequest) -> HttpResponse:
     """What the user may enter: straight to it when there is one thing, else the list."""
     links = selectors.entry_links(user=request.user)
     if not links:
-        raise PermissionDenied
+        raise PermissionDenied(
+            _(
+                "Tài khoản của bạn xem số liệu và tải báo cáo, không nhập số liệu: số liệu do "
+                "cán bộ BHXH huyện, BHXH cơ sở hoặc BHXH tỉnh nhập."
+            )
+        )
     if len(links) == 1:
         return redirect(links[0].url)
     return render(request, "targets/entry_home.html", {"links": links})
@@ -280,6 +286,7 @@ def count_grid(request: SignedInRequest, code: str) -> HttpResponse:
         ],
         "conflicts": result.conflicts if result else [],
         "max_count": MAX_COUNT,  # the page's script refuses what the server would
+        "session_seconds_left": sessions.seconds_left(request),
     }
     return render(request, "targets/count_grid.html", context)
 
@@ -384,6 +391,7 @@ def target_grid(request: SignedInRequest, code: str) -> HttpResponse:
         "can_reopen": allocation.office is None
         and parent.level == Level.PROVINCE
         and can_reopen_month(request.user, parent),
+        "session_seconds_left": sessions.seconds_left(request),
     }
     return render(request, "targets/target_grid.html", context)
 
@@ -433,3 +441,12 @@ def change_history(request: SignedInRequest, code: str) -> HttpResponse:
     unit = get_visible_unit_or_404(request.user, code)
     changes = selectors.unit_changes(unit=unit, limit=200)
     return render(request, "targets/change_history.html", {"unit": unit, "changes": changes})
+
+
+@require_POST
+def session_keepalive(request: HttpRequest) -> JsonResponse:
+    """The entry pages' "extend" button: the session lasts a full age again. A session already
+    ended answers 401 (no redirect to the sign-in page: the page says what to do)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"seconds_left": 0}, status=401)
+    return JsonResponse({"seconds_left": sessions.renew(request)})

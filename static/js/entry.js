@@ -145,4 +145,137 @@
       }
     });
   });
+
+  // Nothing typed is lost (issue 15): what is typed is kept in this browser (localStorage, per
+  // user, page and month or year) until a page shows it stored. A session that ends mid-entry
+  // sends "Lưu cả bảng" to the sign-in page; signed in again, the grid shows the stored figures
+  // and this puts back the typed ones, saying how many, with a way to drop them.
+  var DRAFT_DAYS = 7;
+  var store = null;
+  try { store = window.localStorage; } catch (e) { store = null; }
+
+  document.querySelectorAll("form[data-draft-key]").forEach(function (form) {
+    if (!store) return;
+    var key = "bhxh-draft:" + form.dataset.draftKey;
+    var grid = form.querySelector("table.entry-grid");
+    var max = (grid && parseInt(grid.dataset.maxCount, 10)) || Infinity;
+    var suspended = false;
+    var read = function () {
+      try {
+        var d = JSON.parse(store.getItem(key) || "null");
+        return d && d.values ? d : null;
+      } catch (e) { return null; }
+    };
+    var write = function (d) {
+      try {
+        if (d && Object.keys(d.values).length) store.setItem(key, JSON.stringify(d));
+        else store.removeItem(key);
+      } catch (e) { /* storage full or refused: the page still works */ }
+    };
+    // A cell holds the same as the draft when both read as the same count ("1.234" is 1234).
+    var same = function (el, value) {
+      if (el.tagName !== "INPUT" || !el.dataset.col) return el.value === value;
+      var a = parseCount(el.value, max), b = parseCount(value, max);
+      return a !== null && b !== null ? a === b : el.value.trim() === String(value).trim();
+    };
+    var cell = function (name) {
+      var el = form.elements.namedItem(name);
+      return el && el.tagName && grid && grid.contains(el) ? el : null;
+    };
+
+    var draft = read();
+    if (draft && Date.now() - (draft.at || 0) > DRAFT_DAYS * 864e5) draft = null;
+    var restored = [];
+    // A page of stored figures: what it shows stored is done with, the rest is put back. A page
+    // sent back after a refused save already shows what was typed; the draft stays as it is.
+    if (draft && form.dataset.draftState === "stored") {
+      Object.keys(draft.values).forEach(function (name) {
+        var el = cell(name);
+        if (!el || same(el, draft.values[name])) {
+          delete draft.values[name];
+          return;
+        }
+        el.value = draft.values[name];
+        el.classList.add("draft-restored");
+        restored.push(el);
+      });
+    }
+    write(draft);
+    draft = draft || { values: {} };
+
+    var note = document.getElementById("draft-restored");
+    if (restored.length && note) {
+      note.querySelector("[data-text]").textContent = restored.length === 1
+        ? note.dataset.one
+        : note.dataset.many.replace("__N__", fmt.format(restored.length));
+      note.hidden = false;
+      suspended = true;
+      restored.forEach(function (el) { el.dispatchEvent(new Event("input", { bubbles: true })); });
+      suspended = false;
+      document.getElementById("draft-discard").addEventListener("click", function () {
+        suspended = true;
+        restored.forEach(function (el) {
+          if (el.tagName === "SELECT") {
+            Array.prototype.forEach.call(el.options, function (o) { o.selected = o.defaultSelected; });
+          } else {
+            el.value = el.defaultValue;
+          }
+          el.classList.remove("draft-restored");
+          el.dispatchEvent(new Event("input", { bubbles: true }));
+        });
+        suspended = false;
+        draft = { values: {} };
+        write(null);
+        note.hidden = true;
+      });
+    }
+
+    var remember = function (event) {
+      var el = event.target;
+      if (suspended || !el.name || !cell(el.name)) return;
+      draft.values[el.name] = el.value;
+      draft.at = Date.now();
+      write(draft);
+    };
+    form.addEventListener("input", remember);
+    form.addEventListener("change", remember);
+    // "Tải lại số liệu hiện có" (after a conflict) means: forget what I typed.
+    form.querySelectorAll("[data-draft-discard]").forEach(function (link) {
+      link.addEventListener("click", function () { write(null); });
+    });
+  });
+
+  // Before the session ends: a warning five minutes ahead, with a button that extends it by a
+  // small request; once it has ended, what to do (the draft above keeps the figures).
+  var warning = document.getElementById("session-warning");
+  if (warning) {
+    var deadline = Date.now() + 1000 * (parseInt(warning.dataset.secondsLeft, 10) || 0);
+    var warnBefore = 1000 * parseInt(warning.dataset.warnBefore, 10);
+    var warningText = warning.querySelector("[data-text]");
+    var extend = document.getElementById("session-extend");
+    var tick = function () {
+      var left = deadline - Date.now();
+      var text = "";
+      if (left <= 0) text = warning.dataset.over;
+      else if (left <= warnBefore) text = warning.dataset.soon.replace("__T__", fmt.format(Math.ceil(left / 60000)));
+      warning.hidden = text === "";
+      extend.hidden = left <= 0;
+      if (warningText.textContent !== text) warningText.textContent = text;
+    };
+    tick();
+    window.setInterval(tick, 10000);
+    extend.addEventListener("click", function () {
+      var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+      fetch(warning.dataset.keepaliveUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": token ? token.value : "" }
+      }).then(function (response) {
+        return response.ok ? response.json() : { seconds_left: 0 };
+      }).then(function (data) {
+        deadline = Date.now() + 1000 * (data.seconds_left || 0);
+        tick();
+      }).catch(function () { /* offline: the warning stays */ });
+    });
+  }
 })();

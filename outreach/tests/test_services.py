@@ -150,9 +150,7 @@ def reporter(demo, django_user_model):
     return user
 
 
-def test_an_organisations_reporter_enters_its_own_column_where_it_has_a_point(
-    demo, june, reporter
-):
+def test_an_organisations_reporter_enters_its_own_column_where_it_has_a_point(demo, june, reporter):
     a, b = june.communes[:2]
     CollectionPoint.objects.filter(org=june.post, commune=b).delete()
     own = channels_save(

@@ -117,6 +117,15 @@ def org_point_communes(*, org: CollectionOrg, year: int, month: int) -> QuerySet
     )
 
 
+def org_communes(*, org: CollectionOrg) -> QuerySet[Unit]:
+    """The communes where the organisation has or had a point."""
+    return (
+        Unit.objects.communes()
+        .filter(Exists(CollectionPoint.objects.filter(org=org, commune=OuterRef("pk"))))
+        .order_by("code")
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # A unit's channel page
 # ---------------------------------------------------------------------------------------------

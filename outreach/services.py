@@ -121,8 +121,9 @@ def channels_save(
         orgs = CollectionOrg.objects.select_related("province").in_bulk({o for _c, o in typed})
         _check_cells(user, typed, communes, orgs, result, year=year, month=month)
         _check_month_open({province_id_of(c) for c in communes.values()}, year, month, result)
-        if result.errors or result.general_errors:
+        if result.general_errors:
             return result
+        # Go on with cells in error (counted as blank), so the sums are checked too.
 
         stored = {
             (row.commune_id, row.org_id): row

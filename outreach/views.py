@@ -34,7 +34,7 @@ from provinces.access import (
     get_visible_entry_group_or_404,
     get_visible_unit_or_404,
 )
-from provinces.models import Unit, in_force_q
+from provinces.models import Unit
 from targets.forms import parse_month_param
 from targets.selectors import MonthWindow, default_entry_month, entry_months, province_id_of
 
@@ -193,7 +193,12 @@ def events(request: SignedInRequest, code: str) -> HttpResponse:
         raise PermissionDenied
     today = clock.today()
     year, month = latest_reportable_month(today)
-    communes = scope.communes(today.year, today.month).filter(in_force_q(today))
+    # The grid's communes whatever their map: the service checks each is in force on the day.
+    communes = (
+        selectors.org_communes(org=scope.org)
+        if scope.org is not None
+        else scope.communes(today.year, today.month)
+    )
     organisers = CollectionOrg.objects.filter(pk__in=[o.pk for o in scope.orgs()])
     form = EventForm(
         request.POST if request.method == "POST" else None,

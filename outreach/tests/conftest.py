@@ -29,3 +29,22 @@ def june(demo):
         bhxh=org_of(demo.bac_giang, OrgKind.BHXH),
         lang_son_post=org_of(demo.lang_son),
     )
+
+
+def plant_outreach_canary(demo, commune, attendees: int) -> list[str]:
+    """For the access walk: an event of `attendees` people in a Lạng Sơn commune; the codes of
+    the post office's grids of Bắc Giang (in scope for its users) and Lạng Sơn (out of it)."""
+    import datetime as dt
+
+    from outreach.models import OutreachEvent
+
+    lang_son_post = org_of(demo.lang_son)
+    OutreachEvent.objects.create(
+        commune=commune,
+        organiser=lang_son_post,
+        kind="conference",
+        held_on=dt.date(2023, 5, 10),
+        attendees=attendees,
+        sign_ups=0,
+    )
+    return [org_of(demo.bac_giang).url_code, lang_son_post.url_code]

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "progress",
     "reports",
     "api",
+    "outreach",
 ]
 
 MIDDLEWARE = [

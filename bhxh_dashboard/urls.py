@@ -10,6 +10,7 @@ urlpatterns = [
     path("nhap-lieu/", include("targets.urls")),
     path("nhap-lieu/bhxh-co-so/", include("provinces.urls")),
     path("api/", include("api.urls")),
+    path("kenh-thu/", include("outreach.urls")),
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

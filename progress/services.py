@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from bhxh_dashboard import clock
+from outreach import figures as channel_figures  # the channel figures, recomputed alongside
 from progress import freshness, python_engine, sql_engine
 from progress.models import Progress, RecomputeState
 from provinces.models import Level, Succession, Unit
@@ -180,9 +181,13 @@ def _recompute(
         if all_ids:
             _lock(all_ids, years)
             engine.compute_units(province_ids=province_ids, years=years, nation=nation, now=now)
+            channel_figures.compute_units(
+                province_ids=province_ids, years=years, nation=nation, now=now
+            )
         if with_nation:
             _lock([0], years)
             engine.compute_nation(years=years, nation=nation, now=now)
+            channel_figures.compute_nation(years=years, nation=nation, now=now)
         if all_ids:
             freshness.mark_computed(province_ids=all_ids, years=years, barrier=barrier)
 

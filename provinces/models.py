@@ -275,6 +275,9 @@ class Role(models.TextChoices):
     DISTRICT_STAFF = "district_staff", _("Cán bộ BHXH huyện")
     GRASSROOTS_STAFF = "grassroots_staff", _("Cán bộ BHXH cơ sở")
     MANAGER = "manager", _("Lãnh đạo")
+    # A collection service organisation's own reporter (outreach.OrgReporter names which one):
+    # enters its figures for the communes where it has a collection point.
+    ORG_REPORTER = "org_reporter", _("Cán bộ tổ chức dịch vụ thu")
 
 
 class GrassrootsOffice(models.Model):

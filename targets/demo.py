@@ -25,6 +25,8 @@ from bhxh_dashboard.months import (
     latest_reportable_month,
     previous_month,
 )
+from outreach.demo import REPORTER as OUTREACH_REPORTER
+from outreach.demo import load_outreach_demo
 from provinces.models import (
     NEW_MAP_FROM,
     GrassrootsOffice,
@@ -399,6 +401,10 @@ def _load_today() -> DemoResult:
     )
     if BAC_NINH in provinces:
         users.append(_demo_office(provinces[BAC_NINH][0]))
+    # The collection network, channels and events of the same provinces (outreach/demo.py).
+    load_outreach_demo(provinces, last=last, password=DEMO_PASSWORD)
+    if BAC_NINH in provinces:
+        users.append((OUTREACH_REPORTER[0], Role.ORG_REPORTER))
     return DemoResult(counts=len(counts), targets=len(targets), users=users)
 
 

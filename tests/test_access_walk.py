@@ -98,6 +98,11 @@ def plant_canaries(demo) -> World:
             month=5,
             defaults={"participants": value, "new_participants": 0},
         )
+    # outreach (issue 17): an event in the Lạng Sơn commune with the canary's attendees, and the
+    # organisations' entry grids ("g<id>") of both provinces among the codes walked.
+    from outreach.tests.conftest import plant_outreach_canary
+
+    org_codes = plant_outreach_canary(demo, lang_son_commune, LANG_SON_CANARY)
     try:
         from progress.services import recompute_all
 
@@ -125,6 +130,7 @@ def plant_canaries(demo) -> World:
             "p20",
             f"d{demo.lang_son_district.code}",
             f"c{lang_son_commune.code}",
+            *org_codes,
         ],
         ids=[str(lang_son_commune.pk), str(other_commune.pk)],
         canaries={

@@ -221,6 +221,10 @@ class Command(BaseCommand):
                   AND unit_id IN (SELECT id FROM provinces_unit WHERE level = 1)
                 """
             )
+            # outreach (issue 17): three collection organisations a province, sharing 85% of
+            # each commune's new participants of the measured years (the rest not attributed).
+            cursor.execute(CHANNEL_ORGS)
+            cursor.execute(CHANNEL_ROWS, {"years": [YEARS[-1], REFORM_YEAR, NEW_MAP_YEAR]})
             cursor.execute("ANALYZE")
             cursor.execute("SELECT count(*) FROM targets_monthlycount")
             (count_rows,) = cursor.fetchone()
@@ -379,6 +383,25 @@ class Command(BaseCommand):
         self.report(f"full national recompute of {year} into an empty year",
                     self.timed(full, setup=clear), plain_runs)  # fmt: skip
         self.report(f"plain SQL of {year} again", self.timed(plain))
+        self.measure_channels(year)
+
+    def measure_channels(self, year: int) -> None:
+        """The channel figures' part of the recompute (outreach/figures.py), on one connection."""
+        from django.utils import timezone
+
+        from outreach import figures
+        from outreach.models import ChannelFigure
+
+        def channels() -> None:
+            with transaction.atomic():
+                figures.compute_units(
+                    province_ids=None, years=(year,), nation=self.nation_id, now=timezone.now()
+                )
+                figures.compute_nation(years=(year,), nation=self.nation_id, now=timezone.now())
+
+        runs = self.timed(channels)
+        rows = ChannelFigure.objects.filter(year=year).count()
+        self.report(f"channel part of the recompute of {year}, {rows} rows", runs)
 
     @staticmethod
     def eager(on: bool) -> None:
@@ -447,6 +470,23 @@ class Command(BaseCommand):
                 worker.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 worker.kill()
+
+
+CHANNEL_ORGS = """
+INSERT INTO outreach_collectionorg (province_id, kind, name)
+SELECT u.id, k.kind, 'bench ' || k.kind FROM provinces_unit u
+CROSS JOIN (VALUES ('post_office'), ('bhxh'), ('womens_union')) k (kind) WHERE u.level = 1
+"""
+CHANNEL_ROWS = """
+INSERT INTO outreach_channelcount (commune_id, org_id, year, month, new_participants,
+                                   updated_at)
+SELECT c.commune_id, o.id, c.year, c.month,
+    floor(c.new_participants * CASE o.kind WHEN 'post_office' THEN 0.5
+                                           WHEN 'bhxh' THEN 0.25 ELSE 0.1 END), now()
+FROM targets_monthlycount c JOIN provinces_unit u ON u.id = c.commune_id
+JOIN outreach_collectionorg o ON o.province_id = u.province_id
+WHERE c.year = ANY(%(years)s) AND c.new_participants > 0
+"""
 
 
 def models_f(name: str) -> F:

@@ -1,0 +1,94 @@
+"""The channel figures: they add up to the new participants at every level and on both maps,
+old communes carry onto today's, organisations' targets give completion, gap and pace."""
+
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from outreach.models import ChannelFigure, ChannelTarget
+from outreach.services import ChannelEntry, channels_save
+from progress.models import Progress
+from progress.services import recompute_province
+from provinces.models import Level
+
+pytestmark = pytest.mark.django_db
+
+
+def channel_sums(**filters) -> dict[tuple[int, int, int], int]:
+    return {
+        (r["unit_id"], r["year"], r["month"]): r["n"]
+        for r in ChannelFigure.objects.filter(carried=False, **filters)
+        .values("unit_id", "year", "month")
+        .annotate(n=Sum("new_in_month"))
+    }
+
+
+@pytest.mark.parametrize("year", [2023, 2025, 2026])
+def test_channels_and_the_not_attributed_part_add_up_to_new_participants_at_every_level(demo, year):
+    sums = channel_sums(year=year)
+    rows = Progress.objects.filter(year=year, new_in_month__isnull=False)
+    levels = set()
+    for row in rows.values("unit_id", "year", "month", "new_in_month", "level"):
+        key = (row["unit_id"], row["year"], row["month"])
+        assert sums.get(key, 0) == row["new_in_month"], row
+        levels.add(row["level"])
+    assert {Level.NATION, Level.PROVINCE, Level.COMMUNE} <= levels
+    # The demo attributes most of it, never all of it.
+    attributed = ChannelFigure.objects.filter(year=year, level=Level.NATION, org__isnull=False)
+    missing = ChannelFigure.objects.filter(year=year, level=Level.NATION, org__isnull=True)
+    assert attributed.aggregate(n=Sum("new_in_month"))["n"] > 0
+    assert missing.aggregate(n=Sum("new_in_month"))["n"] > 0
+
+
+def test_todays_province_carries_its_old_provinces_months_before_the_reform(demo):
+    taken_over = list(demo.bac_ninh.taken_over_province_ids)
+    old = ChannelFigure.objects.filter(unit_id__in=taken_over, year=2025, month=3)
+    carried = ChannelFigure.objects.filter(unit=demo.bac_ninh, year=2025, month=3)
+    assert carried.exists() and all(r.carried for r in carried)
+    assert (
+        carried.aggregate(n=Sum("new_in_month"))["n"] == old.aggregate(n=Sum("new_in_month"))["n"]
+    )
+    # From July on, today's province has its own rows, not carried.
+    assert not ChannelFigure.objects.filter(unit=demo.bac_ninh, year=2025, month=8, carried=True)
+    assert ChannelFigure.objects.filter(unit=demo.bac_ninh, year=2025, month=8).exists()
+
+
+def test_an_organisations_target_gives_completion_gap_and_pace(demo, june):
+    commune = june.communes[0]
+    ChannelTarget.objects.update_or_create(
+        org=june.post, unit=commune, year=2023, defaults={"value": 40}
+    )
+    result = channels_save(
+        user=demo.clerk,
+        year=2023,
+        month=6,
+        entries=[
+            ChannelEntry(commune.pk, june.post.pk, 9),
+            ChannelEntry(commune.pk, june.bhxh.pk, 3),
+        ],
+    )
+    assert result.saved
+    recompute_province(province_id=demo.bac_giang.pk, year=2023)
+    before = (
+        ChannelFigure.objects.filter(unit=commune, year=2023, org=june.post, month__lt=6).aggregate(
+            n=Sum("new_in_month")
+        )["n"]
+        or 0
+    )
+    row = ChannelFigure.objects.get(unit=commune, year=2023, month=6, org=june.post)
+    ytd = before + 9
+    assert (row.new_in_month, row.new_ytd, row.target) == (9, ytd, 40)
+    assert row.completion_pct == (Decimal(100 * ytd) / 40).quantize(Decimal("0.01"))
+    gap = max(40 - ytd, 0)
+    assert row.gap == gap
+    assert row.required_pace == -(-gap // 6)  # six months left after June
+    # The commune's June adds up to its 15 new participants: 9 + 3 + 3 not attributed.
+    june_rows = {
+        r.org_id: r.new_in_month
+        for r in ChannelFigure.objects.filter(unit=commune, year=2023, month=6)
+    }
+    assert june_rows[None] == 3 and sum(june_rows.values()) == 15
+    # The district and the province see the same split.
+    district = ChannelFigure.objects.get(unit=demo.luc_nam, year=2023, month=6, org=june.post)
+    assert district.new_in_month == 9

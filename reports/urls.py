@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.home, name="home"),
     path("tim-kiem/", views.unit_search, name="search"),
+    path("tim-kiem/goi-y/", views.unit_suggest, name="search_suggest"),
     path("dinh-nghia/", views.definitions, name="definitions"),
     path("u/<str:code>/", views.unit_detail, name="unit"),
     path("u/<str:code>/pdf/", pdf_views.summary_pdf, name="pdf"),

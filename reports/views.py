@@ -13,7 +13,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -35,7 +35,10 @@ from provinces.selectors import (
     crosswalk_rows,
     lineage,
     map_label,
+    matching_units,
     name_on,
+    parents_label,
+    period_label,
     period_map_label,
     search_units,
 )
@@ -391,6 +394,33 @@ def unit_search(request: HttpRequest) -> HttpResponse:
         else []
     )
     return render(request, "reports/search.html", {"q": text, "found": found})
+
+
+# Suggestions under the header's search box: a handful, the full list is the search page's.
+SUGGEST_LIMIT = 8
+
+
+@login_required
+def unit_suggest(request: HttpRequest) -> JsonResponse:
+    """The header search's suggestions as JSON: units of either map the user may read whose
+    name matches, each with its level, its parents and the period it is in force."""
+    root = scope_unit(request.user)
+    if root is None:
+        raise PermissionDenied
+    text = request.GET.get("q", "").strip()[:100]
+    units = matching_units(text, root=root, limit=SUGGEST_LIMIT) if len(text) >= 2 else []
+    results = [
+        {
+            "code": u.url_code,
+            "url": u.get_absolute_url(),
+            "name": u.full_name,
+            "level": str(Level(u.level).label),
+            "parent": parents_label(u),
+            "period": period_label(u),
+        }
+        for u in units
+    ]
+    return JsonResponse({"q": text, "results": results})
 
 
 @login_required

@@ -42,7 +42,7 @@ from provinces.selectors import (
     period_map_label,
     search_units,
 )
-from reports import charts, selectors
+from reports import charts, maps, selectors
 from reports.filtersets import ProgressFilterSet
 from reports.tables import HistoryTable, ProgressTable
 
@@ -394,6 +394,46 @@ def unit_search(request: HttpRequest) -> HttpResponse:
         else []
     )
     return render(request, "reports/search.html", {"q": text, "found": found})
+
+
+@login_required
+def unit_map(request: HttpRequest, code: str) -> HttpResponse:
+    """/u/vn/ban-do/: the country's provinces as tiles; /u/t24/ban-do/: a province's communes
+    as dots (a district's too); coloured by completion against the expected pace, a click opens
+    the unit's page. The same figures as a table beside, for keyboards and screen readers."""
+    unit = get_visible_unit_or_404(request.user, code)
+    if unit.level == Level.COMMUNE:
+        raise Http404("A commune has no map of its own")
+    periods = selectors.unit_periods(unit)
+    year, month = _choose_period(request.GET, periods)
+    places = selectors.map_places(unit, year, month)
+    islands = selectors.map_islands(unit)
+    query = f"?year={year}&month={month}"
+    freshness = readings.freshness(unit, year)
+    figure_json = _figure_json(
+        (
+            "map",
+            unit.pk,
+            year,
+            month,
+            freshness.version,
+            _stamp([p.row for p in places if p.row], freshness),
+        ),
+        lambda: maps.map_figure(places, islands=islands, query=query),
+    )
+    context = {
+        "unit": unit,
+        "year": year,
+        "month": month,
+        "query": query,
+        "breadcrumbs": _breadcrumbs(request.user, unit),
+        "period_map": period_map_label(year, month),
+        "rows": maps.map_table(places),
+        "unplaced": [p.unit for p in places if p.unit.lat is None or p.unit.lon is None],
+        "islands": islands,
+        "map_json": figure_json,
+    }
+    return render(request, "reports/map.html", context)
 
 
 # Suggestions under the header's search box: a handful, the full list is the search page's.

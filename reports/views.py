@@ -177,6 +177,20 @@ def _figure_json(key: tuple[object, ...], build: Callable[[], go.Figure]) -> str
     return value
 
 
+def _yoy_json(unit: Unit, year_rows: Sequence[Progress], year: int, month: int, stamp: str) -> str:
+    """The year-on-year chart of a unit's page: its months of `year` up to `month` beside the
+    same months of last year (stored with each row), the old units' months striped."""
+    carried_before = 0
+    if unit.valid_from is not None and unit.valid_from.year == year:
+        carried_before = 13  # all of last year was the old units'
+    elif unit.valid_from is not None and unit.valid_from.year == year - 1:
+        carried_before = unit.valid_from.month  # last year's months before the reform
+    return _figure_json(
+        ("yoy", unit.pk, year, month, stamp),
+        lambda: charts.yoy_figure(year_rows, year=year, month=month, carried_before=carried_before),
+    )
+
+
 class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
     """The nation, a province or a district: headline figures, children table, trend, ranking."""
 
@@ -276,6 +290,11 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             )
             if basis is not None  # there is a basis exactly when the year has rows
             else None,
+            yoy_json=_yoy_json(
+                self.unit, year_rows, self.year, self.month, _stamp(year_rows, freshness)
+            )
+            if basis is not None
+            else None,
             ranking_json=_figure_json(
                 (
                     "ranking",
@@ -332,11 +351,17 @@ def commune_detail(request: HttpRequest, unit: Unit) -> HttpResponse:
         if basis
         else None
     )
+    yoy_json = (
+        _yoy_json(unit, year_rows, year, basis.month, _stamp(year_rows, freshness))
+        if basis
+        else None
+    )
     context = {
         "unit": unit,
         "year": year,
         "month": month,
         "years": periods.years,
+        "yoy_json": yoy_json,
         # a month of a year it has is the commune's to show, reported or not
         "unavailable": _unavailable_period(request.GET, year, month)
         if _int(request.GET.get("year")) != year

@@ -12,7 +12,6 @@
   var items = [];
   var active = -1;
   var timer = null;
-  var controller = null;
 
   input.setAttribute("role", "combobox");
   input.setAttribute("aria-autocomplete", "list");
@@ -78,12 +77,10 @@
   function suggest() {
     var text = input.value.trim();
     if (text.length < 2) { close(); items = []; return; }
-    if (controller) controller.abort();
-    controller = window.AbortController ? new AbortController() : null;
+    // Not aborted when a newer one starts: a late answer is dropped below (its q is stale).
     fetch(form.dataset.suggest + "?q=" + encodeURIComponent(text), {
       headers: { Accept: "application/json" },
       credentials: "same-origin",
-      signal: controller ? controller.signal : undefined,
     })
       .then(function (response) {
         var kind = response.headers.get("Content-Type") || "";

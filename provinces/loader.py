@@ -25,7 +25,7 @@ from provinces.models import (
     Unit,
     UnitName,
 )
-from provinces.search import search_key
+from provinces.search import compact_key, search_key
 
 NATION_CODE = "VN"
 NATION_NAME = "Toàn quốc"
@@ -107,6 +107,7 @@ def load_admin_units(tree: list[dict] | None = None) -> LoadResult:
             "full_name": NATION_NAME,
             "division_type": DivisionType.NATION,
             "search_key": search_key(NATION_NAME),
+            "search_compact": compact_key(NATION_NAME),
         },
     )
     created[Level.NATION] += was_created
@@ -115,7 +116,15 @@ def load_admin_units(tree: list[dict] | None = None) -> LoadResult:
     rows = list(_rows(tree))
     # Parents before children, so each level can refer to ids of the level above.
     for level in (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE):
-        fields = ["name", "full_name", "division_type", "search_key", "parent_id", "valid_until"]
+        fields = [
+            "name",
+            "full_name",
+            "division_type",
+            "search_key",
+            "search_compact",
+            "parent_id",
+            "valid_until",
+        ]
         if level >= Level.DISTRICT:
             fields.append("province_id")
         if level == Level.COMMUNE:
@@ -131,6 +140,7 @@ def load_admin_units(tree: list[dict] | None = None) -> LoadResult:
                 "full_name": full,
                 "division_type": division_type,
                 "search_key": search_key(short),
+                "search_compact": compact_key(full),
                 "parent_id": existing[(level - 1, parent_code)].pk,
                 "valid_until": OLD_MAP_UNTIL,
             }
@@ -222,6 +232,7 @@ def load_new_map(province_codes: set[str] | None = None) -> NewMapResult:
                 "full_name": full_name,
                 "division_type": division_type,
                 "search_key": search_key(p.name),
+                "search_compact": compact_key(full_name),
                 "parent_id": nation.pk,
             },
         )
@@ -232,7 +243,15 @@ def load_new_map(province_codes: set[str] | None = None) -> NewMapResult:
             unit.save()
     to_create: list[Unit] = []
     to_update: list[Unit] = []
-    fields = ["name", "full_name", "division_type", "search_key", "parent_id", "province_id"]
+    fields = [
+        "name",
+        "full_name",
+        "division_type",
+        "search_key",
+        "search_compact",
+        "parent_id",
+        "province_id",
+    ]
     for code, c in new_map.communes.items():
         if c.province_code not in provinces:
             continue
@@ -245,6 +264,7 @@ def load_new_map(province_codes: set[str] | None = None) -> NewMapResult:
             "full_name": full_name,
             "division_type": division_type,
             "search_key": search_key(name),
+            "search_compact": compact_key(full_name),
             "parent_id": province.pk,
             "province_id": province.pk,
         }
@@ -261,6 +281,7 @@ def load_new_map(province_codes: set[str] | None = None) -> NewMapResult:
     updated[Level.COMMUNE] += len(to_update)
     successions = _load_successions(existing)
     _load_names(names, existing)
+    load_centroids()
     total: dict[int, int] = {
         level: Unit.objects.filter(level=level, valid_from__isnull=False).count()
         for level in (Level.PROVINCE, Level.COMMUNE)
@@ -366,3 +387,34 @@ def _load_successions(new_units: dict[tuple[int, str], Unit]) -> int:
     Succession.objects.all().delete()
     Succession.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
+
+
+# Hoàng Sa (of Đà Nẵng) and Trường Sa (of Khánh Hòa): the data geocodes the old island
+# districts and their communes on the mainland; they are placed where today's special zones
+# that took them over are (old district code -> today's special zone's code).
+ARCHIPELAGOS = {"498": "20333", "576": "22736"}
+
+
+def load_centroids() -> int:
+    """Each loaded unit's centroid from vietnamadminunits' dataset.db (both maps), for the maps;
+    units the data does not place keep None. Returns how many units were moved (0 when run
+    again)."""
+    from provinces.reform.sources import read_vau_centroids
+
+    centroids = read_vau_centroids()
+    units = list(
+        Unit.objects.filter(level__gte=Level.PROVINCE)
+        .select_related("district")
+        .only("level", "code", "valid_from", "lat", "lon", "district__code")
+    )
+    placed = []
+    for unit in units:
+        key = (unit.level, unit.code, unit.valid_from is not None)
+        if unit.valid_from is None and unit.district and unit.district.code in ARCHIPELAGOS:
+            key = (Level.COMMUNE, ARCHIPELAGOS[unit.district.code], True)
+        point = centroids.get(key)
+        if point is not None and (unit.lat, unit.lon) != point:
+            unit.lat, unit.lon = point
+            placed.append(unit)
+    Unit.objects.bulk_update(placed, ["lat", "lon"], batch_size=500)
+    return len(placed)

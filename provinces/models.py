@@ -89,10 +89,14 @@ class UnitQuerySet(models.QuerySet["Unit"]):
         return self.within(unit)
 
     def search(self, text: str) -> Self:
-        """Match names typed with or without diacritics ("bac giang" finds "Bắc Giang")."""
-        from provinces.search import search_key
+        """Match names typed with or without diacritics ("bac giang" finds "Bắc Giang"), with or
+        without the type word ("huyen luc nam", "tp bac giang") and the spaces ("lucngan")."""
+        from provinces.search import query_compact, search_key
 
-        return self.filter(search_key__contains=search_key(text))
+        key, compact = search_key(text), query_compact(text)
+        return self.filter(
+            models.Q(search_key__contains=key) | models.Q(search_compact__contains=compact)
+        )
 
 
 class Unit(models.Model):
@@ -108,6 +112,13 @@ class Unit(models.Model):
     full_name = models.CharField(_("tên đầy đủ"), max_length=120)
     division_type = models.CharField(_("loại đơn vị"), max_length=16, choices=DivisionType.choices)
     search_key = models.CharField(max_length=120, editable=False, db_index=True)
+    # The full name without diacritics, spaces or punctuation ("huyenlucnam"): what the header
+    # search matches, with or without the type word and the spaces (provinces.search).
+    search_compact = models.CharField(max_length=160, editable=False, default="")
+    # The unit's centroid (vietnamadminunits' dataset.db, loaded by load_admin_units): where the
+    # maps draw it. None for the nation and for units the data does not place.
+    lat = models.FloatField(_("vĩ độ"), null=True, blank=True)
+    lon = models.FloatField(_("kinh độ"), null=True, blank=True)
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )

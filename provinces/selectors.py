@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from bhxh_dashboard.formatting import day_label
@@ -137,20 +137,68 @@ class Found:
     map_label: str
     successors: list[Related]
 
+    @property
+    def period(self) -> str:
+        """The period the unit is in force, short: "đến 30/06/2025", "từ 01/07/2025"."""
+        return period_label(self.unit)
+
+    @property
+    def parents(self) -> str:
+        return parents_label(self.unit)
+
+
+def period_label(unit: Unit) -> str:
+    if unit.valid_until is not None:
+        return _("đến %(day)s") % {"day": day_label(unit.valid_until)}
+    if unit.valid_from is not None:
+        return _("từ %(day)s") % {"day": day_label(unit.valid_from)}
+    return ""
+
+
+def parents_label(unit: Unit) -> str:
+    """The units above one, nearest first ("Huyện Lục Nam, Tỉnh Bắc Giang"), from its loaded
+    parent and province (no query when they are selected with it)."""
+    if unit.level <= Level.PROVINCE:
+        return ""
+    names = []
+    if unit.parent is not None and unit.parent_id != unit.province_id:
+        names.append(unit.parent.full_name)
+    if unit.province is not None:
+        names.append(unit.province.full_name)
+    return ", ".join(names)
+
 
 SEARCH_LIMIT = 30
 
 
-def search_units(text: str, *, root: Unit, can_view: Callable[[Unit], bool]) -> list[Found]:
-    """Units of either map under `root` whose name matches (with or without diacritics: "luc
-    nam", "bac giang"), today's first, each old one with its successors: two queries."""
-    units = list(
+def matching_units(text: str, *, root: Unit, limit: int) -> list[Unit]:
+    """Units of either map under `root` whose name matches `text` (provinces.search), best
+    first: the name exactly, then names starting with it, then the rest; within each, the
+    higher level and today's map first. One query, bounded by `limit`."""
+    from provinces.search import query_compact, search_key
+
+    key, compact = search_key(text), query_compact(text)
+    rank = Case(
+        When(Q(search_key=key) | Q(search_compact=compact), then=Value(0)),
+        When(search_compact__endswith=compact, then=Value(0)),
+        When(Q(search_key__startswith=key) | Q(search_compact__startswith=compact), then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return list(
         Unit.objects.readable_from(root)
         .filter(level__gte=Level.PROVINCE)
         .search(text)
-        .select_related("parent")
-        .order_by(F("valid_from").desc(nulls_last=True), "level", "name", "code")[:SEARCH_LIMIT]
+        .annotate(rank=rank)
+        .select_related("parent", "province")
+        .order_by("rank", "level", F("valid_from").desc(nulls_last=True), "name", "code")[:limit]
     )
+
+
+def search_units(text: str, *, root: Unit, can_view: Callable[[Unit], bool]) -> list[Found]:
+    """Units of either map under `root` whose name matches (with or without diacritics: "luc
+    nam", "bac giang"; see matching_units), each old one with its successors: two queries."""
+    units = matching_units(text, root=root, limit=SEARCH_LIMIT)
     old = [u for u in units if u.valid_until is not None]
     districts = [u.pk for u in old if u.level == Level.DISTRICT]
     links = Succession.objects.filter(

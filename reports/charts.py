@@ -361,3 +361,101 @@ def ranking_figure(rows: Sequence[Any], *, title: str | None = None) -> go.Figur
         ],
     )
     return go.Figure(data=[bars], layout=layout)
+
+
+def yoy_figure(
+    rows: Iterable[Any],
+    *,
+    year: int,
+    month: int,
+    carried_before: int = 0,
+    title: str | None = None,
+) -> go.Figure:
+    """This year's monthly participants (bars) beside the same months of last year, on the same
+    units, for `year` up to `month`: last year's figure is the row's stored
+    `same_month_last_year` (progress/figures.py), which across the reform is the old units the
+    unit carries on, so like is compared with like.
+
+    `carried_before`: last year's months before this one (1-12) were the old units' (a unit of
+    today's map): those bars are striped and named so. None-valued months are left out.
+    """
+    year_rows = sorted(
+        (r for r in rows if _field(r, "year") == year and _field(r, "month") <= month),
+        key=lambda r: _field(r, "month"),
+    )
+    this_year = {
+        _field(r, "month"): _field(r, "participants")
+        for r in year_rows
+        if _field(r, "participants") is not None
+    }
+    last_year = {
+        _field(r, "month"): _field(r, "same_month_last_year")
+        for r in year_rows
+        if _field(r, "same_month_last_year") is not None
+    }
+    change = {_field(r, "month"): _field(r, "change_yoy_pct") for r in year_rows}
+    labels = [_("Tháng {m}").format(m=m) for m in range(1, 13)]
+
+    def bars(name: str, values: Mapping[int, int], y: int, colour: str) -> dict[str, Any]:
+        """Bars of year `y`; this year's hover also says the change against last year."""
+        months = sorted(values)
+        return {
+            "type": "bar",
+            "name": name,
+            "x": [labels[m - 1] for m in months],
+            "y": [values[m] for m in months],
+            "marker": {"color": colour},
+            "customdata": [
+                [
+                    month_label(y, m),
+                    number(values[m]),
+                    _change_text(change.get(m)) if y == year else "",
+                ]
+                for m in months
+            ],
+            "hovertemplate": "%{customdata[0]}: <b>%{customdata[1]}</b>%{customdata[2]}"
+            "<extra></extra>",
+        }
+
+    last_name = _("Năm {year}").format(year=year - 1)
+    traces = []
+    old = {m: v for m, v in last_year.items() if m < carried_before}
+    own = {m: v for m, v in last_year.items() if m >= carried_before}
+    if own:
+        traces.append(bars(last_name, own, year - 1, GREY))
+    if old:
+        trace = bars(_("Năm {year}, đơn vị cũ quy đổi").format(year=year - 1), old, year - 1, GREY)
+        trace["marker"]["pattern"] = {
+            "shape": "/",
+            "fgcolor": "#fff",
+            "solidity": 0.3,
+            "fillmode": "overlay",
+        }
+        traces.append(trace)
+    traces.append(bars(_("Năm {year}").format(year=year), this_year, year, BLUE))
+    top = max([*this_year.values(), *last_year.values(), 1])
+    layout = _base_layout(
+        title,
+        margin={"l": 60, "r": 16, "t": 48 if title else 16, "b": 40},
+        height=320,
+        barmode="group",
+        bargap=0.25,
+        bargroupgap=0.05,
+        xaxis={
+            **AXIS,
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": labels[:month],
+            "automargin": True,
+            "showgrid": False,
+        },
+        yaxis={**AXIS, "range": [0, top * 1.08], "tickformat": ",d"},
+    )
+    return go.Figure(data=traces, layout=layout)
+
+
+def _change_text(pct: Any) -> str:
+    """ " (+1,23% so với cùng kỳ)" for this year's bars; empty when unknown."""
+    if pct is None:
+        return ""
+    return " (" + _("{change} so với cùng kỳ").format(change=signed(pct, 2) + "%") + ")"

@@ -324,3 +324,62 @@ def commune_changes(
             Q(year__lt=year) | Q(year=year, month__isnull=True) | Q(year=year, month__lte=month)
         )
     return changes[:limit]
+
+
+# --- the maps (reports/maps.py draws them) ----------------------------------------------------
+
+# Hoàng Sa and Trường Sa are Vietnamese: today's special zones of Đà Nẵng and Khánh Hòa (their
+# codes on today's map and the province each belongs to, the same code on both maps).
+ISLANDS = (("20333", "48"), ("22736", "56"))
+
+
+@dataclass(frozen=True)
+class MapPlace:
+    """A unit drawn on a map, at its centroid, with its progress row of the period (if any)."""
+
+    unit: Unit
+    row: Progress | None
+
+
+@dataclass(frozen=True)
+class Island:
+    """An archipelago drawn on a map, named with the province it belongs to."""
+
+    zone: Unit  # today's special zone (Đặc khu Hoàng Sa, Đặc khu Trường Sa)
+    province: Unit
+
+
+def map_places(unit: Unit, year: int, month: int) -> list[MapPlace]:
+    """What a unit's map draws for a period: the nation's provinces in force then (every one,
+    with figures or not), or a province's or district's communes; each with its progress row
+    of the month (the map draws those with a centroid, its table lists all). Two queries."""
+    if unit.level == Level.NATION:
+        units = Unit.objects.provinces().in_force(cutoff_date(year, month))
+    else:
+        units = Unit.objects.communes().within(unit)
+    units = units.order_by("code")
+    rows = {
+        r.unit_id: r
+        for r in Progress.objects.filter(unit__in=units.values("pk"), year=year, month=month)
+    }
+    return [MapPlace(u, rows.get(u.pk)) for u in units]
+
+
+def map_islands(unit: Unit) -> list[Island]:
+    """The archipelagos a unit's map shows: both on the country's, a province's own on Đà
+    Nẵng's and Khánh Hòa's (of either map); placed where today's special zones are. One query
+    (none for another province or a district)."""
+    wanted = [zone for zone, province in ISLANDS if unit.level == Level.NATION]
+    if unit.level == Level.PROVINCE:
+        wanted = [zone for zone, province in ISLANDS if province == unit.code]
+    if not wanted:
+        return []
+    zones = Unit.objects.filter(
+        level=Level.COMMUNE, code__in=wanted, valid_from__isnull=False, lat__isnull=False
+    ).select_related("province")
+    islands = []
+    for zone in zones:
+        province = unit if unit.level == Level.PROVINCE else zone.province
+        assert province is not None  # a commune of today's map has its province
+        islands.append(Island(zone, province))
+    return islands

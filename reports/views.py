@@ -14,7 +14,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -36,11 +36,14 @@ from provinces.selectors import (
     crosswalk_rows,
     lineage,
     map_label,
+    matching_units,
     name_on,
+    parents_label,
+    period_label,
     period_map_label,
     search_units,
 )
-from reports import charts, selectors
+from reports import charts, maps, selectors
 from reports.filtersets import ProgressFilterSet
 from reports.tables import HistoryTable, NumberColumn, PercentColumn, ProgressTable
 from targets import exports
@@ -174,6 +177,20 @@ def _figure_json(key: tuple[object, ...], build: Callable[[], go.Figure]) -> str
     except Exception:
         logger.warning("figure cache unavailable", exc_info=True)
     return value
+
+
+def _yoy_json(unit: Unit, year_rows: Sequence[Progress], year: int, month: int, stamp: str) -> str:
+    """The year-on-year chart of a unit's page: its months of `year` up to `month` beside the
+    same months of last year (stored with each row), the old units' months striped."""
+    carried_before = 0
+    if unit.valid_from is not None and unit.valid_from.year == year:
+        carried_before = 13  # all of last year was the old units'
+    elif unit.valid_from is not None and unit.valid_from.year == year - 1:
+        carried_before = unit.valid_from.month  # last year's months before the reform
+    return _figure_json(
+        ("yoy", unit.pk, year, month, stamp),
+        lambda: charts.yoy_figure(year_rows, year=year, month=month, carried_before=carried_before),
+    )
 
 
 class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
@@ -337,6 +354,11 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             )
             if basis is not None  # there is a basis exactly when the year has rows
             else None,
+            yoy_json=_yoy_json(
+                self.unit, year_rows, self.year, self.month, _stamp(year_rows, freshness)
+            )
+            if basis is not None
+            else None,
             ranking_json=_figure_json(
                 (
                     "ranking",
@@ -393,11 +415,17 @@ def commune_detail(request: HttpRequest, unit: Unit) -> HttpResponse:
         if basis
         else None
     )
+    yoy_json = (
+        _yoy_json(unit, year_rows, year, basis.month, _stamp(year_rows, freshness))
+        if basis
+        else None
+    )
     context = {
         "unit": unit,
         "year": year,
         "month": month,
         "years": periods.years,
+        "yoy_json": yoy_json,
         # a month of a year it has is the commune's to show, reported or not
         "unavailable": _unavailable_period(request.GET, year, month)
         if _int(request.GET.get("year")) != year
@@ -455,6 +483,73 @@ def unit_search(request: HttpRequest) -> HttpResponse:
         else []
     )
     return render(request, "reports/search.html", {"q": text, "found": found})
+
+
+@login_required
+def unit_map(request: HttpRequest, code: str) -> HttpResponse:
+    """/u/vn/ban-do/: the country's provinces as tiles; /u/t24/ban-do/: a province's communes
+    as dots (a district's too); coloured by completion against the expected pace, a click opens
+    the unit's page. The same figures as a table beside, for keyboards and screen readers."""
+    unit = get_visible_unit_or_404(request.user, code)
+    if unit.level == Level.COMMUNE:
+        raise Http404("A commune has no map of its own")
+    periods = selectors.unit_periods(unit)
+    year, month = _choose_period(request.GET, periods)
+    places = selectors.map_places(unit, year, month)
+    islands = selectors.map_islands(unit)
+    query = f"?year={year}&month={month}"
+    freshness = readings.freshness(unit, year)
+    figure_json = _figure_json(
+        (
+            "map",
+            unit.pk,
+            year,
+            month,
+            freshness.version,
+            _stamp([p.row for p in places if p.row], freshness),
+        ),
+        lambda: maps.map_figure(places, islands=islands, query=query),
+    )
+    context = {
+        "unit": unit,
+        "year": year,
+        "month": month,
+        "query": query,
+        "breadcrumbs": _breadcrumbs(request.user, unit),
+        "period_map": period_map_label(year, month),
+        "rows": maps.map_table(places),
+        "unplaced": [p.unit for p in places if p.unit.lat is None or p.unit.lon is None],
+        "islands": islands,
+        "map_json": figure_json,
+    }
+    return render(request, "reports/map.html", context)
+
+
+# Suggestions under the header's search box: a handful, the full list is the search page's.
+SUGGEST_LIMIT = 8
+
+
+@login_required
+def unit_suggest(request: HttpRequest) -> JsonResponse:
+    """The header search's suggestions as JSON: units of either map the user may read whose
+    name matches, each with its level, its parents and the period it is in force."""
+    root = scope_unit(request.user)
+    if root is None:
+        raise PermissionDenied
+    text = request.GET.get("q", "").strip()[:100]
+    units = matching_units(text, root=root, limit=SUGGEST_LIMIT) if len(text) >= 2 else []
+    results = [
+        {
+            "code": u.url_code,
+            "url": u.get_absolute_url(),
+            "name": u.full_name,
+            "level": str(Level(u.level).label),
+            "parent": parents_label(u),
+            "period": period_label(u),
+        }
+        for u in units
+    ]
+    return JsonResponse({"q": text, "results": results})
 
 
 @login_required

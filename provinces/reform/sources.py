@@ -249,6 +249,36 @@ def read_vau_legacy_units() -> tuple[LegacyUnit, ...]:
     )
 
 
+# (level, code, of today's map?) -> (latitude, longitude)
+Centroids = dict[tuple[int, str, bool], tuple[float, float]]
+
+
+@functools.cache
+def _vau_centroids() -> tuple[tuple[tuple[int, str, bool], tuple[float, float]], ...]:
+    points: Centroids = {}
+    # levels as provinces.models.Level: 1 province, 2 district, 3 commune
+    for row in _vau_rows(
+        "SELECT provinceCode, provinceLat, provinceLon, wardCode, wardLat, wardLon FROM admin_units"
+    ):
+        points[(1, row["provinceCode"], True)] = (row["provinceLat"], row["provinceLon"])
+        points[(3, row["wardCode"], True)] = (row["wardLat"], row["wardLon"])
+    for row in _vau_rows(
+        "SELECT provinceCode, provinceLat, provinceLon, districtCode, districtLat, districtLon,"
+        " wardCode, wardLat, wardLon FROM admin_units_legacy"
+    ):
+        points[(1, row["provinceCode"], False)] = (row["provinceLat"], row["provinceLon"])
+        points[(2, row["districtCode"], False)] = (row["districtLat"], row["districtLon"])
+        if row["wardCode"]:
+            points[(3, row["wardCode"], False)] = (row["wardLat"], row["wardLon"])
+    return tuple((k, v) for k, v in points.items() if None not in v)
+
+
+def read_vau_centroids() -> Centroids:
+    """Tables `admin_units` and `admin_units_legacy`: the centroid of every province and
+    commune of today's map and every province, district and commune of the old one (a copy)."""
+    return dict(_vau_centroids())
+
+
 @functools.cache
 def read_vau_converter() -> dict:
     """`converter_2025.json`: DICT_PROVINCE_WARD_NO_DIVIDED (new province key -> new commune key

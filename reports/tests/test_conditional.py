@@ -12,7 +12,7 @@ PAGE = "/u/p24/?year=2023&month=5"
 
 
 def part_keys() -> list[str]:
-    redis = cache._cache.get_client(write=True)
+    redis = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
     return sorted(k.decode() for k in redis.scan_iter(match="*reports:part:*"))
 
 

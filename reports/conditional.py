@@ -10,16 +10,20 @@ computed times, read in one aggregate, say whether anything a page shows may hav
   matches is answered 304 Not Modified; the pages say `Cache-Control: private, no-cache`, so
   the browser asks every time and no shared cache keeps them.
 - The data part of a unit page (everything but the header and the PDF box) is rendered once per
-  data version, day, language, reader's scope and normalised query, and kept in the cache.
+  data version, day, language, reader's scope and normalised query (and version of the code that
+  renders it), and kept in the cache.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import Count, Max, Sum
@@ -40,6 +44,19 @@ DATA_PART_SECONDS = 24 * 60 * 60
 PAGE_PARAMETERS = frozenset({"year", "month", "band", "q", "sort", "page", "per_page"})
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+@functools.cache
+def code_version() -> str:
+    """What the rendering itself depends on (templates, the apps' code, the translations), read
+    once a process: a deploy that changes a template or a label never serves a part kept before."""
+    digest = hashlib.sha256()
+    base = Path(settings.BASE_DIR)
+    for pattern in ("templates/**/*.html", "*/templatetags/*.py", "*/*.py", "locale/*/*/*.mo"):
+        for path in sorted(base.glob(pattern)):
+            if ".venv" not in path.parts:
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def data_version(request: HttpRequest | None = None) -> str:
@@ -129,6 +146,7 @@ def data_part_key(request: HttpRequest, *, scope_pk: int | None, name: str) -> s
     return "reports:part:" + _digest(
         (
             name,
+            code_version(),
             data_version(request),
             clock.today().isoformat(),
             get_language(),

@@ -249,6 +249,9 @@ def static_fingerprint() -> str:
     import hashlib
 
     digest = hashlib.sha256()
+    from django.conf import settings
+
+    digest.update(settings.PLOTLY_JS.encode())  # the basic bundle installed or not
     for path in sorted((ROOT / "static").rglob("*")):
         if path.is_file():
             digest.update(str(path.relative_to(ROOT)).encode())

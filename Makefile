@@ -33,13 +33,21 @@ AXE_DIR := $(VENV)/axe
 AXE_STAMP := $(AXE_DIR)/.installed-$(AXE_VERSION)
 AXE_JS := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint system-deps system-test-deps services venv axe setup demo worker beat \
+# plotly.js's basic bundle (bar and scatter, every chart the pages draw), from the npm registry at
+# the exact version the plotly package bundles (its package_data/plotly.min.js says which); the
+# settings serve it when it is there (PLOTLY_BASIC_DIR), else the full bundle.
+PLOTLY_BASIC_VERSION := 4.1.1
+PLOTLY_DIR := $(VENV)/plotly
+PLOTLY_STAMP := $(PLOTLY_DIR)/.installed-$(PLOTLY_BASIC_VERSION)
+PLOTLY_JS := $(PLOTLY_DIR)/node_modules/plotly.js-basic-dist-min/plotly-basic.min.js
+
+.PHONY: run test lint system-deps system-test-deps services venv axe plotly setup demo worker beat \
 	bench backup restore clean
 
 # DEBUG stays off (friendly error pages, no tracebacks); plain http on this machine only, so no
 # https redirect and no secure-only cookies; the key is this checkout's own (.secret_key).
 run: export HTTPS = 0
-run: system-deps venv
+run: system-deps venv plotly
 	$(MANAGE) compilemessages --ignore=.venv -v0
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) load_admin_units
@@ -47,7 +55,7 @@ run: system-deps venv
 	@echo "Dashboard: http://127.0.0.1:8000  (demo users in README.md)"
 	$(MANAGE) runserver 127.0.0.1:8000
 
-test: system-deps system-test-deps venv axe services
+test: system-deps system-test-deps venv axe plotly services
 	$(MANAGE) compilemessages --ignore=.venv -v0
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -114,6 +122,15 @@ $(AXE_STAMP):
 	npm install --prefix $(AXE_DIR) --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
 		axe-core@$(AXE_VERSION)
 	test -f $(AXE_JS)
+	touch $@
+
+plotly: $(PLOTLY_STAMP)
+
+$(PLOTLY_STAMP):
+	rm -rf $(PLOTLY_DIR)
+	npm install --prefix $(PLOTLY_DIR) --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+		plotly.js-basic-dist-min@$(PLOTLY_BASIC_VERSION)
+	test -f $(PLOTLY_JS)
 	touch $@
 
 # Background processes for a PostgreSQL + Redis setup (see README).

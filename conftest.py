@@ -391,3 +391,20 @@ def screenshot(page, name):
     """Keep a screenshot of what the test saw, to look at by eye (SCREENSHOT_DIR)."""
     os.makedirs(SCREENSHOTS, exist_ok=True)
     page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_page_parts():
+    """Each test renders the dashboard's data parts afresh (reports/conditional.py keeps them by
+    data version, which tests that write progress rows directly do not move). Only those keys go:
+    the same Redis database carries the Celery queue of the worker tests."""
+    from django.core.cache import cache
+
+    client = getattr(cache, "_cache", None)
+    if client is None or not hasattr(client, "get_client"):
+        cache.clear()  # local memory: nothing else is in it
+        return
+    redis = client.get_client(write=True)
+    keys = list(redis.scan_iter(match="*reports:part:*", count=1000))
+    if keys:
+        redis.delete(*keys)

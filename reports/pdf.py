@@ -7,7 +7,8 @@ charts drawn by reports.charts (the same figures as the web pages) exported to v
 Generated PDFs are cached in SummaryPdf by unit, period, language and data version; the version is
 the province's RecomputeState.data_version (the sum over provinces for the nation, which grows on
 every recompute), so a recompute makes a new PDF and a cached one never shows old figures.
-Province and district summaries are built in the request; the national one by a Celery task.
+Summaries are built by a Celery task, whose worker keeps its chart browser warm (reports.tasks),
+and only for a period the unit has figures for (has_figures).
 """
 
 from __future__ import annotations
@@ -361,8 +362,27 @@ def render_summary_pdf(
 
 
 def builds_in_background(unit: Unit) -> bool:
-    """The national summary (63 provinces) is built by the worker; smaller ones in the request."""
-    return unit.level == Level.NATION
+    """Every summary (nation, province, district) is built by the worker, its progress on the
+    page; a cold build takes seconds, which a person must not wait for behind a plain link."""
+    return unit.level <= Level.DISTRICT
+
+
+def has_figures(*, unit: Unit, year: int, month: int) -> bool:
+    """Does the unit have figures for the month? A summary (and its stored PDF) is made only
+    for such a period: any other would be one of thousands of empty PDFs per unit."""
+    return Progress.objects.filter(
+        unit=unit, year=year, month=month, participants__isnull=False
+    ).exists()
+
+
+def summary_pdf_states(*, unit: Unit, language: str) -> list[tuple[int, str]]:
+    """(id, status) of the unit's stored summaries in a language: what its page's PDF box shows
+    (part of the page's ETag, reports/conditional.py). One query, a row per period asked."""
+    return list(
+        SummaryPdf.objects.filter(unit=unit, language=language)
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
 
 
 def summary_pdf_current(*, unit: Unit, year: int, month: int, language: str) -> SummaryPdf | None:

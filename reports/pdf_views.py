@@ -1,6 +1,7 @@
-"""PDF summaries: download, ask for the national one to be built, and its status for the page.
+"""PDF summaries: ask for one to be built by the worker, its status for the page, download.
 
-Access is checked by provinces.access.can_download_reports; outside one's scope is a 404.
+Access is checked by provinces.access.can_download_reports; outside one's scope is a 404. A
+period the unit has no figures for is refused (404 with a message): nothing is built or stored.
 """
 
 from typing import Any
@@ -15,11 +16,13 @@ from django.http import (
     JsonResponse,
     QueryDict,
 )
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from bhxh_dashboard.formatting import month_label
 from bhxh_dashboard.http import SignedInRequest
 from provinces.access import can_download_reports, get_visible_unit_or_404
 from provinces.models import Level, Unit
@@ -44,6 +47,17 @@ def _period(data: QueryDict) -> tuple[int, int] | None:
     if not form.is_valid():
         return None
     return form.cleaned_data["year"], form.cleaned_data["month"]
+
+
+def _no_figures(request: HttpRequest, unit: Unit, year: int, month: int) -> HttpResponse:
+    """The period has no figures: said plainly, in a page (or JSON for the page's script)."""
+    message = _("Chưa có số liệu của {unit} cho tháng {period}: không có bản PDF tóm tắt.").format(
+        unit=unit.full_name, period=month_label(year, month)
+    )
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"status": None, "error": message}, status=404)
+    context = {"message": message, "page_url": unit.get_absolute_url()}
+    return render(request, "reports/pdf_unavailable.html", context, status=404)
 
 
 def _language(request: HttpRequest) -> str:
@@ -72,35 +86,41 @@ def _pdf_response(summary: SummaryPdf) -> HttpResponse:
 @login_required
 @require_GET
 def summary_pdf(request: SignedInRequest, code: str) -> HttpResponse:
-    """The summary PDF of the unit for ?year=&month=: built now for a province or a district;
-    the national one is served once the worker has built it, else back to the page."""
+    """The summary PDF of the unit for ?year=&month= once the worker has built it; not built yet,
+    the national one sends back to its page, a province's or district's is built now."""
     unit = _unit_for_pdf(request, code)
     period = _period(request.GET)
     if period is None:
         return HttpResponseBadRequest("year and month are required")
     year, month = period
+    if not pdf.has_figures(unit=unit, year=year, month=month):
+        return _no_figures(request, unit, year, month)
     language = _language(request)
-    if pdf.builds_in_background(unit):
-        current = pdf.summary_pdf_current(unit=unit, year=year, month=month, language=language)
-        if current is None or current.status != PdfStatus.READY:
-            return redirect(pdf_urls(unit, year, month)["page"])
-        summary = SummaryPdf.objects.get(pk=current.pk)
-    else:
-        summary = pdf.summary_pdf_get_or_build(
-            unit=unit, year=year, month=month, language=language, user=request.user
-        )
+    current = pdf.summary_pdf_current(unit=unit, year=year, month=month, language=language)
+    if current is not None and current.status == PdfStatus.READY:
+        return _pdf_response(SummaryPdf.objects.get(pk=current.pk))
+    if unit.level == Level.NATION:
+        return redirect(pdf_urls(unit, year, month)["page"])
+    # A direct link to a province or district summary (no script, a bookmark) still gets it,
+    # built now; the page asks the worker instead and shows its progress.
+    summary = pdf.summary_pdf_get_or_build(
+        unit=unit, year=year, month=month, language=language, user=request.user
+    )
     return _pdf_response(summary)
 
 
 @login_required
 @require_POST
 def summary_pdf_request(request: SignedInRequest, code: str) -> HttpResponse:
-    """Queue the build of a summary (the national one); back to the page, which shows its status."""
+    """Queue the build of a summary; back to the page (or JSON for its script), which shows its
+    progress."""
     unit = _unit_for_pdf(request, code)
     period = _period(request.POST)
     if period is None:
         return HttpResponseBadRequest("year and month are required")
     year, month = period
+    if not pdf.has_figures(unit=unit, year=year, month=month):
+        return _no_figures(request, unit, year, month)
     summary = pdf.summary_pdf_request(
         unit=unit, year=year, month=month, language=_language(request), user=request.user
     )
@@ -131,6 +151,8 @@ def summary_pdf_status(request: HttpRequest, code: str) -> HttpResponse:
     if period is None:
         return HttpResponseBadRequest("year and month are required")
     year, month = period
+    if not pdf.has_figures(unit=unit, year=year, month=month):
+        return _no_figures(request, unit, year, month)
     summary = pdf.summary_pdf_current(
         unit=unit, year=year, month=month, language=_language(request)
     )

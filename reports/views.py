@@ -16,6 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
@@ -30,6 +33,7 @@ from progress.definitions import DEFINITIONS
 from progress.models import Progress
 from provinces.access import can_view, get_visible_unit_or_404, is_within, scope_unit
 from provinces.models import Level, Unit
+from provinces.search import search_key
 from provinces.selectors import (
     Lineage,
     compares_across,
@@ -43,7 +47,7 @@ from provinces.selectors import (
     period_map_label,
     search_units,
 )
-from reports import charts, maps, selectors
+from reports import charts, conditional, maps, pdf, selectors
 from reports.filtersets import ProgressFilterSet
 from reports.tables import HistoryTable, NumberColumn, PercentColumn, ProgressTable
 from targets import exports
@@ -67,10 +71,37 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(unit.get_absolute_url())
 
 
+def _visible_unit(request: HttpRequest, code: str) -> Unit:
+    """get_visible_unit_or_404, once a request (the ETag and the view both need it)."""
+    unit: Unit | None = getattr(request, "_bhxh_unit", None)
+    if unit is None or unit.url_code != code:
+        unit = get_visible_unit_or_404(request.user, code)
+        request._bhxh_unit = unit  # type: ignore[attr-defined]
+    return unit
+
+
+def _unit_page_etag(request: HttpRequest, code: str) -> str | None:
+    """The unit page's ETag: its figures (conditional.page_etag) and its PDF box's state."""
+    if not request.user.is_authenticated:
+        return None
+    unit = _visible_unit(request, code)
+    summaries = (
+        pdf.summary_pdf_states(unit=unit, language=get_language())
+        if unit.level <= Level.DISTRICT
+        else []
+    )
+    return conditional.page_etag(request, summaries)
+
+
+def _page_etag(request: HttpRequest, code: str) -> str | None:
+    return conditional.page_etag(request)
+
+
 @login_required
+@conditional.conditional_page(_unit_page_etag)
 def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     """/u/vn/, /u/p24/, /u/d218/: a unit and its children; /u/c07210/: a commune's history."""
-    unit = get_visible_unit_or_404(request.user, code)
+    unit = _visible_unit(request, code)
     if unit.level == Level.COMMUNE:
         return commune_detail(request, unit)
     return UnitProgressView.as_view()(request, unit=unit)
@@ -205,8 +236,41 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
     def setup(self, request: HttpRequest, *args: Any, unit: Unit, **kwargs: Any) -> None:
         super().setup(request, *args, **kwargs)
         self.unit = unit
-        self.periods = selectors.unit_periods(unit)
-        self.year, self.month = _choose_period(request.GET, self.periods)
+
+    @cached_property
+    def periods(self) -> selectors.Periods:
+        return selectors.unit_periods(self.unit)
+
+    @cached_property
+    def period(self) -> tuple[int, int]:
+        return _choose_period(self.request.GET, self.periods)
+
+    @property
+    def year(self) -> int:
+        return self.period[0]
+
+    @property
+    def month(self) -> int:
+        return self.period[1]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The page from its kept data part when its figures did not change (no query for them),
+        else rendered and kept; a download is the table's, as django-tables2 makes it."""
+        if self.export_class.is_valid_format(request.GET.get(self.export_trigger_param)):
+            return super().get(request, *args, **kwargs)
+        root = scope_unit(request.user)
+        key = conditional.data_part_key(request, scope_pk=root.pk if root else None, name="unit")
+        part = conditional.cached_part(key, self._render_data_part)
+        if not hasattr(self, "object_list"):  # kept: the template names ask for it, no query
+            self.object_list = Progress.objects.none()
+        context = {
+            "view": self,
+            "unit": self.unit,
+            "year": int(part["year"]),
+            "month": int(part["month"]),
+            "part": {name: mark_safe(html) for name, html in part.items()},  # noqa: S308
+        }
+        return self.render_to_response(context)
 
     def get_queryset(self) -> QuerySet[Progress]:
         return selectors.children_progress(self.unit)
@@ -286,6 +350,20 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
         filename = self.get_export_filename(export_format)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+    def _render_data_part(self) -> dict[str, str]:
+        """The page's data part rendered from its figures (what conditional.cached_part keeps),
+        with the period it shows."""
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        if not self.filterset.is_bound or self.filterset.is_valid() or not self.get_strict():
+            self.object_list = self.filterset.qs
+        else:
+            self.object_list = self.filterset.queryset.none()
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+        part = {
+            name: render_to_string(f"reports/_unit_{name}.html", context, self.request)
+            for name in ("title", "head", "body")
+        }
+        return {**part, "year": str(self.year), "month": str(self.month)}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -365,8 +443,8 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
                     self.unit.pk,
                     self.year,
                     self.month,
-                    self.request.GET.get("band", ""),
-                    self.request.GET.get("q", ""),
+                    self.request.GET.get("band", "").strip(),
+                    search_key(self.request.GET.get("q", "")),
                     _stamp(children, freshness),
                 ),
                 lambda: charts.ranking_figure(shown, title=ranking_title),
@@ -449,6 +527,7 @@ def definitions(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@conditional.conditional_page(_page_etag)
 def reporting_status(request: HttpRequest, code: str) -> HttpResponse:
     """For one month: which communes of the scope have reported, which have not."""
     unit = get_visible_unit_or_404(request.user, code)

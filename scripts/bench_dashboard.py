@@ -1,22 +1,28 @@
 #!/usr/bin/env python
-"""Speed of the dashboard pages on national-scale data. Prints figures; asserts nothing.
+"""Speed of the dashboard pages. Prints figures; asserts nothing.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> REDIS_URL=redis://127.0.0.1:6379/<n> \
-        .venv/bin/python scripts/bench_dashboard.py [--reuse] [--keep] [--requests 40] [--duration 15]
+        .venv/bin/python scripts/bench_dashboard.py [--setup] [--duration 10] [--no-browser]
 
-1. Builds a database of its own, `<db>_dashbench`: the whole administrative tree (63 provinces,
-   696 districts, 10,051 communes), three years of synthetic monthly counts and targets (the
-   generator of `manage.py bench_progress`), then the progress table with recompute_all.
-   --reuse keeps an existing one; --keep does not drop it at the end.
-2. Median server time of the national overview, a province page, a district page, the reporting
-   status and the CSV export, through Django's full request cycle in this process (test Client:
-   middleware, session, templates, charts), with the number of queries.
-3. Under wrk on loopback, against gunicorn with 2 workers (DEBUG off, collected static files):
-   requests/s and p95 of the province page beside /healthz on the same server, and their ratio.
-   Needs `wrk` (apt-get install -y wrk).
+Default (the demo): on the database DATABASE_URL names, which holds the demo (`--setup` runs
+migrate, load_admin_units and `load_demo --if-empty` first), against gunicorn with production
+settings (DEBUG off, 2 sync workers, collected and compressed static files, its own port):
+1. under wrk on loopback, requests/s of today's Bắc Ninh province page (/u/t24/, signed in as
+   `bacninh`) beside /healthz on the same server, and their ratio (issue 15: 0.10x before);
+2. whether a repeat visit is answered 304 Not Modified (If-None-Match / If-Modified-Since);
+3. in Chromium (Playwright, /usr/bin/chromium): the time from submitting the login form to a
+   settled province page (every chart drawn, the network idle), and the bytes transferred on
+   that first visit and on a repeat visit of the same page.
+Needs `wrk` (apt-get install -y wrk): without it the load test says so and is skipped.
+
+--national: the older benchmark on national-scale synthetic data in a database of its own,
+`<db>_dashbench` (the generator of `manage.py bench_progress`; --reuse keeps an existing one,
+--keep does not drop it): median server time of the pages through Django's request cycle, and
+wrk on Hà Nội's page.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -27,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -164,37 +171,44 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def load_test(db_url: str, duration: int, connections: int) -> None:
-    from django.contrib.sessions.backends.db import SessionStore
+def session_for(username: str) -> str:
+    """A signed-in session of `username` (the in-process client and gunicorn share SECRET_KEY)."""
+    from django.contrib.auth import get_user_model
     from django.test import Client
 
-    if not shutil.which("wrk"):
-        print("\nwrk is not installed (apt-get install -y wrk): load test skipped")
-        return
-    officer = users()["bench-hanoi"]
     client = Client()
-    client.force_login(officer)
-    session = client.cookies["sessionid"].value
-    assert SessionStore(session_key=session).exists(session)
+    client.force_login(get_user_model().objects.get(username=username))
+    return client.cookies["sessionid"].value
 
+
+@contextlib.contextmanager
+def gunicorn(db_url: str, workers: int = 2) -> Iterator[str]:
+    """gunicorn with production settings on a port of its own; yields its base URL.
+
+    Plain HTTP on loopback: the cookies drop their Secure flag and the HTTPS redirect is off
+    (in production TLS ends at the proxy in front of gunicorn); everything else is as deployed.
+    """
     work = Path(tempfile.mkdtemp(prefix="dashbench-"))
-    # Collected once and kept between runs (remove it after changing static files).
-    static = Path(tempfile.gettempdir()) / "bhxh-dashbench-static"
+    # Collected once and kept between runs, by the static files' content (compressing plotly.js
+    # takes a minute).
+    static = Path(tempfile.gettempdir()) / f"bhxh-dashbench-static-{static_fingerprint()}"
     (work / "bench_settings.py").write_text(
-        f"from bhxh_dashboard.settings import *  # noqa\nSTATIC_ROOT = {str(static)!r}\n"
+        "from bhxh_dashboard.settings import *  # noqa\n"
+        f"STATIC_ROOT = {str(static)!r}\n"
+        "SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False\n"
+        "SECURE_HSTS_SECONDS = 0\n"
     )
-    (work / "p95.lua").write_text(WRK_LUA)
     env = dict(
         os.environ,
         DATABASE_URL=db_url,
         DEBUG="0",
-        SECRET_KEY=os.environ["SECRET_KEY"],  # the key that signed the session below
+        SECRET_KEY=os.environ["SECRET_KEY"],  # the key that signed the sessions
         SECURE_SSL_REDIRECT="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SETTINGS_MODULE="bench_settings",
         PYTHONPATH=f"{work}:{ROOT}",
     )
-    if not (static / "staticfiles.json").exists():  # compressing plotly.js takes minutes
+    if not (static / "staticfiles.json").exists():
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
             cwd=ROOT,
@@ -207,7 +221,7 @@ def load_test(db_url: str, duration: int, connections: int) -> None:
             str(Path(sys.executable).parent / "gunicorn"),
             "bhxh_dashboard.wsgi",
             "--workers",
-            "2",
+            str(workers),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -217,7 +231,6 @@ def load_test(db_url: str, duration: int, connections: int) -> None:
         env=env,
     )
     try:
-        base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -225,19 +238,58 @@ def load_test(db_url: str, duration: int, connections: int) -> None:
                     break
             except OSError:
                 time.sleep(0.3)
-        import urllib.request
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
 
-        check = urllib.request.Request(base + "/u/p01/", headers={"Cookie": f"sessionid={session}"})
-        with urllib.request.urlopen(check) as response:  # must be the page, not a login redirect
-            body = response.read().decode()
-            assert response.status == 200 and "Hà Nội" in body, response.status
-            assert response.geturl().endswith("/u/p01/"), response.geturl()
-        results = {}
-        targets = {"/healthz": "/healthz", "province page /u/p01/": "/u/p01/"}
-        print(
-            f"\nwrk on loopback, gunicorn 2 sync workers, {connections} connections, "
-            f"{duration} s each (the 2 cores are shared with wrk and PostgreSQL):"
-        )
+
+def static_fingerprint() -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    from django.conf import settings
+
+    digest.update(settings.PLOTLY_JS.encode())  # the basic bundle installed or not
+    for path in sorted((ROOT / "static").rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def fetch(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    """GET without following redirects: (status, headers, body)."""
+    import urllib.error
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(urllib.request.Request(url, headers=headers)) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def wrk(base: str, targets: dict[str, str], session: str, duration: int, connections: int):
+    """requests/s and latency of each target under wrk; None when wrk is not installed."""
+    if not shutil.which("wrk"):
+        print("\nwrk is NOT installed (apt-get install -y wrk): the load test is skipped")
+        return None
+    work = Path(tempfile.mkdtemp(prefix="dashbench-wrk-"))
+    (work / "p95.lua").write_text(WRK_LUA)
+    results = {}
+    print(
+        f"\nwrk on loopback, gunicorn 2 sync workers, {connections} connections, "
+        f"{duration} s each (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores,"
+        " shared with wrk and PostgreSQL):"
+    )
+    try:
         for label, path in targets.items():
             command = [
                 "wrk",
@@ -250,48 +302,168 @@ def load_test(db_url: str, duration: int, connections: int) -> None:
                 f"Cookie: sessionid={session}",
                 base + path,
             ]
-            subprocess.run(command[:4] + ["-d2s"] + command[5:], capture_output=True)  # warm
+            subprocess.run(command[:3] + ["-d2s"] + command[4:], capture_output=True)  # warm
             out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
             figures = json.loads(out.strip().splitlines()[-1])
             figures["rps"] = figures["requests"] / figures["seconds"]
             results[label] = figures
             print(
-                f"  {label:24} {figures['rps']:8.1f} req/s   p50 {figures['p50_ms']:7.1f} ms"
+                f"  {label:28} {figures['rps']:8.1f} req/s   p50 {figures['p50_ms']:7.1f} ms"
                 f"   p95 {figures['p95_ms']:7.1f} ms   non-2xx {figures['non2xx']}"
             )
-        page, trivial = results["province page /u/p01/"], results["/healthz"]
-        print(
-            f"  ratio province/healthz: throughput {page['rps'] / trivial['rps']:.2f}x,"
-            f" p95 {page['p95_ms'] / trivial['p95_ms']:.1f}x"
-        )
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
+    return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reuse", action="store_true", help="reuse an existing bench database")
-    parser.add_argument("--keep", action="store_true", help="keep the bench database")
-    parser.add_argument("--requests", type=int, default=40)
-    parser.add_argument("--duration", type=int, default=15, help="seconds of each wrk run")
-    parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--no-load", action="store_true", help="skip the wrk load test")
-    args = parser.parse_args()
+def load_test(db_url: str, duration: int, connections: int) -> None:
+    """The national-scale variant: Hà Nội's page beside /healthz."""
+    session = session_for(users()["bench-hanoi"].username)
+    with gunicorn(db_url) as base:
+        status, _headers, body = fetch(base + "/u/p01/", {"Cookie": f"sessionid={session}"})
+        assert status == 200 and "Hà Nội" in body.decode(), status
+        results = wrk(
+            base,
+            {"/healthz": "/healthz", "province page /u/p01/": "/u/p01/"},
+            session,
+            duration,
+            connections,
+        )
+    if results:
+        page, trivial = results["province page /u/p01/"], results["/healthz"]
+        print(f"  ratio province/healthz: throughput {page['rps'] / trivial['rps']:.2f}x")
 
-    source = os.environ.get("DATABASE_URL", "")
-    if not source.startswith("postgres"):
-        sys.exit("Set DATABASE_URL to a PostgreSQL database (postgres://user@host:5432/name).")
+
+# --- The demo: what a provincial officer notices ------------------------------------------------
+
+DEMO_USER, DEMO_PASSWORD = "bacninh", "bhxh-demo-2023"
+DEMO_PAGE = "/u/t24/"
+BEFORE = {
+    "ratio": "0.10x (29.9 vs 284.4 req/s)",
+    "settled": "4-9 s",
+    "bytes": "4.8 MB plotly.min.js",
+}
+
+
+def repeat_visit(base: str, session: str) -> None:
+    cookie = {"Cookie": f"sessionid={session}"}
+    status, headers, body = fetch(base + DEMO_PAGE, cookie)
+    assert status == 200, status
+    validators = {}
+    if headers.get("ETag"):
+        validators["If-None-Match"] = headers["ETag"]
+    if headers.get("Last-Modified"):
+        validators["If-Modified-Since"] = headers["Last-Modified"]
+    again, again_headers, again_body = fetch(base + DEMO_PAGE, {**cookie, **validators})
+    print(
+        f"\nRepeat visit of {DEMO_PAGE}: first {status} ({len(body) / 1024:.0f} KiB,"
+        f" ETag {headers.get('ETag', 'none')}, Cache-Control {headers.get('Cache-Control', 'none')});"
+        f" repeat with {', '.join(validators) or 'no validator'}: {again}"
+        f" ({len(again_body)} bytes)"
+        + ("  -> 304 Not Modified" if again == 304 else "  -> NOT 304")
+    )
+
+
+def browser_visit(base: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+            args=["--no-sandbox", "--disable-dev-shm-usage"],
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            transferred = {"bytes": 0, "requests": 0}
+
+            def finished(event: dict) -> None:
+                transferred["bytes"] += event.get("encodedDataLength", 0)
+                transferred["requests"] += 1
+
+            cdp.on("Network.loadingFinished", finished)
+            page.goto(base + "/accounts/login/?next=" + DEMO_PAGE)
+            page.fill("#id_username", DEMO_USER)
+            page.fill("#id_password", DEMO_PASSWORD)
+            transferred.update(bytes=0, requests=0)
+            started = time.perf_counter()
+            page.click("button.primary[type=submit]")
+            settled = settle(page)
+            first_s = time.perf_counter() - started
+            first = dict(transferred)
+
+            transferred.update(bytes=0, requests=0)
+            started = time.perf_counter()
+            page.goto(base + DEMO_PAGE)
+            settle(page)
+            repeat_s = time.perf_counter() - started
+            repeat = dict(transferred)
+        finally:
+            browser.close()
+    print(
+        f"\nChromium, signed in as {DEMO_USER}:\n"
+        f"  login submitted -> settled {DEMO_PAGE} ({settled} charts drawn): {first_s:.2f} s,"
+        f" {first['bytes'] / 1024:,.0f} KiB in {first['requests']} responses\n"
+        f"  repeat visit of {DEMO_PAGE} -> settled: {repeat_s:.2f} s,"
+        f" {repeat['bytes'] / 1024:,.0f} KiB in {repeat['requests']} responses"
+    )
+
+
+def settle(page) -> int:
+    """Wait until the province page has drawn every chart and the network is idle."""
+    page.wait_for_url("**" + DEMO_PAGE + "**", timeout=60_000)
+    page.wait_for_load_state("networkidle", timeout=60_000)
+    page.wait_for_function(
+        "[...document.querySelectorAll('[data-chart]')].every(e => e.dataset.drawn === '1')",
+        timeout=60_000,
+    )
+    return page.locator("[data-chart]").count()
+
+
+def demo(args: argparse.Namespace) -> None:
+    from django.core.management import call_command
+
+    if args.setup:
+        call_command("migrate", verbosity=0)
+        call_command("load_admin_units", verbosity=0)
+        call_command("load_demo", if_empty=True, verbosity=0)
+    session = session_for(DEMO_USER)
+    print(
+        f"Before (issue 15): {BEFORE['ratio']}, {BEFORE['settled']} to a settled page,"
+        f" {BEFORE['bytes']} on every page."
+    )
+    with gunicorn(os.environ["DATABASE_URL"]) as base:
+        status, _headers, body = fetch(base + DEMO_PAGE, {"Cookie": f"sessionid={session}"})
+        assert status == 200 and "Bắc Ninh" in body.decode(), status  # the page, not a login
+        if not args.no_load:
+            results = wrk(
+                base,
+                {"/healthz": "/healthz", f"province page {DEMO_PAGE}": DEMO_PAGE},
+                session,
+                args.duration,
+                args.connections,
+            )
+            if results:
+                page, trivial = results[f"province page {DEMO_PAGE}"], results["/healthz"]
+                print(
+                    f"  ratio province/healthz: throughput {page['rps'] / trivial['rps']:.2f}x"
+                    f" ({page['rps']:.1f} vs {trivial['rps']:.1f} req/s; aim 0.5x or better)"
+                )
+        repeat_visit(base, session)
+        if not args.no_browser:
+            browser_visit(base)
+
+
+def national(args: argparse.Namespace) -> None:
+    source = os.environ["DATABASE_URL"]
     db_url, name = bench_url(source)
     exists = database_exists(source, name)
     if not (args.reuse and exists):
         admin_execute(source, f'DROP DATABASE IF EXISTS "{name}"')
         admin_execute(source, f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = db_url
-    # The in-process client makes the session that wrk sends to gunicorn: one signing key.
-    os.environ["SECRET_KEY"] = "bench-dashboard-only-" + "k" * 50
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bhxh_dashboard.settings")
     import django
 
     django.setup()
@@ -306,6 +478,33 @@ def main() -> None:
         connections.close_all()
         if not args.keep:
             admin_execute(source, f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--setup", action="store_true", help="migrate and load the demo first")
+    parser.add_argument("--national", action="store_true", help="national synthetic data instead")
+    parser.add_argument("--reuse", action="store_true", help="--national: reuse its database")
+    parser.add_argument("--keep", action="store_true", help="--national: keep its database")
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk run")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--no-load", action="store_true", help="skip the wrk load test")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium visit")
+    args = parser.parse_args()
+
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (postgres://user@host:5432/name).")
+    # The in-process client makes the sessions gunicorn reads: one signing key.
+    os.environ["SECRET_KEY"] = "bench-dashboard-only-" + "k" * 50
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bhxh_dashboard.settings")
+    if args.national:
+        national(args)
+        return
+    import django
+
+    django.setup()
+    demo(args)
 
 
 if __name__ == "__main__":

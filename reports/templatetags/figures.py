@@ -6,6 +6,8 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import template
+from django.conf import settings
+from django.templatetags.static import static
 
 from bhxh_dashboard import formatting
 from progress import readings
@@ -93,3 +95,10 @@ def reporting_rate(row: Any) -> float | None:
 @register.filter
 def pace_so_far(row: Any) -> int | None:
     return readings.pace_so_far(row)
+
+
+@register.simple_tag
+def plotly_js() -> str:
+    """The URL of the plotly.js bundle the pages load (settings.PLOTLY_JS: the basic bundle when
+    installed, else the plotly package's full one)."""
+    return static(settings.PLOTLY_JS)

@@ -32,10 +32,10 @@ def pdf_download_state(
         or not can_download_reports(request.user, unit)
     ):
         return None
-    state = {"urls": pdf_urls(unit, year, month), "background": pdf.builds_in_background(unit)}
-    if state["background"]:
-        language = translation.get_language() or "vi"
-        state["current"] = pdf.summary_pdf_current(
-            unit=unit, year=year, month=month, language=language
-        )
-    return state
+    if not pdf.has_figures(unit=unit, year=year, month=month):
+        return None  # no summary of a period without figures (pdf_views refuses it too)
+    language = translation.get_language() or "vi"
+    return {
+        "urls": pdf_urls(unit, year, month),
+        "current": pdf.summary_pdf_current(unit=unit, year=year, month=month, language=language),
+    }

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pytest
 from django.utils import translation
 
 from progress.readings import expected_completion_pct, light
@@ -206,3 +207,21 @@ def test_trend_hatches_and_names_a_month_being_reported():
         estimated.name == "Ước tính (tháng đang báo cáo)" and estimated.marker.pattern.shape == "/"
     )
     assert "(ước tính)" in estimated.hovertemplate
+
+
+def test_the_basic_plotly_bundle_is_the_version_the_plotly_package_draws_for():
+    """The pages' bundle (make plotly) must read the figures plotly.py writes: one plotly.js."""
+    import re
+    from pathlib import Path
+
+    import plotly
+    from django.conf import settings
+
+    if settings.PLOTLY_JS.startswith("plotly/"):
+        pytest.skip("the basic bundle is not installed (make plotly): the full one is served")
+    version = re.compile(r"plotly\.js v(\S+)")
+    full = Path(plotly.__path__[0]) / "package_data" / "plotly.min.js"
+    basic = settings.PLOTLY_BASIC_DIR / "plotly-basic.min.js"
+    assert version.search(basic.read_text()[:300]).group(1) == version.search(
+        full.read_text()[:300]
+    ).group(1)

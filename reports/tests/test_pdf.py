@@ -130,15 +130,38 @@ def test_district_summary_lists_its_communes(figures, client, tmp_path):
     assert "Kết quả theo xã, phường, thị trấn" in text
 
 
-def test_empty_month_gives_a_pdf_saying_there_is_no_data(figures, client, tmp_path):
+@pytest.mark.parametrize(
+    "period",
+    [{"year": 2023, "month": 9}, {"year": 2070, "month": 3}],
+    ids=["a month not reported yet", "a year far ahead"],
+)
+def test_a_period_without_figures_is_refused_and_nothing_is_stored(
+    figures, client, period, django_capture_on_commit_callbacks
+):
     client.force_login(figures.manager)
-    response = client.get(pdf_url(figures.bac_giang, year=2023, month=9))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    text = pdf_text(response.content, tmp_path)
-    assert "Không có số liệu" in text
-    assert "Chưa có số liệu của Tỉnh Bắc Giang cho tháng 09/2023." in text
-    assert "Trang 1/1" in text
+    unit = figures.bac_giang
+    message = "Chưa có số liệu của Tỉnh Bắc Giang cho tháng {month:02d}/{year}".format(**period)
+    response = client.get(pdf_url(unit, **period))
+    assert response.status_code == 404
+    assert message in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(
+            reverse("reports:pdf_request", args=[unit.url_code]),
+            period,
+            HTTP_ACCEPT="application/json",
+        )
+    assert response.status_code == 404
+    assert message in response.json()["error"]
+    assert callbacks == []  # nothing queued for the worker
+    status = reverse("reports:pdf_status", args=[unit.url_code])
+    assert client.get(status, period).status_code == 404
+    assert not SummaryPdf.objects.exists()
+
+
+def test_a_page_of_a_period_without_figures_offers_no_pdf(figures, client):
+    client.force_login(figures.manager)
+    html = client.get(reverse("reports:unit", args=["p24"]) + "?year=2023&month=9").content
+    assert b"pdf-download" not in html
 
 
 def test_summary_reads_a_fixed_number_of_queries(figures, django_assert_num_queries):
@@ -299,6 +322,67 @@ def test_national_summary_is_built_by_the_celery_worker(
     assert "Toàn quốc" in text and "Tỉnh Bắc Giang" in text
 
 
+# --- Province and district summaries, built by the worker too -------------------------------------
+
+
+def test_province_summary_is_asked_for_from_the_page_and_its_progress_followed(
+    figures, client, django_capture_on_commit_callbacks
+):
+    client.force_login(figures.manager)
+    page_url = reverse("reports:unit", args=["p24"]) + "?year=2023&month=5"
+    html = client.get(page_url).content.decode()
+    assert "Tạo bản PDF" in html and reverse("reports:pdf_request", args=["p24"]) in html
+    assert "js/pdf_status.js" in html
+
+    status_url = reverse("reports:pdf_status", args=["p24"]) + "?year=2023&month=5"
+    assert client.get(status_url).json()["status"] is None
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            reverse("reports:pdf_request", args=["p24"]), MAY_2023, HTTP_ACCEPT="application/json"
+        )
+    # Queued: the page's script shows the spinner and polls; a reload shows the same.
+    assert response.json()["status"] == PdfStatus.PENDING
+    assert client.get(status_url).json()["label"] == "Đang chờ tạo"
+    html = client.get(page_url).content.decode()
+    assert "Đang tạo bản PDF tóm tắt…" in html and 'class="spinner"' in html
+
+    callbacks[0]()  # the worker builds it
+    status = client.get(status_url).json()
+    assert status["status"] == PdfStatus.READY
+    assert status["download_url"] == pdf_url(figures.bac_giang)
+    assert client.get(pdf_url(figures.bac_giang))["Content-Type"] == "application/pdf"
+    html = client.get(page_url).content.decode()
+    assert "Bản tóm tắt A4 của kỳ đang xem, tạo lúc" in html
+
+
+def test_a_pool_process_starts_its_chart_browser_when_forked(monkeypatch):
+    from celery.signals import worker_process_init
+
+    started = []
+    monkeypatch.setattr(pdf, "warm_up_charts", lambda **kwargs: started.append(kwargs))
+    worker_process_init.send(sender=None)
+    assert started == [{}]
+
+
+@pytest.mark.worker
+def test_province_summary_is_built_by_the_celery_worker(
+    celery_worker_process, figures, client, tmp_path
+):
+    client.force_login(figures.manager)
+    response = client.post(
+        reverse("reports:pdf_request", args=["p24"]), MAY_2023, HTTP_ACCEPT="application/json"
+    )
+    assert response.json()["status"] == PdfStatus.PENDING
+    status_url = reverse("reports:pdf_status", args=["p24"]) + "?year=2023&month=5"
+    deadline = time.monotonic() + 90
+    while (status := client.get(status_url).json())["status"] != PdfStatus.READY:
+        assert status["status"] != PdfStatus.FAILED, SummaryPdf.objects.get().error
+        assert time.monotonic() < deadline, "the worker did not build the PDF in 90 s"
+        time.sleep(0.5)
+    text = pdf_text(client.get(status["download_url"]).content, tmp_path)
+    assert "Tỉnh Bắc Giang" in text and "44.134" in text
+
+
 # --- The button on the pages ---------------------------------------------------------------------
 
 
@@ -320,7 +404,7 @@ def test_national_page_offers_to_build_the_pdf_then_to_download_it(
         client.post(reverse("reports:pdf_request", args=["vn"]), MAY_2023)
     html = client.get(page_url).content.decode()
     assert pdf_url(figures.nation).replace("&", "&amp;") in html
-    assert "Bản tóm tắt toàn quốc đã tạo lúc" in html
+    assert "Bản tóm tắt A4 của kỳ đang xem, tạo lúc" in html
 
 
 def test_national_page_shows_a_pending_build(figures, client):
@@ -333,14 +417,15 @@ def test_national_page_shows_a_pending_build(figures, client):
     )
     client.force_login(figures.national)
     html = client.get(reverse("reports:unit", args=["vn"]) + "?year=2023&month=5").content
-    assert "Đang tạo bản PDF tóm tắt toàn quốc…" in html.decode()
+    assert "Đang tạo bản PDF tóm tắt…" in html.decode()
     assert b"js/pdf_status.js" in html
 
 
-def test_nation_level_is_the_only_one_built_in_the_background():
+def test_every_level_is_built_in_the_background():
     assert pdf.builds_in_background(Unit(level=Level.NATION))
-    assert not pdf.builds_in_background(Unit(level=Level.PROVINCE))
-    assert not pdf.builds_in_background(Unit(level=Level.DISTRICT))
+    assert pdf.builds_in_background(Unit(level=Level.PROVINCE))
+    assert pdf.builds_in_background(Unit(level=Level.DISTRICT))
+    assert not pdf.builds_in_background(Unit(level=Level.COMMUNE))
 
 
 def test_a_summary_on_todays_map_lists_communes_and_says_its_comparisons_are_carried(

@@ -350,6 +350,7 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
         filename = self.get_export_filename(export_format)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
     def _render_data_part(self) -> dict[str, str]:
         """The page's data part rendered from its figures (what conditional.cached_part keeps),
         with the period it shows."""

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "progress",
     "reports",
     "api",
+    "coverage",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("nhap-lieu/", include("targets.urls")),
     path("nhap-lieu/bhxh-co-so/", include("provinces.urls")),
+    path("nhap-lieu/", include("coverage.urls")),  # labour force and coverage targets
     path("api/", include("api.urls")),
     path("healthz", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -9,12 +9,12 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from coverage.models import CoverageTarget, LabourForce, LabourForceSource
 from progress import python_engine, services
 from progress.figures import ROW_FIELDS
 from progress.models import Progress
 from progress.tests.conftest import snapshot
 from progress.tests.trees import make_tree
-from coverage.models import CoverageTarget, LabourForce, LabourForceSource
 from provinces.models import Level
 from targets.models import MonthlyCount, Target, TargetKind
 

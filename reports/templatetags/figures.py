@@ -33,6 +33,12 @@ def signed(value: Figure, decimals: int | str = 0) -> str:
 
 
 @register.filter
+def points(value: Figure) -> str:
+    """+0,31 điểm %: a change of coverage."""
+    return formatting.points(value)
+
+
+@register.filter
 def absolute(value: Figure) -> Figure:
     """A gap's size, for "thiếu 120" / "vượt 120" beside its direction."""
     if value is None:

@@ -73,7 +73,7 @@ def coverage_grid(request: SignedInRequest, code: str) -> HttpResponse:
                 "participants": most.get(uid),
                 "lf": typed.get(f"lf-{uid}", "")
                 if typed
-                else (row.labour_force.value if row.labour_force else ""),
+                else (number(row.labour_force.value) if row.labour_force else ""),
                 "src": typed.get(f"src-{uid}", "")
                 if typed
                 else (row.labour_force.source if row.labour_force else LabourForceSource.SURVEY),

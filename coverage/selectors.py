@@ -82,5 +82,6 @@ def coverage_trajectory(*, unit: Unit) -> dict[int, Decimal]:
         .order_by("year", "month")
         .values_list("year", "coverage_pct")
     ):
-        found[year] = pct
+        if pct is not None:
+            found[year] = pct
     return found

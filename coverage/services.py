@@ -138,6 +138,7 @@ def coverage_save(
         provinces: set[int | None] = set()
         for unit, value, lf_source, pct in plan:
             old = stored.get(unit.pk)
+            old_value = old.value if old else None
             changed = False
             if old is None and value is not None:
                 LabourForce.objects.create(
@@ -157,11 +158,9 @@ def coverage_save(
                 old.value, old.source, old.entered_by, old.entered_at = value, lf_source, user, now
                 old.save()
                 changed = True
-            if changed and (old.value if old else None) != value:
+            if old_value != value:
                 logs.append(
-                    _log(
-                        unit, year, ChangeField.LABOUR_FORCE, old and old.value, value, user, source
-                    )
+                    _log(unit, year, ChangeField.LABOUR_FORCE, old_value, value, user, source)
                 )
             old_target = targets.get(unit.pk)
             old_pct = old_target.pct if old_target else None

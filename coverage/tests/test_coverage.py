@@ -143,6 +143,10 @@ def test_a_saved_figure_is_audited(demo):
     fields = set(ChangeLog.objects.filter(unit=demo.luc_nam).values_list("field", "new_value"))
     assert (ChangeField.LABOUR_FORCE, 99_000) in fields
     assert (ChangeField.COVERAGE_TARGET, 500) in fields
+    # a change is audited with the value it replaced
+    assert save(demo.officer, 2023, CoverageEntry(demo.luc_nam.pk, "101.000")).saved
+    change = ChangeLog.objects.filter(unit=demo.luc_nam, field=ChangeField.LABOUR_FORCE).first()
+    assert change is not None and (change.old_value, change.new_value) == (99_000, 101_000)
 
 
 # --- Import -------------------------------------------------------------------------------------
@@ -248,6 +252,7 @@ def test_a_unit_without_labour_force_says_so(client, demo):
 
 def _at_31_percent(demo) -> Progress:
     may = row(demo.lang_son, 2023, 5)
+    assert may.participants is not None
     # 10% of 159.000 is 15.900 people; participants / 15.900 = 31,00%
     labour = math.ceil(Decimal(may.participants) / Decimal("0.031"))
     while pct(may.participants, math.ceil(labour / 10)) != Decimal("31.00"):
@@ -283,3 +288,11 @@ def test_a_province_at_31_percent_of_its_target_reads_right_in_the_pdf(client, d
     coverage = f"{may.coverage_pct:.2f}%".replace(".", ",")
     assert f"Tỷ lệ bao phủ: {coverage}" in flat
     assert "mục tiêu bao phủ 10,00%, đạt 31,00% mục tiêu" in flat
+
+
+def test_the_change_history_shows_a_coverage_target_as_a_percentage(demo):
+    from reports.templatetags.figures import change_value
+
+    save(demo.officer, 2023, CoverageEntry(demo.luc_nam.pk, "99.000", coverage_target="4,5"))
+    change = ChangeLog.objects.get(unit=demo.luc_nam, field=ChangeField.COVERAGE_TARGET)
+    assert change_value(change) == "4,50%" and change_value(change, "old") == "–"

@@ -109,6 +109,11 @@ class ProgressSerializer(serializers.ModelSerializer):
     change_yoy_pct = _pct(allow_null=True)
     completion_pct = _pct(allow_null=True)
     completion_new_pct = _pct(allow_null=True)
+    # coverage: % of the working-age labour force, its change in percentage points, the target
+    coverage_pct = _pct(allow_null=True)
+    coverage_change_pp = _pct(allow_null=True)
+    coverage_target_pct = _pct(allow_null=True)
+    coverage_completion_pct = _pct(allow_null=True)
     expected_completion_pct = serializers.SerializerMethodField(
         help_text="The completion % due by this month on the straight path from the end of last "
         "year to the participants target at the deadline month."

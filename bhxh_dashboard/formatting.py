@@ -47,6 +47,15 @@ def percent(value: Figure, decimals: int = 2) -> str:
     return number(value, decimals) + "%"
 
 
+def points(value: Figure) -> str:
+    """A change of a percentage, in percentage points: "+0,31 điểm %" (coverage)."""
+    from django.utils.translation import gettext
+
+    if value is None:
+        return DASH
+    return gettext("%(value)s điểm %%") % {"value": signed(value, 2)}
+
+
 def month_label(year: int, month: int) -> str:
     return f"{month:02d}/{year}"
 

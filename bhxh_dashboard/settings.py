@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "reports",
     "api",
     "outreach",
+    "coverage",
 ]
 
 MIDDLEWARE = [

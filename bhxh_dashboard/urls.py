@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("nhap-lieu/", include("targets.urls")),
     path("nhap-lieu/bhxh-co-so/", include("provinces.urls")),
+    path("nhap-lieu/", include("coverage.urls")),  # labour force and coverage targets
     path("api/", include("api.urls")),
     path("kenh-thu/", include("outreach.urls")),
     path("healthz", healthz, name="healthz"),

@@ -89,6 +89,38 @@ DEFINITIONS: tuple[Definition, ...] = (
         _("Tỷ lệ xã đã báo cáo"),
         _("Số xã đã báo cáo số liệu của tháng chia cho số xã của đơn vị."),
     ),
+    # coverage
+    Definition(
+        "coverage",
+        _("Tỷ lệ bao phủ"),
+        _(
+            "Số người tham gia BHXH tự nguyện chia cho lực lượng lao động trong độ tuổi của đơn "
+            "vị trong năm (điều tra lao động việc làm hoặc số của tỉnh); tỉnh mới chưa có số "
+            "riêng được cộng từ các tỉnh cũ. Không có số lao động thì ghi “chưa có số lao động”."
+        ),
+    ),
+    Definition(
+        "coverage-change",
+        _("Tỷ lệ bao phủ so với cùng kỳ"),
+        _(
+            "Tỷ lệ bao phủ trừ tỷ lệ bao phủ cùng tháng năm trước (theo số lao động năm "
+            "trước), tính bằng điểm phần trăm."
+        ),
+    ),
+    Definition(
+        "coverage-target",
+        _("Mục tiêu bao phủ"),
+        _(
+            "Tỷ lệ bao phủ đơn vị phải đạt trong năm (% lực lượng lao động, ví dụ 2,5% năm "
+            "2025 hay mục tiêu năm 2030 của Nghị quyết 403/NQ-CP); quy ra số người bằng cách "
+            "nhân với số lao động, làm tròn lên."
+        ),
+    ),
+    Definition(
+        "coverage-gap",
+        _("Còn thiếu để đạt mục tiêu bao phủ"),
+        _("Số người mục tiêu bao phủ cần trừ số người tham gia; không bao giờ âm."),
+    ),
 )
 
 BY_SLUG = {d.slug: d for d in DEFINITIONS}

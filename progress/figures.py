@@ -43,6 +43,19 @@ How the figures are defined (one row per unit, year and month 1..12):
 - new_ytd: the sum of new_in_month from January to this month; NULL for a month the unit has
   not reported (a page should not show January..May's sum as June's).
 
+- labour_force: the unit's working-age labour force of the year (coverage.LabourForce); a
+  province of today's map without its own figure takes the sum of the old provinces it took
+  over when every one of them has one (labour_force_summed). The nation: its own figure, else
+  the sum of its provinces' rows of the month when every one has a figure (summed). NULL: not
+  known, and every coverage figure is NULL. labour_force_last_year: the same for last year.
+- coverage_pct = participants / labour_force in %, rounded half away from zero to 2 decimals;
+  coverage_change_pp = coverage_pct minus last year's (same_month_last_year /
+  labour_force_last_year, rounded the same way), in percentage points.
+- coverage_target_pct: the unit's own CoverageTarget of the year (%);
+  coverage_target_participants = ceil(labour_force * coverage_target_pct / 100), the people the
+  target means; coverage_completion_pct = participants / coverage_target_participants in % (2
+  decimals), coverage_gap = max(coverage_target_participants - participants, 0).
+
 Nation rows are the sum of the provinces' rows of the same year and month (recomputed set-wise
 after every province recompute), then derived with the same rules: its December of last year is
 the sum of the provinces' same_month_last_year of December, so a province with no count yet this
@@ -86,5 +99,14 @@ FIGURES = [
     "communes_total",
     "participants_reported",
     "communes_estimated",
+    "labour_force",
+    "labour_force_summed",
+    "labour_force_last_year",
+    "coverage_pct",
+    "coverage_change_pp",
+    "coverage_target_pct",
+    "coverage_target_participants",
+    "coverage_completion_pct",
+    "coverage_gap",
 ]
 ROW_FIELDS = ["level", "parent_id", *FIGURES]

@@ -69,6 +69,17 @@ class Progress(models.Model):
     participants_reported = models.IntegerField(null=True)
     communes_estimated = models.PositiveIntegerField(default=0)
 
+    # Coverage (tỷ lệ bao phủ): participants / the working-age labour force (coverage app).
+    labour_force = models.IntegerField(null=True)
+    labour_force_summed = models.BooleanField(default=False)  # added up from other units'
+    labour_force_last_year = models.IntegerField(null=True)
+    coverage_pct = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    coverage_change_pp = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    coverage_target_pct = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    coverage_target_participants = models.IntegerField(null=True)
+    coverage_completion_pct = models.DecimalField(max_digits=9, decimal_places=2, null=True)
+    coverage_gap = models.IntegerField(null=True)  # participants the coverage target still needs
+
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -7,6 +7,7 @@ progress/sql_engine.py, on PostgreSQL too.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,6 +16,7 @@ from fractions import Fraction
 from django.db.models import Q
 
 from bhxh_dashboard.months import cutoff_date, months_before
+from coverage.models import CoverageTarget, LabourForce
 from progress.figures import ESTIMATE_MONTHS, MONTHS, ROW_FIELDS
 from progress.models import Progress
 from provinces.models import Level, Succession, Unit
@@ -60,6 +62,7 @@ def derive_rows(
     communes_total, target, target_new, deadline, children_target(_new). Pure: no database.
     """
     p_dec = series.get(12, EMPTY_MONTH)[3]
+    coverage_target = meta.get("coverage_target")
     rows: list[dict] = []
     ytd: int | None = None
     prev: int | None = None
@@ -126,8 +129,39 @@ def derive_rows(
                 else meta["communes_total"],
             }
         )
+        rows[-1].update(_coverage(p, p_last, month, meta, coverage_target))
         prev = p
     return rows
+
+
+def _coverage(
+    p: int | None, p_last: int | None, month: int, meta: dict, target: Decimal | None
+) -> dict:
+    """The coverage figures of one month: the unit's own labour force, else the month's sum."""
+    own, summed_by_month = meta.get("labour_force"), meta.get("labour_force_by_month", {})
+    lf = own if own is not None else summed_by_month.get(month)
+    summed = meta.get("labour_force_summed", False) if own is not None else lf is not None
+    lf_last = meta.get("labour_force_last")
+    if lf_last is None:
+        lf_last = meta.get("labour_force_last_by_month", {}).get(month)
+    coverage = _round2(p, lf) if p is not None and lf else None
+    last = _round2(p_last, lf_last) if p_last is not None and lf_last else None
+    people = None
+    if target is not None and lf is not None:
+        people = math.ceil(target * lf / 100)
+    return {
+        "labour_force": lf,
+        "labour_force_summed": summed,
+        "labour_force_last_year": lf_last,
+        "coverage_pct": coverage,
+        "coverage_change_pp": coverage - last
+        if coverage is not None and last is not None
+        else None,
+        "coverage_target_pct": target,
+        "coverage_target_participants": people,
+        "coverage_completion_pct": _round2(p, people) if p is not None and people else None,
+        "coverage_gap": max(people - p, 0) if p is not None and people is not None else None,
+    }
 
 
 def _minus(a: int | None, b: int | None) -> int | None:
@@ -240,6 +274,8 @@ def compute_units(
         for unit_id in (commune_id, district_id, province_id):
             totals[unit_id] += 1
     targets = _python_targets(years, unit_ids | {nation})
+    labour = _labour_forces(years, unit_ids)
+    coverage_targets = _coverage_targets(years, unit_ids | {nation})
     parent_of = {u[0]: u[2] for u in units}
     rows = []
     for year in years:
@@ -281,6 +317,10 @@ def compute_units(
                 "deadline": deadline,
                 "children_target": _sum_known(t.get("target") for t in children),
                 "children_target_new": _sum_known(t.get("target_new") for t in children),
+                "labour_force": labour.get((unit_id, year), (None, False))[0],
+                "labour_force_summed": labour.get((unit_id, year), (None, False))[1],
+                "labour_force_last": labour.get((unit_id, year - 1), (None, False))[0],
+                "coverage_target": coverage_targets.get((unit_id, year)),
             }
             start, end = periods[unit_id]
             for row in derive_rows(series, meta):
@@ -302,6 +342,47 @@ def compute_units(
             unit__province_id__in=active
         ).delete()
     _upsert(rows)
+
+
+def _labour_forces(
+    years: Iterable[int], unit_ids: set[int]
+) -> dict[tuple[int, int], tuple[int, bool]]:
+    """(unit, year) -> (labour force, summed?) for the years and the years before: each unit's
+    own, else for a province of today's map the sum of the old provinces it took over, when
+    every one of them has a figure."""
+    wanted = set(years) | {y - 1 for y in years}
+    taken_over: dict[int, list[int]] = defaultdict(list)
+    for old, new in Succession.objects.filter(
+        successor_id__in=unit_ids,
+        successor__level=Level.PROVINCE,
+        predecessor__level=Level.PROVINCE,
+    ).values_list("predecessor_id", "successor_id"):
+        taken_over[new].append(old)
+    readable = unit_ids | {old for olds in taken_over.values() for old in olds}
+    stored = {
+        (unit_id, year): value
+        for unit_id, year, value in LabourForce.objects.filter(
+            year__in=wanted, unit_id__in=readable
+        ).values_list("unit_id", "year", "value")
+    }
+    found: dict[tuple[int, int], tuple[int, bool]] = {
+        key: (value, False) for key, value in stored.items() if key[0] in unit_ids
+    }
+    for new, olds in taken_over.items():
+        for year in wanted:
+            parts = [stored.get((old, year)) for old in olds]
+            if (new, year) not in found and all(v is not None for v in parts):
+                found[(new, year)] = (sum(v for v in parts if v is not None), True)
+    return found
+
+
+def _coverage_targets(years: Iterable[int], unit_ids: set[int]) -> dict[tuple[int, int], Decimal]:
+    return {
+        (unit_id, year): pct
+        for unit_id, year, pct in CoverageTarget.objects.filter(
+            year__in=years, unit_id__in=unit_ids
+        ).values_list("unit_id", "year", "pct")
+    }
 
 
 def _sum_known(values: Iterable[int | None]) -> int | None:
@@ -327,9 +408,19 @@ def compute_nation(*, years: tuple[int, ...], nation: int, now: dt.datetime) -> 
     rows = []
     for year in years:
         series: dict[int, list] = {}
-        for month, p, n, reported, p_last, p_reported, estimated in Progress.objects.filter(
-            level=Level.PROVINCE, year=year
-        ).values_list(
+        # month -> the provinces' labour force (this year, last year), None once one has none
+        labour: dict[int, list[int | None]] = {}
+        for (
+            month,
+            p,
+            n,
+            reported,
+            p_last,
+            p_reported,
+            estimated,
+            lf,
+            lf_last,
+        ) in Progress.objects.filter(level=Level.PROVINCE, year=year).values_list(
             "month",
             "participants",
             "new_in_month",
@@ -337,7 +428,12 @@ def compute_nation(*, years: tuple[int, ...], nation: int, now: dt.datetime) -> 
             "same_month_last_year",
             "participants_reported",
             "communes_estimated",
+            "labour_force",
+            "labour_force_last_year",
         ):
+            sums = labour.setdefault(month, [0, 0])
+            sums[0] = None if lf is None or sums[0] is None else sums[0] + lf
+            sums[1] = None if lf_last is None or sums[1] is None else sums[1] + lf_last
             cell = series.setdefault(month, [None, None, 0, None, None, 0])
             cell[0], cell[1] = _add(cell[0], p), _add(cell[1], n)
             cell[2] += reported
@@ -348,6 +444,7 @@ def compute_nation(*, years: tuple[int, ...], nation: int, now: dt.datetime) -> 
             Progress.objects.filter(level=Level.NATION, year=year).delete()
             continue
         own = _python_targets([year], [nation]).get((nation, year), {})
+        own_labour = _labour_forces([year], {nation})
         provinces = Target.objects.filter(year=year, unit__level=Level.PROVINCE)
         meta = {
             # every commune of the map in force at the month's cut-off
@@ -369,6 +466,11 @@ def compute_nation(*, years: tuple[int, ...], nation: int, now: dt.datetime) -> 
             "children_target_new": _sum_known(
                 provinces.filter(kind=TargetKind.NEW_PARTICIPANTS).values_list("value", flat=True)
             ),
+            "labour_force": own_labour.get((nation, year), (None, False))[0],
+            "labour_force_last": own_labour.get((nation, year - 1), (None, False))[0],
+            "labour_force_by_month": {m: v[0] for m, v in labour.items()},
+            "labour_force_last_by_month": {m: v[1] for m, v in labour.items()},
+            "coverage_target": _coverage_targets([year], {nation}).get((nation, year)),
         }
         for row in derive_rows({m: tuple(v) for m, v in series.items()}, meta):
             rows.append(

@@ -53,6 +53,12 @@ fig AS (
     SELECT win.*, m.level, m.parent_id, coalesce(win.ct, m.communes_total) AS communes_total,
         m.target, m.deadline, m.target_new,
         m.children_target, m.children_target_new, m.valid_from, m.valid_until,
+        -- the unit's own labour force first, else what series summed (the nation's provinces)
+        coalesce(m.labour_force, win.lf) AS lab,
+        CASE WHEN m.labour_force IS NOT NULL THEN m.labour_force_summed
+             ELSE win.lf IS NOT NULL END AS lab_summed,
+        coalesce(m.labour_force_last, win.lf_last) AS lab_last, m.coverage_target,
+        ceil(m.coverage_target * coalesce(m.labour_force, win.lf) / 100) AS cov_people,
         make_date(%(year)s, month, CASE WHEN month = 12 THEN 31 ELSE 25 END) AS cutoff,
         CASE WHEN month = 1 THEN p_dec ELSE p_prev END AS p_before,
         greatest(m.deadline - month, 0) AS months_left,
@@ -93,7 +99,17 @@ out AS (
         coalesce(reported, 0) AS communes_reported,
         communes_total,
         p_reported AS participants_reported,
-        coalesce(estimated, 0) AS communes_estimated
+        coalesce(estimated, 0) AS communes_estimated,
+        lab AS labour_force,
+        lab_summed AS labour_force_summed,
+        lab_last AS labour_force_last_year,
+        round(100.0 * p / lab, 2) AS coverage_pct,
+        round(100.0 * p / lab, 2) - round(100.0 * p_last / lab_last, 2) AS coverage_change_pp,
+        coverage_target AS coverage_target_pct,
+        cov_people AS coverage_target_participants,
+        round(100.0 * p / nullif(cov_people, 0), 2) AS coverage_completion_pct,
+        CASE WHEN p IS NOT NULL AND cov_people IS NOT NULL THEN greatest(cov_people - p, 0) END
+            AS coverage_gap
     FROM fig
     -- a unit has the rows of the months it is in force (the old map's end in June 2025, today's
     -- from July); the months before are still read for its comparisons
@@ -298,9 +314,29 @@ _UNITS_BASE = """
         SELECT parent_id, sum(target) AS children_target, sum(target_new) AS children_target_new
         FROM tg GROUP BY parent_id
     ),
+    -- The labour force of this year and the last: each unit's own figure, and a province of
+    -- today's map without one takes the sum of the old provinces it took over, every one known.
+    lfy AS (
+        SELECT l.unit_id, l.year, l.value, false AS summed
+        FROM coverage_labourforce l JOIN provinces_unit u ON u.id = l.unit_id
+        WHERE l.year IN (%(year)s, %(year)s - 1) AND u.level >= 1 AND {scope_u}
+        UNION ALL
+        SELECT s.successor_id, y.year, sum(l.value), true
+        FROM provinces_succession s
+        JOIN provinces_unit u ON u.id = s.successor_id AND u.level = 1
+        JOIN provinces_unit pu ON pu.id = s.predecessor_id AND pu.level = 1
+        CROSS JOIN (VALUES (%(year)s), (%(year)s - 1)) y(year)
+        LEFT JOIN coverage_labourforce l ON l.unit_id = s.predecessor_id AND l.year = y.year
+        WHERE {scope_u} AND NOT EXISTS (
+            SELECT 1 FROM coverage_labourforce o WHERE o.unit_id = s.successor_id
+              AND o.year = y.year)
+        GROUP BY s.successor_id, y.year HAVING count(l.value) = count(*)
+    ),
     meta AS (
         SELECT u.id AS unit_id, u.level, u.parent_id, u.valid_from, u.valid_until,
             coalesce(tot.communes_total, 0) AS communes_total,
+            lc.value AS labour_force, coalesce(lc.summed, false) AS labour_force_summed,
+            ll.value AS labour_force_last, ct.pct AS coverage_target,
             ts.target, ts.target_new,
             coalesce(ts.deadline, td.deadline, tp.deadline,
                      (SELECT deadline FROM tg WHERE unit_id = %(nation)s), 12) AS deadline,
@@ -311,15 +347,18 @@ _UNITS_BASE = """
         LEFT JOIN tg td ON td.unit_id = u.district_id
         LEFT JOIN tg tp ON tp.unit_id = u.province_id
         LEFT JOIN ctg ON ctg.parent_id = u.id
+        LEFT JOIN lfy lc ON lc.unit_id = u.id AND lc.year = %(year)s
+        LEFT JOIN lfy ll ON ll.unit_id = u.id AND ll.year = %(year)s - 1
+        LEFT JOIN coverage_coveragetarget ct ON ct.unit_id = u.id AND ct.year = %(year)s
         WHERE u.level >= 1 AND {scope_u}
     ),
     series AS (
         SELECT CASE g WHEN 0 THEN commune_id WHEN 1 THEN district_id ELSE province_id END
                 AS unit_id, month::smallint AS month, p, n, reported, p_last, NULL::bigint AS ct,
-            p_reported, estimated
+            p_reported, estimated, NULL::bigint AS lf, NULL::bigint AS lf_last
         FROM agg
         UNION ALL  -- the few districts without communes (islands) still get their rows
-        SELECT um.unit_id, m.month::smallint, NULL, NULL, 0, NULL, NULL, NULL, 0
+        SELECT um.unit_id, m.month::smallint, NULL, NULL, 0, NULL, NULL, NULL, 0, NULL, NULL
         FROM meta um CROSS JOIN generate_series(1, 12) m(month)
         WHERE um.level = 2 AND um.communes_total = 0
     )
@@ -334,6 +373,10 @@ _NATION_BASE = """
             sum(same_month_last_year) AS p_last,
             sum(participants_reported) AS p_reported,
             coalesce(sum(communes_estimated), 0) AS estimated,
+            -- the provinces' labour force, when every province row of the month has one
+            CASE WHEN count(pp.labour_force) = count(pp.id) THEN sum(pp.labour_force) END AS lf,
+            CASE WHEN count(pp.labour_force_last_year) = count(pp.id)
+                THEN sum(pp.labour_force_last_year) END AS lf_last,
             -- every commune of the map in force at the month's cut-off (10,051 up to June 2025,
             -- 3,321 since July)
             (SELECT count(*) FROM provinces_unit u WHERE u.level = 3
@@ -357,7 +400,14 @@ _NATION_BASE = """
             max(t.value) FILTER (WHERE t.kind = 'new' AND u.level = 0) AS target_new,
             sum(t.value) FILTER (WHERE t.kind = 'participants' AND u.level = 1)
                 AS children_target,
-            sum(t.value) FILTER (WHERE t.kind = 'new' AND u.level = 1) AS children_target_new
+            sum(t.value) FILTER (WHERE t.kind = 'new' AND u.level = 1) AS children_target_new,
+            (SELECT value FROM coverage_labourforce
+             WHERE unit_id = %(nation)s AND year = %(year)s) AS labour_force,
+            false AS labour_force_summed,
+            (SELECT value FROM coverage_labourforce
+             WHERE unit_id = %(nation)s AND year = %(year)s - 1) AS labour_force_last,
+            (SELECT pct FROM coverage_coveragetarget
+             WHERE unit_id = %(nation)s AND year = %(year)s) AS coverage_target
         FROM targets_target t JOIN provinces_unit u ON u.id = t.unit_id
         WHERE t.year = %(year)s AND u.level <= 1
     )

@@ -262,3 +262,19 @@ def get_visible_entry_group_or_404(user: User | AnonymousUser, url_code: str) ->
     if unit.level == Level.DISTRICT or (unit.level == Level.PROVINCE and unit.is_new_map):
         return EntryGroup(unit=unit)
     raise Http404("Not a district, an office or a province of today's map")
+
+
+def can_enter_labour_force(user: User | AnonymousUser, unit: Unit) -> bool:
+    """Coverage (coverage app): superusers enter any unit's labour force and coverage target; a
+    provincial officer those of their province and its districts and communes."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    profile = _profile(user)
+    return (
+        profile is not None
+        and profile.role == Role.PROVINCIAL_OFFICER
+        and unit.level >= Level.PROVINCE
+        and unit.province_id == profile.unit_id
+    )

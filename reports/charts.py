@@ -459,3 +459,59 @@ def _change_text(pct: Any) -> str:
     if pct is None:
         return ""
     return " (" + _("{change} so với cùng kỳ").format(change=signed(pct, 2) + "%") + ")"
+
+
+def coverage_figure(
+    actual: Mapping[int, Any], path: Mapping[int, Any], *, title: str | None = None
+) -> go.Figure:
+    """The unit's coverage (% of its working-age labour force) year by year against the path of
+    its coverage targets to the last target year (e.g. 2,5% by 2025, Resolution 403's by 2030).
+
+    `actual`: year -> coverage % of the year's last month with one; `path`: year -> target %.
+    """
+    target_label, actual_label = _("Mục tiêu bao phủ"), _("Tỷ lệ bao phủ")
+    fig = go.Figure()
+    if path:
+        years = sorted(path)
+        fig.add_trace(
+            go.Scatter(
+                x=years,
+                y=[float(path[y]) for y in years],
+                name=target_label,
+                mode="lines+markers+text",
+                line={"color": AMBER, "dash": "dash", "width": 2},
+                marker={"symbol": "diamond", "size": 9},
+                text=[percent(path[y]) for y in years],
+                textposition="top center",
+                hovertemplate=[
+                    f"{target_label} {y}: {percent(path[y])}<extra></extra>" for y in years
+                ],
+            )
+        )
+    if actual:
+        years = sorted(actual)
+        fig.add_trace(
+            go.Scatter(
+                x=years,
+                y=[float(actual[y]) for y in years],
+                name=actual_label,
+                mode="lines+markers+text",
+                line={"color": BLUE, "width": 3},
+                marker={"size": 9},
+                text=[percent(actual[y]) for y in years],
+                textposition="bottom center",
+                hovertemplate=[
+                    f"{actual_label} {y}: {percent(actual[y])}<extra></extra>" for y in years
+                ],
+            )
+        )
+    fig.update_layout(
+        **_base_layout(
+            title,
+            height=300,
+            margin={"l": 50, "r": 20, "t": 40 if title else 20, "b": 40},
+            xaxis={**AXIS, "dtick": 1, "tickformat": "d"},
+            yaxis={**AXIS, "ticksuffix": "%", "rangemode": "tozero"},
+        )
+    )
+    return fig

@@ -309,6 +309,12 @@ def summary_html(summary: Summary, *, generated_at: datetime, generated_by: str)
         "row": summary.row,
         "charts": summary_charts(summary),
         "definitions": _notes(summary),
+        # the children with a labour force, by coverage (the table has no room for a column)
+        "coverage_ranking": sorted(
+            (c for c in summary.children if c.coverage_pct is not None),
+            key=lambda c: (-c.coverage_pct, c.unit.code),  # type: ignore[operator]
+        ),
+        "coverage_missing": sum(1 for c in summary.children if c.labour_force is None),
         "child_level": child_level_label(summary.unit),
         "period": month_label(summary.year, summary.month),
         # every page names its map; the nation's is the map in force at the month

@@ -107,6 +107,8 @@ class ProgressTable(tables.Table):
     change_vs_prev_month = SignedColumn(verbose_name=_("So tháng trước"))
     change_vs_prev_year_end = SignedColumn(verbose_name=_("So cuối năm trước"))
     change_yoy = SignedColumn(verbose_name=_("So cùng kỳ"))
+    # participants / working-age labour force; ordering it is the coverage ranking
+    coverage_pct = PercentColumn(verbose_name=_("Tỷ lệ bao phủ"))
     reporting = tables.Column(
         verbose_name=_("Xã đã báo cáo"),
         accessor="communes_reported",
@@ -137,6 +139,7 @@ class ProgressTable(tables.Table):
             "change_vs_prev_year_end",
             "change_yoy",
             "reporting",
+            "coverage_pct",
         )
 
     def __init__(self, *args: Any, period_query: str = "", **kwargs: Any) -> None:
@@ -171,6 +174,11 @@ class ProgressTable(tables.Table):
     ) -> tuple[QuerySet[Progress], bool]:
         """By the completion each unit is ranked by (participants, else new participants)."""
         return _ordered(queryset, readings.RANKING_PCT, is_descending), True
+
+    def order_coverage_pct(
+        self, queryset: QuerySet[Progress], is_descending: bool
+    ) -> tuple[QuerySet[Progress], bool]:
+        return _ordered(queryset, F("coverage_pct"), is_descending), True
 
     def order_completion_new_pct(
         self, queryset: QuerySet[Progress], is_descending: bool

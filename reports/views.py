@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -453,8 +454,28 @@ class UnitProgressView(ExportMixin, SingleTableMixin, FilterView):
             if shown
             else None,
             export_formats=self.export_formats,
+            **_coverage(self.unit, self.year, self.request.user),
         )
         return context
+
+
+def _coverage(unit: Unit, year: int, user: User | AnonymousUser) -> dict[str, Any]:
+    """The coverage card's chart (the trajectory up to the page's year against the path of the
+    coverage targets) and where its figures are entered."""
+    from coverage.selectors import coverage_path, coverage_trajectory
+    from provinces.access import can_enter_labour_force
+
+    actual = {y: pct for y, pct in coverage_trajectory(unit=unit).items() if y <= year}
+    path = coverage_path(unit=unit)
+    grid_unit = unit if unit.level < Level.COMMUNE else unit.parent
+    return {
+        "coverage_json": charts.coverage_figure(actual, path).to_json() if actual or path else None,
+        "coverage_url": reverse("coverage:grid", kwargs={"code": grid_unit.url_code})
+        + f"?nam={year}"
+        if grid_unit is not None
+        else None,
+        "coverage_can_enter": can_enter_labour_force(user, unit),
+    }
 
 
 def commune_detail(request: HttpRequest, unit: Unit) -> HttpResponse:
@@ -517,6 +538,7 @@ def commune_detail(request: HttpRequest, unit: Unit) -> HttpResponse:
         "table": HistoryTable(shown),
         "trend_json": trend_json,
         "changes": selectors.commune_changes(unit, up_to=(year, month)),
+        **_coverage(unit, year, request.user),
     }
     return render(request, "reports/commune.html", context)
 

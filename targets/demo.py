@@ -272,6 +272,7 @@ def load_demo() -> DemoResult:
     users = _demo_users()
     _demo_reopening(bg)
     today = _load_today()
+    _coverage_demo()
     _analyze()
     return DemoResult(
         counts=len(counts) + today.counts,
@@ -337,6 +338,7 @@ def load_demo_today() -> DemoResult:
     """Only today's part of the demo (load_demo does it too): for a database whose demo was
     loaded before there was one."""
     result = _load_today()
+    _coverage_demo()
     _analyze()
     return result
 
@@ -524,6 +526,13 @@ def _today_counts_and_targets(
             for c, v in zip(communes, shares, strict=True)
         ]
     return rows, targets
+
+
+def _coverage_demo() -> None:
+    """The demo provinces' labour forces and coverage targets (coverage/demo.py)."""
+    from coverage.demo import load_coverage_demo
+
+    load_coverage_demo()
 
 
 def _analyze() -> None:

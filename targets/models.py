@@ -158,6 +158,9 @@ class ChangeField(models.TextChoices):
     TARGET_PARTICIPANTS = "target_participants", _("Chỉ tiêu số người tham gia")
     TARGET_NEW = "target_new", _("Chỉ tiêu phát triển mới")
     DEADLINE_MONTH = "deadline_month", _("Tháng hoàn thành")
+    # coverage (coverage app): the labour force, and the coverage target in hundredths of a %
+    LABOUR_FORCE = "labour_force", _("Lực lượng lao động trong độ tuổi")
+    COVERAGE_TARGET = "coverage_target", _("Mục tiêu bao phủ (%)")
 
 
 class ChangeLog(models.Model):

@@ -23,6 +23,8 @@ from targets.models import MonthlyCount
 # Participants planted in one commune of Lạng Sơn and one of another Bắc Giang district.
 LANG_SON_CANARY = 987_654
 OTHER_DISTRICT_CANARY = 765_432
+# Coverage: a working-age labour force planted in Lạng Sơn (coverage pages, card, PDF, API).
+LANG_SON_LABOUR_CANARY = 8_765_432
 
 PUBLIC_URLS = {"login", "admin:login", "healthz", "set_language", "api:schema"}
 # Forgotten password: asked for, and the emailed link followed, before signing in.
@@ -103,6 +105,13 @@ def plant_canaries(demo) -> World:
     from outreach.tests.conftest import plant_outreach_canary
 
     org_codes = plant_outreach_canary(demo, lang_son_commune, LANG_SON_CANARY)
+    from coverage.models import LabourForce
+
+    LabourForce.objects.update_or_create(
+        unit=demo.lang_son,
+        year=2023,
+        defaults={"value": LANG_SON_LABOUR_CANARY, "source": "survey", "entered_at": "2023-01-02"},
+    )
     try:
         from progress.services import recompute_all
 
@@ -116,7 +125,11 @@ def plant_canaries(demo) -> World:
     ]
     own_names = " ".join(demo.luc_nam.children.values_list("name", flat=True))
     other_districts = [n for n in bac_giang_districts if n not in own_names]
-    outside_bac_giang = ["Lạng Sơn", *number_forms(LANG_SON_CANARY)]
+    outside_bac_giang = [
+        "Lạng Sơn",
+        *number_forms(LANG_SON_CANARY),
+        *number_forms(LANG_SON_LABOUR_CANARY),
+    ]
     outside_luc_nam = [*other_districts, *number_forms(OTHER_DISTRICT_CANARY)]
     outside_lang_son = ["Bắc Giang", "Lục Nam"]
     return World(

@@ -1,10 +1,15 @@
 """Property-based checks of the recompute on random small trees and counts (hypothesis)."""
 
+import datetime as dt
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
 import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from coverage.models import CoverageTarget, LabourForce, LabourForceSource
 from progress import python_engine, services
 from progress.figures import ROW_FIELDS
 from progress.models import Progress
@@ -27,6 +32,9 @@ months = st.lists(
 )
 # A participants target: none, or (value, deadline month or None: the nearest ancestor's).
 target = st.none() | st.tuples(st.integers(0, 5_000), st.none() | st.integers(1, 12))
+# A unit's labour force this year and last (None: not known), and its coverage target in %.
+labour = st.tuples(st.none() | st.integers(1, 90_000), st.none() | st.integers(1, 90_000))
+coverage_target = st.none() | st.decimals("0.01", "100", places=2)
 
 
 def add(values):
@@ -83,14 +91,36 @@ def test_recompute_properties_on_random_trees(db, shape, data):
                         deadline_month=data.draw(st.none() | st.integers(1, 12)),
                     )
                 )
+        labour_forces, coverage_targets = [], []
+        entered = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+        for unit in [tree["nation"], *tree["provinces"], *tree["districts"], *tree["communes"]]:
+            for year, value in zip((YEAR, YEAR - 1), data.draw(labour), strict=True):
+                if value is not None:
+                    labour_forces.append(
+                        LabourForce(
+                            unit=unit,
+                            year=year,
+                            value=value,
+                            source=LabourForceSource.SURVEY,
+                            entered_at=entered,
+                        )
+                    )
+            pct = data.draw(coverage_target)
+            if pct is not None:
+                coverage_targets.append(
+                    CoverageTarget(unit=unit, year=YEAR, pct=pct, set_at=entered)
+                )
         MonthlyCount.objects.bulk_create(counts)
         Target.objects.bulk_create(targets)
+        LabourForce.objects.bulk_create(labour_forces)
+        CoverageTarget.objects.bulk_create(coverage_targets)
 
         services.recompute_all()
         rows = snapshot(year=YEAR)
         check_parents_are_the_sum_of_their_children(rows)
         check_gap(rows)
         check_deadlines_inherit(rows)
+        check_coverage(rows)
 
         services.recompute_all()
         assert snapshot(year=YEAR) == rows  # idempotent, computed_at included
@@ -161,3 +191,38 @@ def check_gap(rows: dict) -> None:
             assert p + row["gap"] == target and row["over_target"] == 0
         else:
             assert row["gap"] == 0
+
+
+def _pct(numerator: int, denominator: int) -> Decimal:
+    return (Decimal(100 * numerator) / denominator).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def check_coverage(rows: dict) -> None:
+    """Coverage is participants over the labour force (the unit's own, else, for the nation, its
+    provinces' when every one has one), its target's people and gap follow from it."""
+    own = {(u, y): v for u, y, v in LabourForce.objects.values_list("unit_id", "year", "value")}
+    by_parent: dict[tuple[int, int], list[dict]] = {}
+    for row in rows.values():
+        by_parent.setdefault((row["parent_id"], row["month"]), []).append(row)
+    for row in rows.values():
+        lf = own.get((row["unit_id"], YEAR))
+        summed = False
+        if row["level"] == Level.NATION and lf is None:
+            kids = by_parent.get((row["unit_id"], row["month"]), [])
+            if kids and all(k["labour_force"] is not None for k in kids):
+                lf, summed = sum(k["labour_force"] for k in kids), True
+        assert row["labour_force"] == lf and row["labour_force_summed"] == summed, row
+        p = row["participants"]
+        if p is None or lf is None:
+            assert row["coverage_pct"] is None and row["coverage_gap"] is None
+            continue
+        assert row["coverage_pct"] == _pct(p, lf)
+        if row["coverage_target_pct"] is not None:
+            people = math.ceil(row["coverage_target_pct"] * lf / 100)
+            assert row["coverage_target_participants"] == people
+            assert p + row["coverage_gap"] >= people and row["coverage_gap"] >= 0
+            if people:
+                assert row["coverage_completion_pct"] == _pct(p, people)
+        if row["same_month_last_year"] is not None and row["labour_force_last_year"]:
+            last = _pct(row["same_month_last_year"], row["labour_force_last_year"])
+            assert row["coverage_change_pp"] == row["coverage_pct"] - last

@@ -35,6 +35,22 @@ def signed(value: Figure, decimals: int | str = 0) -> str:
 
 
 @register.filter
+def points(value: Figure) -> str:
+    """+0,31 điểm %: a change of coverage."""
+    return formatting.points(value)
+
+
+@register.filter
+def change_value(change: Any, which: str = "new") -> str:
+    """A change-history value as its field reads: a coverage target is stored in hundredths of
+    a percent (4,50% is 450)."""
+    value = change.old_value if which == "old" else change.new_value
+    if change.field == "coverage_target" and value is not None:
+        return formatting.percent(Decimal(value) / 100)
+    return formatting.number(value)
+
+
+@register.filter
 def absolute(value: Figure) -> Figure:
     """A gap's size, for "thiếu 120" / "vượt 120" beside its direction."""
     if value is None:

@@ -106,3 +106,21 @@ def test_a_warning_before_the_session_ends_and_a_button_that_extends_it(page, de
     warning.wait_for(state="hidden")
     # The session stored on the server now lasts hours, not seconds.
     assert Session.objects.get().expire_date > clock.now() + dt.timedelta(hours=7)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_targets_grid_keeps_a_typed_target_until_it_is_saved(page, demo):
+    login(page, "bacgiang", demo.password)
+    page.goto(page.live_server.url + "/nhap-lieu/chi-tieu/p24/?nam=2023")
+    cell = page.locator(f"#t_{demo.luc_nam.pk}")
+    typed = str(int(cell.input_value()) + 100)
+    cell.fill(typed)
+    page.reload()
+    assert "Đã khôi phục 1 ô" in page.locator("#draft-restored").inner_text()
+    assert cell.input_value() == typed
+    page.get_by_role("button", name="Lưu chỉ tiêu").click()
+    page.wait_for_selector(".messages")
+    assert "Đã lưu chỉ tiêu năm 2023" in page.locator(".messages").inner_text()
+    assert cell.input_value() == typed
+    assert _drafts(page) == []

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 HEADER = "Mã xã;Tên xã;Năm;Tháng;Số người tham gia;Phát triển mới"
 NOV = "2026-11"
 
-TITLE_LINES = 6  # unit, period, map, generated at, by whom, a blank line
+TITLE_LINES = 5  # unit, period, map, generated at, by whom
 
 
 def url(name, code):

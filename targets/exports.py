@@ -201,8 +201,9 @@ def table_csv(
     title: FileTitle | None = None,
     separator: str = ";",
 ) -> bytes:
-    """UTF-8 with a byte-order mark (Excel reads it so), the title block, a blank line, the
-    header and the rows. Whole numbers are plain digits; a fraction takes the decimal mark that
+    """UTF-8 with a byte-order mark (Excel reads it so), the title block (its line numbers
+    kept: no blank line, so the import's line numbers are the spreadsheet's), the header and
+    the rows. Whole numbers are plain digits; a fraction takes the decimal mark that
     goes with the separator (a `;` file is for regional settings whose decimal mark is `,`), so
     Excel reads it as a number; formula-like text is quoted."""
     decimal_mark = "," if separator == ";" else "."
@@ -216,7 +217,6 @@ def table_csv(
     writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
     if title is not None:
         writer.writerows([[cell(v) for v in line] for line in title.lines()])
-        writer.writerow([])
     writer.writerow([cell(str(v)) for v in header])
     writer.writerows([cell(v) for v in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -261,7 +261,6 @@ def table_xlsx(
     if title is not None:
         for label, value in title.lines():
             sheet.append([cell(label, bold=True), cell(value)])
-        sheet.append([])
     sheet.append([cell(str(v), bold=True) for v in header])
     for row in rows:
         sheet.append(

@@ -65,7 +65,8 @@ HEADER_SEARCH_ROWS = 12
 # memory out of proportion to a legitimate file (a template has at most 7 columns).
 MAX_COLUMNS = 50
 MAX_CELL_CHARS = 1_000
-MAX_SHEET_ROWS = MAX_ROWS + 10_000  # a sheet's rows, blank ones included
+MAX_SHEET_ROWS = MAX_ROWS + 1_000  # a sheet's rows, blank ones included
+MAX_CELLS = MAX_ROWS * 10  # a template line has at most 7 cells
 MAX_SHARED_STRINGS = 400_000  # distinct texts: names and codes of at most MAX_ROWS lines
 MAX_SHEET_XML_BYTES = 200 * 1024 * 1024  # streamed, row by row
 MAX_PART_XML_BYTES = 32 * 1024 * 1024  # read whole by openpyxl (shared strings, styles, ...)
@@ -255,6 +256,10 @@ def check_xlsx_metadata(archive: zipfile.ZipFile) -> None:
             raise ImportFileError(_xlsx_too_large())
     if sum(entry.file_size for entry in entries) > MAX_XLSX_UNPACKED_BYTES:
         raise ImportFileError(_xlsx_too_large())
+    sheets = [e.filename for e in entries if re.fullmatch(r"xl/worksheets/[^/]+\.xml", e.filename)]
+    for sheet in sheets:
+        _check_declared_dimension(archive, sheet)
+    _count_sheet_tags(archive, sheets)
     names = {entry.filename for entry in entries}
     if "xl/sharedStrings.xml" in names:
         with archive.open("xl/sharedStrings.xml") as part:
@@ -273,11 +278,59 @@ def _xlsx_too_large() -> str:
 
 def _check_sheet_dimension(sheet: Any) -> None:
     """The sheet's own `<dimension ref="A1:F200">`, read before its rows (it may be missing or
-    lie: the reading below stops at the limits anyway)."""
+    lie: the count below and the reading stop at the limits anyway)."""
     if (sheet.max_column or 0) > MAX_COLUMNS:
         raise ImportFileError(_too_many_columns())
     if (sheet.max_row or 0) > MAX_SHEET_ROWS:
         raise ImportFileError(_too_many_rows())
+
+
+_DIMENSION = re.compile(rb"""<(?:\w+:)?dimension\s+ref=["'](?:[A-Z]+[0-9]+:)?([A-Z]+)([0-9]+)""")
+
+
+def _check_declared_dimension(archive: zipfile.ZipFile, path: str) -> None:
+    """A sheet's `<dimension ref="A1:F200">`, at the top of its XML, read before anything else."""
+    from openpyxl.utils import column_index_from_string
+
+    with archive.open(path) as part:
+        head = part.read(4096)
+    declared = _DIMENSION.search(head)
+    if declared is None:
+        return
+    try:
+        columns = column_index_from_string(declared[1].decode())
+    except ValueError:
+        columns = MAX_COLUMNS + 1  # past XFD: no spreadsheet writes it
+    if columns > MAX_COLUMNS:
+        raise ImportFileError(_too_many_columns())
+    if int(declared[2]) > MAX_SHEET_ROWS:
+        raise ImportFileError(_too_many_rows())
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
+
+
+def _count_sheet_tags(archive: zipfile.ZipFile, paths: list[str]) -> None:
+    """Count the sheets' rows and cells in their raw XML, a megabyte at a time, before openpyxl
+    parses any (some hundred times slower per row, and on opening it parses a whole sheet that
+    has no dimension): a sheet without one, or whose dimension lies, is refused as soon as it
+    passes the limits."""
+    rows = cells = 0
+    for path in paths:
+        tail = b""
+        with archive.open(path) as part:
+            while chunk := part.read(1 << 20):
+                text = tail + chunk
+                # A tag cut at the chunk's end is counted with the next chunk.
+                cut = max(text.rfind(b"<"), 0)
+                rows += len(_ROW_TAG.findall(text, 0, cut))
+                cells += len(_CELL_TAG.findall(text, 0, cut))
+                tail = text[cut:]
+                if rows > MAX_SHEET_ROWS:
+                    raise ImportFileError(_too_many_rows())
+                if cells > MAX_CELLS:
+                    raise ImportFileError(_xlsx_too_large())
 
 
 def _read_xlsx(data: bytes) -> Iterator[list[str]]:
@@ -299,9 +352,10 @@ def _read_xlsx(data: bytes) -> Iterator[list[str]]:
     try:
         sheet = workbook.worksheets[0]
         _check_sheet_dimension(sheet)
-        # Bounded both ways: a row is never padded past MAX_COLUMNS, and reading stops one row
-        # past the limit whatever the dimension said.
-        rows = sheet.iter_rows(max_row=MAX_SHEET_ROWS + 1, max_col=MAX_COLUMNS, values_only=True)
+        # Bounded both ways: a row is never wider than the dimension says (checked above), or
+        # MAX_COLUMNS without one, and reading stops one row past the limit.
+        width = sheet.max_column or MAX_COLUMNS
+        rows = sheet.iter_rows(max_row=MAX_SHEET_ROWS + 1, max_col=width, values_only=True)
         for number, row in enumerate(rows, start=1):
             if number > MAX_SHEET_ROWS:
                 raise ImportFileError(_too_many_rows())

@@ -85,7 +85,7 @@ def test_office_staff_import_their_offices_file_after_a_refused_row(page, office
     template = page.request.get(
         page.live_server.url + form.get_attribute("action") + f"?thang={month}&dinh_dang=csv"
     )
-    lines = template.text().lstrip("\ufeff").splitlines()[6:]  # past the title block
+    lines = template.text().lstrip("\ufeff").splitlines()[5:]  # past the title block
     assert [line.split(";")[0] for line in lines[1:]] == [c.code for c in offices.communes[:10]]
 
     page.set_input_files("#id_file", str(write_office_file(tmp_path / "t11.csv", [*mine, theirs])))

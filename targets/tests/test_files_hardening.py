@@ -19,7 +19,7 @@ from targets.models import ChangeLog, MonthlyCount, Target, TargetKind
 pytestmark = pytest.mark.django_db
 
 HEADER = "Mã xã;Tên xã;Năm;Tháng;Số người tham gia;Phát triển mới"
-TITLE_LINES = 6
+TITLE_LINES = 5  # unit, period, map, generated at, by whom
 COUNTS = "/nhap-lieu/so-lieu/d218/"
 TARGETS = "/nhap-lieu/chi-tieu/p24/"
 
@@ -120,6 +120,7 @@ def test_a_comma_separated_export_imports_back_unchanged(client, demo):
     before = counts_written()
     preview = preview_counts(response.content, "x.csv", user=demo.clerk)
     assert {row.status for row in preview.rows} == {"unchanged"}
+    assert preview.rows[0].line == TITLE_LINES + 2  # the line a spreadsheet shows it on
     assert counts_written() == before
 
 

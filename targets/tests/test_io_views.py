@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from targets.models import ChangeLog, MonthlyCount
 
 HEADER = "Mã xã;Tên xã;Năm;Tháng;Số người tham gia;Phát triển mới"
-TITLE_LINES = 6  # unit, period, map, generated at, by whom, a blank line
+TITLE_LINES = 5  # unit, period, map, generated at, by whom
 
 
 def url(name, code):

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 HEADER = "Mã xã;Tên xã;Năm;Tháng;Số người tham gia;Phát triển mới"
 NOV = "2026-11"
 
-TITLE_LINES = 6  # unit, period, map, generated at, by whom, a blank line
+TITLE_LINES = 5  # unit, period, map, generated at, by whom
 
 
 def url(name, code):
@@ -122,8 +122,10 @@ def test_another_offices_commune_is_refused_and_nothing_is_saved(client, offices
     (row,) = [r for r in response.context["preview"].rows if r.errors]
     assert row.errors == [out_of_page_message(theirs, "BHXH cơ sở Một")]
     assert "commit-form" not in html
+    # A file with errors is not kept: pressing "Import" anyway finds nothing to import.
+    assert response.context["token"] == ""
     response = client.post(page, {"token": response.context["token"], "commit": "1"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not MonthlyCount.objects.exists() and not ChangeLog.objects.exists()
 
 

@@ -273,5 +273,6 @@ def unit_channels(request: SignedInRequest, code: str) -> HttpResponse:
             "staff_months": range(1, month + 1),
             "events": selectors.event_summary(unit=unit, year=year, month=month),
             "points": points,
+            "entry_code": selectors.entry_code_for(request.user, unit),
         },
     )

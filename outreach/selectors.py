@@ -56,11 +56,12 @@ class ChannelRow:
     commune: Unit
     new_participants: int | None  # the commune's MonthlyCount of the month, None: not reported
     cells: dict[int, int | None] = field(default_factory=dict)  # org id -> stored figure
+    others: int = 0  # what organisations not in the grid's columns brought (stored)
     editable: set[int] = field(default_factory=set)  # org ids the user may enter here
 
     @property
     def attributed(self) -> int:
-        return sum(v or 0 for v in self.cells.values())
+        return self.others + sum(v or 0 for v in self.cells.values())
 
     @property
     def not_attributed(self) -> int | None:
@@ -93,14 +94,16 @@ def channel_rows(
     )
     stored: dict[int, dict[int, int]] = defaultdict(dict)
     for commune_id, org_id, value in ChannelCount.objects.filter(
-        commune_id__in=ids, year=year, month=month, org__in=orgs
+        commune_id__in=ids, year=year, month=month
     ).values_list("commune_id", "org_id", "new_participants"):
         stored[commune_id][org_id] = value
+    columns = {o.pk for o in orgs}
     return [
         ChannelRow(
             commune=c,
             new_participants=new.get(c.pk),
             cells={o.pk: stored[c.pk].get(o.pk) for o in orgs},
+            others=sum(v for o, v in stored[c.pk].items() if o not in columns),
         )
         for c in communes
     ]

@@ -120,7 +120,7 @@ def channel_entry(request: SignedInRequest, code: str) -> HttpResponse:
     for row in rows:
         errors = result.errors.get(row.commune.pk, {}) if result else {}
         cells = []
-        attributed = 0
+        attributed = row.others  # organisations not in the columns (an organisation's grid)
         for org in orgs:
             key = (row.commune.pk, org.pk)
             stored = row.cells.get(org.pk)

@@ -169,6 +169,10 @@ def test_an_organisations_reporter_enters_its_own_grid_only(client, demo, june, 
     assert (
         ChannelCount.objects.get(commune=a, org=june.post, year=2023, month=6).new_participants == 5
     )
+    # The other organisations' figures count in what is left not attributed: 15 - 5 - 3.
+    ChannelCount.objects.create(commune=a, org=june.bhxh, year=2023, month=6, new_participants=3)
+    html = client.get(own + "?thang=2023-06").content.decode()
+    assert f'data-not-attributed="{a.pk}">7<' in html
     assert client.post(other, {"thang": "2023-06"}).status_code == 403
     assert client.post("/kenh-thu/nhap/d218/", {"thang": "2023-06"}).status_code == 403
 

@@ -40,6 +40,7 @@ from targets.models import MonthlyCount
 SEED = 2023
 OLD_POINTS_FROM = dt.date(2018, 1, 1)
 FIRST_CHANNEL_YEAR = 2023
+REFORM_YEAR = 2025
 # (kind, name pattern, share of the new participants where it has a point, share of communes
 # with a point). The rest of a commune's new participants is left not attributed.
 ORGS = [
@@ -227,7 +228,10 @@ def _targets(
     post = next(org for org, _s in orgs if org.kind == OrgKind.POST_OFFICE)
 
     def yearly(total: int, year: int) -> int:
-        return max(10, int(round(total * 12 / len(months[year]) * rng.uniform(0.95, 1.25), -1)))
+        # 2025 is half a year on each map (the old one to June, today's from July).
+        span = 6 if year == REFORM_YEAR else 12
+        pace = total * span / len(months[year])
+        return max(10, int(round(pace * rng.uniform(0.95, 1.25), -1)))
 
     targets = [
         ChannelTarget(org_id=org_id, unit=province, year=year, value=yearly(total, year))

@@ -1,7 +1,7 @@
 """The channel figures: who brought each unit's new participants in, by month.
 
-Stored in ChannelFigure, one row per unit (every level, both maps), year, month and organisation,
-recomputed set-wise with the progress table (progress/services.py calls compute_units and
+Stored in ChannelFigure, one row per unit above the commune (nation, provinces of both maps,
+districts), year, month and organisation, recomputed set-wise with the progress table (progress/services.py calls compute_units and
 compute_nation in the same transaction, under the same locks):
 
 - new_in_month: the new participants the organisation brought in the unit's communes that month
@@ -10,9 +10,13 @@ compute_nation in the same transaction, under the same locks):
   to. So a unit's rows of a month add up to its new participants of the month (progress
   new_in_month), at every level; a remainder is never dropped. Rows are written only where
   something is: an organisation that brought nobody, a commune fully attributed have none.
-- carried: a unit of today's map's months before 01/07/2025 sum the old communes it is the
-  default successor of (as the progress engine carries counts), so its trend goes back across
-  the reform; the nation sums its provinces' own rows only.
+- carried: a province of today's map's months before 01/07/2025 sum the old communes whose
+  default successor is one of its communes (as the progress engine carries counts), so its trend
+  goes back across the reform; the nation sums its provinces' own rows only.
+- A commune's figures are its own rows (ChannelCount and MonthlyCount, and for one of today's
+  communes those of the old communes it carries on), read as they are by outreach/selectors.py
+  with the same definitions: storing them again would quadruple the table (a row per commune,
+  month and organisation) for figures one indexed query gives.
 - new_ytd: new_in_month summed from January to this month.
 - target: the organisation's own ChannelTarget at this unit for the year; completion_pct =
   new_ytd / target in % (2 decimals), gap = max(target - new_ytd, 0), required_pace =
@@ -48,31 +52,28 @@ base AS (
     ) a ON a.commune_id = mc.commune_id AND a.month = mc.month
     WHERE mc.year = %(year)s AND mc.new_participants - coalesce(a.s, 0) <> 0 AND {scope_mc}
 ),
+by_commune AS (
+    SELECT c.district_id, c.province_id, b.month, b.org_id, sum(b.n) AS n
+    FROM base b JOIN provinces_unit c ON c.id = b.commune_id
+    WHERE {scope_own}
+    GROUP BY c.district_id, c.province_id, b.month, b.org_id
+),
+carry AS (
+    SELECT s.province_id, b.month, b.org_id, sum(b.n) AS n
+    FROM base b
+    JOIN provinces_succession su ON su.predecessor_id = b.commune_id AND su.is_default
+    JOIN provinces_unit s ON s.id = su.successor_id
+    WHERE s.valid_from <= %(year_end)s AND {scope_carry}
+    GROUP BY s.province_id, b.month, b.org_id
+),
 placed AS (
-    SELECT c.id AS unit_id, 3 AS level, c.parent_id, c.province_id, b.month, b.org_id,
-        0 AS carried, b.n
-    FROM base b JOIN provinces_unit c ON c.id = b.commune_id
-    WHERE {scope_own}
+    SELECT district_id AS unit_id, 2 AS level, province_id AS parent_id, province_id, month,
+        org_id, 0 AS carried, n
+    FROM by_commune WHERE district_id IS NOT NULL
     UNION ALL
-    SELECT c.district_id, 2, c.province_id, c.province_id, b.month, b.org_id, 0, b.n
-    FROM base b JOIN provinces_unit c ON c.id = b.commune_id
-    WHERE c.district_id IS NOT NULL AND {scope_own}
+    SELECT province_id, 1, %(nation)s, province_id, month, org_id, 0, n FROM by_commune
     UNION ALL
-    SELECT c.province_id, 1, %(nation)s, c.province_id, b.month, b.org_id, 0, b.n
-    FROM base b JOIN provinces_unit c ON c.id = b.commune_id
-    WHERE {scope_own}
-    UNION ALL
-    SELECT s.id, 3, s.parent_id, s.province_id, b.month, b.org_id, 1, b.n
-    FROM base b
-    JOIN provinces_succession su ON su.predecessor_id = b.commune_id AND su.is_default
-    JOIN provinces_unit s ON s.id = su.successor_id
-    WHERE s.valid_from <= %(year_end)s AND {scope_carry}
-    UNION ALL
-    SELECT s.province_id, 1, %(nation)s, s.province_id, b.month, b.org_id, 1, b.n
-    FROM base b
-    JOIN provinces_succession su ON su.predecessor_id = b.commune_id AND su.is_default
-    JOIN provinces_unit s ON s.id = su.successor_id
-    WHERE s.valid_from <= %(year_end)s AND {scope_carry}
+    SELECT province_id, 1, %(nation)s, province_id, month, org_id, 1, n FROM carry
 ),
 grouped AS (
     SELECT unit_id, level, parent_id, province_id, month, org_id, max(carried) AS carried,

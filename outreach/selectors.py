@@ -9,7 +9,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bhxh_dashboard.months import cutoff_date
@@ -17,6 +19,7 @@ from outreach.access import active_point_q
 from outreach.models import (
     ChannelCount,
     ChannelFigure,
+    ChannelTarget,
     CollectionOrg,
     CollectionPoint,
     EventPlan,
@@ -25,7 +28,9 @@ from outreach.models import (
     StaffCount,
     StaffTarget,
 )
-from provinces.models import Level, Unit
+from provinces.access import can_enter_group_counts
+from provinces.models import Level, Succession, Unit
+from provinces.selectors import EntryGroup
 from targets.models import MonthlyCount
 
 # Sign-ups attributed to an event: its organiser's new participants in its commune in the months
@@ -51,11 +56,12 @@ class ChannelRow:
     commune: Unit
     new_participants: int | None  # the commune's MonthlyCount of the month, None: not reported
     cells: dict[int, int | None] = field(default_factory=dict)  # org id -> stored figure
+    others: int = 0  # what organisations not in the grid's columns brought (stored)
     editable: set[int] = field(default_factory=set)  # org ids the user may enter here
 
     @property
     def attributed(self) -> int:
-        return sum(v or 0 for v in self.cells.values())
+        return self.others + sum(v or 0 for v in self.cells.values())
 
     @property
     def not_attributed(self) -> int | None:
@@ -88,14 +94,16 @@ def channel_rows(
     )
     stored: dict[int, dict[int, int]] = defaultdict(dict)
     for commune_id, org_id, value in ChannelCount.objects.filter(
-        commune_id__in=ids, year=year, month=month, org__in=orgs
+        commune_id__in=ids, year=year, month=month
     ).values_list("commune_id", "org_id", "new_participants"):
         stored[commune_id][org_id] = value
+    columns = {o.pk for o in orgs}
     return [
         ChannelRow(
             commune=c,
             new_participants=new.get(c.pk),
             cells={o.pk: stored[c.pk].get(o.pk) for o in orgs},
+            others=sum(v for o, v in stored[c.pk].items() if o not in columns),
         )
         for c in communes
     ]
@@ -124,6 +132,39 @@ def org_communes(*, org: CollectionOrg) -> QuerySet[Unit]:
         .filter(Exists(CollectionPoint.objects.filter(org=org, commune=OuterRef("pk"))))
         .order_by("code")
     )
+
+
+def reporter_links(*, user: User) -> list[tuple[str, str]]:
+    """An organisation's reporter's entry pages: its grid and its events."""
+    org = CollectionOrg.objects.filter(reporters__user=user).first()
+    if org is None:
+        return []
+    return [
+        (
+            _("Phát triển mới theo kênh: %(org)s") % {"org": org.name},
+            reverse("outreach:entry", kwargs={"code": org.url_code}),
+        ),
+        (
+            _("Hội nghị: %(org)s") % {"org": org.name},
+            reverse("outreach:events", kwargs={"code": org.url_code}),
+        ),
+    ]
+
+
+def entry_code_for(user: User, unit: Unit) -> str | None:
+    """The entry grid of the unit the user enters the channels of, if any: an old district's,
+    or on a province of today's map the user's office's or the province's own communes'."""
+    group: EntryGroup | None = None
+    if unit.level == Level.DISTRICT:
+        group = EntryGroup(unit=unit)
+    elif unit.level == Level.PROVINCE and unit.is_new_map:
+        office = getattr(getattr(user, "profile", None), "office", None)
+        group = EntryGroup(
+            unit=unit, office=office if office and office.province_id == unit.pk else None
+        )
+    if group is None or not can_enter_group_counts(user, group):
+        return None
+    return group.url_code
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,19 +223,66 @@ def latest_channel_month(unit: Unit) -> tuple[int, int] | None:
     return (row[0], row[1]) if row else None
 
 
-def channel_page(*, unit: Unit, year: int, month: int) -> ChannelPage:
-    """New participants by channel (the kind of organisation), the month and the year to date,
-    and each month's split for the trend: one query."""
-    rows = (
+def _commune_sources(unit: Unit, year: int) -> tuple[list[int], set[int]]:
+    """A commune's own id, and for one of today's the old communes it carries on (in `year`)."""
+    if not unit.is_new_map or unit.valid_from is None or unit.valid_from.year > year:
+        return [unit.pk], set()
+    old = set(
+        Succession.objects.filter(successor=unit, is_default=True).values_list(
+            "predecessor_id", flat=True
+        )
+    )
+    return [unit.pk, *old], old
+
+
+def commune_rows(*, unit: Unit, year: int, month: int) -> list[tuple[int, int | None, int, bool]]:
+    """A commune's figures as the stored ones of the levels above: (month, organisation id or
+    None for the part not attributed, new participants, carried), read from its own rows (and
+    those of the old communes it carries on): two queries."""
+    ids, old = _commune_sources(unit, year)
+    channels = ChannelCount.objects.filter(commune_id__in=ids, year=year, month__lte=month)
+    attributed: dict[tuple[int, int], int] = defaultdict(int)
+    found: dict[tuple[int, int | None, bool], int] = defaultdict(int)
+    for commune_id, m, org_id, n in channels.values_list(
+        "commune_id", "month", "org_id", "new_participants"
+    ):
+        attributed[(commune_id, m)] += n
+        found[(m, org_id, commune_id in old)] += n
+    for commune_id, m, n in MonthlyCount.objects.filter(
+        commune_id__in=ids, year=year, month__lte=month
+    ).values_list("commune_id", "month", "new_participants"):
+        if rest := n - attributed.get((commune_id, m), 0):
+            found[(m, None, commune_id in old)] += rest
+    return [(m, org_id, n, carried) for (m, org_id, carried), n in found.items()]
+
+
+def _kind_rows(unit: Unit, year: int, month: int) -> list[tuple[int, str, int, bool]]:
+    """(month, kind of organisation or NOT_ATTRIBUTED, new participants, carried) of the unit's
+    year up to the month: the stored figures, or a commune's own rows."""
+    if unit.level == Level.COMMUNE:
+        rows = commune_rows(unit=unit, year=year, month=month)
+        kinds = dict(
+            CollectionOrg.objects.filter(pk__in={o for _m, o, _n, _c in rows if o}).values_list(
+                "pk", "kind"
+            )
+        )
+        return [(m, kinds[o] if o else NOT_ATTRIBUTED, n, c) for m, o, n, c in rows]
+    stored = (
         ChannelFigure.objects.filter(unit=unit, year=year, month__lte=month)
         .values("month", "org__kind", "carried")
         .annotate(n=Sum("new_in_month"))
     )
+    return [(r["month"], r["org__kind"] or NOT_ATTRIBUTED, r["n"], r["carried"]) for r in stored]
+
+
+def channel_page(*, unit: Unit, year: int, month: int) -> ChannelPage:
+    """New participants by channel (the kind of organisation), the month and the year to date,
+    and each month's split for the trend: one query (two for a commune)."""
     by_month: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     carried = False
-    for r in rows:
-        by_month[r["month"]][r["org__kind"] or NOT_ATTRIBUTED] += r["n"]
-        carried = carried or r["carried"]
+    for m, kind, n, was_carried in _kind_rows(unit, year, month):
+        by_month[m][kind] += n
+        carried = carried or was_carried
     kinds = [k for k in [*OrgKind.values, NOT_ATTRIBUTED] if any(k in m for m in by_month.values())]
     ytd = {k: sum(m.get(k, 0) for m in by_month.values()) for k in kinds}
     this = by_month.get(month, {})
@@ -240,13 +328,28 @@ class OrgProgress:
     as_of_month: int
 
 
+def target_figures(
+    ytd: int, target: int | None, month: int
+) -> tuple[Decimal | None, int | None, int | None]:
+    """Completion %, gap and required pace of a year-to-date figure against a yearly target, as
+    outreach/figures.py stores them (the pace over the months left to December)."""
+    if target is None:
+        return None, None, None
+    gap = max(target - ytd, 0)
+    pace = 0 if gap == 0 else (-(-gap // (12 - month)) if month < 12 else None)
+    return pct(ytd, target), gap, pace
+
+
 def org_progress(*, unit: Unit, year: int, month: int) -> list[OrgProgress]:
-    """Each organisation at the unit against its own target there: its latest stored row of the
-    year up to the month (one query). Only organisations that brought someone in."""
+    """Each organisation at the unit against its own target there, as of its latest month of
+    the year up to `month`: the stored rows (one query), or a commune's own (three). Only
+    organisations that brought someone in."""
+    if unit.level == Level.COMMUNE:
+        return _commune_org_progress(unit, year, month)
     rows = (
         ChannelFigure.objects.filter(unit=unit, year=year, month__lte=month, org__isnull=False)
         .select_related("org")
-        .order_by("org__kind", "org__name", "org_id", "-month")
+        .order_by("org_id", "-month")
     )
     seen: dict[int, OrgProgress] = {}
     for r in rows:
@@ -256,6 +359,33 @@ def org_progress(*, unit: Unit, year: int, month: int) -> list[OrgProgress]:
             r.org, r.new_ytd, r.target, r.completion_pct, r.gap, r.required_pace, r.month
         )
     return sorted(seen.values(), key=lambda o: org_order(o.org))
+
+
+def _commune_org_progress(unit: Unit, year: int, month: int) -> list[OrgProgress]:
+    ytd: dict[int, int] = defaultdict(int)
+    last: dict[int, int] = {}
+    for m, org_id, n, _carried in commune_rows(unit=unit, year=year, month=month):
+        if org_id is not None:
+            ytd[org_id] += n
+            last[org_id] = max(last.get(org_id, 0), m)
+    targets = dict(
+        ChannelTarget.objects.filter(unit=unit, year=year, org_id__in=ytd).values_list(
+            "org_id", "value"
+        )
+    )
+    found = []
+    for org in CollectionOrg.objects.filter(pk__in=ytd):
+        target = targets.get(org.pk)
+        found.append(
+            OrgProgress(
+                org,
+                ytd[org.pk],
+                target,
+                *target_figures(ytd[org.pk], target, last[org.pk]),
+                last[org.pk],
+            )
+        )
+    return sorted(found, key=lambda o: org_order(o.org))
 
 
 @dataclass

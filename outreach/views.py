@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -120,7 +120,7 @@ def channel_entry(request: SignedInRequest, code: str) -> HttpResponse:
     for row in rows:
         errors = result.errors.get(row.commune.pk, {}) if result else {}
         cells = []
-        attributed = 0
+        attributed = row.others  # organisations not in the columns (an organisation's grid)
         for org in orgs:
             key = (row.commune.pk, org.pk)
             stored = row.cells.get(org.pk)
@@ -215,17 +215,14 @@ def events(request: SignedInRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("Đã ghi hội nghị."))
             return HttpResponseRedirect(reverse("outreach:events", kwargs={"code": scope.url_code}))
+    # The latest recorded first: what was just saved is on top.
     recent = (
-        OutreachEvent.objects.filter(commune__in=scope.communes(today.year, today.month))
-        .select_related("commune", "organiser")
-        .order_by("-held_on", "-id")[:30]
-    )
-    if scope.org is not None:
-        recent = (
-            OutreachEvent.objects.filter(organiser=scope.org)
-            .select_related("commune", "organiser")
-            .order_by("-held_on", "-id")[:30]
+        OutreachEvent.objects.filter(
+            Q(organiser=scope.org) if scope.org is not None else Q(commune__in=communes)
         )
+        .select_related("commune", "organiser")
+        .order_by("-id")[:30]
+    )
     return render(
         request,
         "outreach/events.html",
@@ -273,5 +270,6 @@ def unit_channels(request: SignedInRequest, code: str) -> HttpResponse:
             "staff_months": range(1, month + 1),
             "events": selectors.event_summary(unit=unit, year=year, month=month),
             "points": points,
+            "entry_code": selectors.entry_code_for(request.user, unit),
         },
     )

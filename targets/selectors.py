@@ -201,6 +201,10 @@ def entry_links(*, user: User) -> list[EntryLink]:
     if role == Role.GRASSROOTS_STAFF and profile.office is not None:
         group = EntryGroup(unit=unit, office=profile.office)
         return [EntryLink(_("Nhập số liệu %(unit)s") % {"unit": group.name}, counts_url(group))]
+    if role == Role.ORG_REPORTER:  # a collection organisation's own reporter (outreach/)
+        from outreach.selectors import reporter_links
+
+        return [EntryLink(label, url) for label, url in reporter_links(user=user)]
     if role != Role.PROVINCIAL_OFFICER or unit.level != Level.PROVINCE:
         return []
     targets = EntryLink(

@@ -62,7 +62,7 @@ def test_district_staff_enter_a_month_of_channels_and_an_event(page, demo):
     page.get_by_role("button", name="Ghi hội nghị").click()
     page.wait_for_load_state("networkidle")
     assert "Đã ghi hội nghị." in page.locator(".messages").inner_text()
-    row = page.locator("#events-table tbody tr").first.inner_text()
-    assert "10/06/2023" in row and "15,00%" in row
+    row = page.locator("#events-table tbody tr", has_text="10/06/2023").first.inner_text()
+    assert "80" in row and "12" in row and "15,00%" in row  # 12 of 80 signed up
     assert OutreachEvent.objects.filter(commune=a, attendees=80, sign_ups=12).exists()
     screenshot(page, "outreach-3-event-recorded")

@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from outreach.models import ChannelFigure, ChannelTarget
+from outreach.models import ChannelCount, ChannelFigure, ChannelTarget
+from outreach.selectors import channel_page, org_progress
 from outreach.services import ChannelEntry, channels_save
 from progress.models import Progress
 from progress.services import recompute_province
-from provinces.models import Level
+from provinces.models import Level, Succession
 
 pytestmark = pytest.mark.django_db
 
@@ -29,16 +30,43 @@ def test_channels_and_the_not_attributed_part_add_up_to_new_participants_at_ever
     sums = channel_sums(year=year)
     rows = Progress.objects.filter(year=year, new_in_month__isnull=False)
     levels = set()
-    for row in rows.values("unit_id", "year", "month", "new_in_month", "level"):
+    for row in rows.exclude(level=Level.COMMUNE).values(
+        "unit_id", "year", "month", "new_in_month", "level"
+    ):
         key = (row["unit_id"], row["year"], row["month"])
         assert sums.get(key, 0) == row["new_in_month"], row
         levels.add(row["level"])
-    assert {Level.NATION, Level.PROVINCE, Level.COMMUNE} <= levels
+    assert {Level.NATION, Level.PROVINCE} <= levels
+    # Communes: their own rows, read by the page, add up the same way.
+    communes = rows.filter(level=Level.COMMUNE).order_by("unit_id", "month")
+    sample = list(communes.filter(month=5).select_related("unit")[:30])
+    assert sample
+    for row in sample:
+        page = channel_page(unit=row.unit, year=year, month=row.month)
+        assert page.total_in_month == row.new_in_month, row
     # The demo attributes most of it, never all of it.
     attributed = ChannelFigure.objects.filter(year=year, level=Level.NATION, org__isnull=False)
     missing = ChannelFigure.objects.filter(year=year, level=Level.NATION, org__isnull=True)
     assert attributed.aggregate(n=Sum("new_in_month"))["n"] > 0
     assert missing.aggregate(n=Sum("new_in_month"))["n"] > 0
+
+
+def test_todays_commune_carries_the_old_communes_it_took_over(demo):
+    commune = (
+        demo.bac_ninh.__class__.objects.communes()
+        .filter(province=demo.bac_ninh, predecessions__is_default=True)
+        .first()
+    )
+    old = Succession.objects.filter(successor=commune, is_default=True).values("predecessor_id")
+    march = Progress.objects.filter(unit_id__in=old, year=2025, month=3).aggregate(
+        n=Sum("new_in_month")
+    )["n"]
+    page = channel_page(unit=commune, year=2025, month=8)
+    assert page.carried
+    assert page.trend[2].total == march
+    assert (
+        page.total_in_month == Progress.objects.get(unit=commune, year=2025, month=8).new_in_month
+    )
 
 
 def test_todays_province_carries_its_old_provinces_months_before_the_reform(demo):
@@ -71,24 +99,31 @@ def test_an_organisations_target_gives_completion_gap_and_pace(demo, june):
     assert result.saved
     recompute_province(province_id=demo.bac_giang.pk, year=2023)
     before = (
-        ChannelFigure.objects.filter(unit=commune, year=2023, org=june.post, month__lt=6).aggregate(
-            n=Sum("new_in_month")
-        )["n"]
+        ChannelCount.objects.filter(
+            commune=commune, year=2023, org=june.post, month__lt=6
+        ).aggregate(n=Sum("new_participants"))["n"]
         or 0
     )
-    row = ChannelFigure.objects.get(unit=commune, year=2023, month=6, org=june.post)
     ytd = before + 9
-    assert (row.new_in_month, row.new_ytd, row.target) == (9, ytd, 40)
+    (row,) = [o for o in org_progress(unit=commune, year=2023, month=6) if o.org == june.post]
+    assert (row.new_ytd, row.target, row.as_of_month) == (ytd, 40, 6)
     assert row.completion_pct == (Decimal(100 * ytd) / 40).quantize(Decimal("0.01"))
     gap = max(40 - ytd, 0)
     assert row.gap == gap
     assert row.required_pace == -(-gap // 6)  # six months left after June
     # The commune's June adds up to its 15 new participants: 9 + 3 + 3 not attributed.
-    june_rows = {
-        r.org_id: r.new_in_month
-        for r in ChannelFigure.objects.filter(unit=commune, year=2023, month=6)
-    }
-    assert june_rows[None] == 3 and sum(june_rows.values()) == 15
-    # The district and the province see the same split.
+    page = channel_page(unit=commune, year=2023, month=6)
+    shares = {s.kind: s.in_month for s in page.shares}
+    assert (shares["post_office"], shares["bhxh"], shares["none"]) == (9, 3, 3)
+    assert page.total_in_month == 15
+    # The district sees the same split, stored, with the district's own target figures.
     district = ChannelFigure.objects.get(unit=demo.luc_nam, year=2023, month=6, org=june.post)
-    assert district.new_in_month == 9
+    assert district.new_in_month >= 9
+    ChannelTarget.objects.create(org=june.post, unit=demo.luc_nam, year=2023, value=5000)
+    recompute_province(province_id=demo.bac_giang.pk, year=2023)
+    district = ChannelFigure.objects.get(unit=demo.luc_nam, year=2023, month=6, org=june.post)
+    assert (district.target, district.gap) == (5000, 5000 - district.new_ytd)
+    assert district.completion_pct == (Decimal(100 * district.new_ytd) / 5000).quantize(
+        Decimal("0.01")
+    )
+    assert district.required_pace == -(-(5000 - district.new_ytd) // 6)

@@ -163,10 +163,48 @@ def test_an_organisations_reporter_enters_its_own_grid_only(client, demo, june, 
     other = f"/kenh-thu/nhap/{org_of(demo.bac_giang, OrgKind.FARMERS).url_code}/"
     a = june.communes[0]
     assert client.get(own + "?thang=2023-06").status_code == 200
+    assert own in client.get("/nhap-lieu/").content.decode()  # the entry menu leads there
     response = client.post(own, {"thang": "2023-06", f"c_{a.pk}_{june.post.pk}": "5"})
     assert response.status_code == 302
     assert (
         ChannelCount.objects.get(commune=a, org=june.post, year=2023, month=6).new_participants == 5
     )
+    # The other organisations' figures count in what is left not attributed: 15 - 5 - 3.
+    ChannelCount.objects.create(commune=a, org=june.bhxh, year=2023, month=6, new_participants=3)
+    html = client.get(own + "?thang=2023-06").content.decode()
+    assert f'data-not-attributed="{a.pk}">7<' in html
     assert client.post(other, {"thang": "2023-06"}).status_code == 403
     assert client.post("/kenh-thu/nhap/d218/", {"thang": "2023-06"}).status_code == 403
+
+
+def test_a_commune_without_a_collection_point_is_counted(client, demo):
+    from outreach.models import CollectionPoint
+
+    commune = demo.luc_nam.children.order_by("code").first()
+    CollectionPoint.objects.filter(commune=commune).delete()
+    client.force_login(demo.clerk)
+    html = client.get("/kenh-thu/d218/?thang=2023-05").content.decode()
+    assert 'href="/kenh-thu/nhap/d218/"' in html  # the clerk enters Lục Nam's channels
+    total = demo.luc_nam.children.count()
+    assert f"1/{total} xã chưa có điểm thu đang hoạt động." in html
+    assert commune.name in html
+
+
+def test_the_channels_page_reads_in_english(client, demo):
+    from django.conf import settings
+
+    client.force_login(demo.officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/kenh-thu/p24/?thang=2023-05").content.decode()
+    for label in ("Channels and events", "Not attributed", "Post office", "Conversion"):
+        assert label in html
+    assert "Kênh thu và hội nghị" not in html
+
+
+@pytest.mark.parametrize("url", ["/kenh-thu/p24/?thang=2023-05", "/kenh-thu/d218/?thang=2023-05"])
+def test_the_channels_page_reads_in_a_handful_of_queries(
+    client, demo, url, django_assert_max_num_queries
+):
+    client.force_login(demo.officer)
+    with django_assert_max_num_queries(25):
+        assert client.get(url).status_code == 200

@@ -219,7 +219,7 @@ def test_the_basic_plotly_bundle_is_the_version_the_plotly_package_draws_for():
 
     if settings.PLOTLY_JS.startswith("plotly/"):
         pytest.skip("the basic bundle is not installed (make plotly): the full one is served")
-    version = re.compile(r"plotly\.js v(\S+)")
+    version = re.compile(r"plotly\.js\b[^\n]*? v(\d[\w.]*)")
     full = Path(plotly.__path__[0]) / "package_data" / "plotly.min.js"
     basic = settings.PLOTLY_BASIC_DIR / "plotly-basic.min.js"
     assert version.search(basic.read_text()[:300]).group(1) == version.search(

@@ -17,7 +17,7 @@ def test_manager_downloads_the_province_summary_from_the_page(page, demo, tmp_pa
     screenshot(page, "pdf-button-province")
     page.get_by_role("button", name="Tạo bản PDF").click()  # built by the worker (eager here)
     link = page.locator(".pdf-download .pdf-ready-link")
-    link.wait_for(state="visible", timeout=60_000)  # static/js/pdf_status.js shows it when ready
+    link.wait_for(state="visible", timeout=180_000)  # static/js/pdf_status.js shows it when ready
     screenshot(page, "pdf-button-province-ready")
     with page.expect_download() as download_info:
         link.click()

@@ -185,7 +185,9 @@ def reset_link(outbox) -> str:
     import re
 
     (message,) = outbox
-    return re.search(r"https?://[^/\s]+(/accounts/dat-lai/\S+)", message.body).group(1)
+    link = re.search(r"https?://[^/\s]+(/accounts/dat-lai/\S+)", message.body)
+    assert link, message.body
+    return link.group(1)
 
 
 @pytest.mark.django_db
@@ -226,3 +228,28 @@ def test_reset_emails_go_to_the_console_unless_an_smtp_server_is_set():
         "'smtp.example.vn'",
         "True",
     )
+
+
+@pytest.mark.django_db
+def test_behind_nginx_failures_count_against_the_clients_address_not_a_claimed_one(
+    client, settings
+):
+    from ipaddress import ip_network
+
+    nginx = "172.30.10.2"
+    settings.TRUSTED_PROXIES = [ip_network(nginx)]
+    client.post(
+        "/accounts/login/",
+        {"username": "ai", "password": "sai"},
+        REMOTE_ADDR=nginx,
+        HTTP_X_FORWARDED_FOR=OFFICE_NAT,
+    )
+    # A client talking to gunicorn directly cannot pin its failures on someone else's address.
+    client.post(
+        "/accounts/login/",
+        {"username": "ai", "password": "sai"},
+        REMOTE_ADDR=ELSEWHERE,
+        HTTP_X_FORWARDED_FOR=OFFICE_NAT,
+    )
+    recorded = sorted(AccessAttempt.objects.values_list("ip_address", flat=True))
+    assert recorded == sorted([OFFICE_NAT, ELSEWHERE])

@@ -1,4 +1,5 @@
-"""Sign-in limits (django-axes), the trusted-browser cookie, and the login view that sets it.
+"""Sign-in limits (django-axes), the trusted-browser cookie, the login view that sets it, and
+the password reset view with its own limit.
 
 Counted over the last AXES_COOLOFF_TIME (an hour), for a browser that has not signed in as that
 user before, three limits (LOGIN_LIMITS) each lock out at its own count:
@@ -31,7 +32,7 @@ from django.contrib.auth import views as auth_views
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 TRUSTED_BROWSER_COOKIE = "bhxh_trinh_duyet"
 _SALT = "bhxh_dashboard.logins.trusted-browser"
@@ -122,13 +123,18 @@ def _device_key(device: str) -> str:
 
 
 def _count_device_failure(device: str) -> None:
-    key = _device_key(device)
-    cooloff = int(settings.AXES_COOLOFF_TIME * 3600)
-    if not cache.add(key, 1, cooloff):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, cooloff)
+    _count(_device_key(device), seconds=int(settings.AXES_COOLOFF_TIME * 3600))
+
+
+def _count(key: str, *, seconds: int) -> int:
+    """Add one to a counter that starts at the first hit and is forgotten `seconds` later."""
+    if cache.add(key, 1, seconds):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, seconds)
+        return 1
 
 
 class LoginView(auth_views.LoginView):
@@ -150,3 +156,15 @@ class LoginView(auth_views.LoginView):
             samesite="Lax",
         )
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset-by-e-mail view, sending at most PASSWORD_RESET_EMAILS_PER_HOUR from one
+    address: the form cannot be used to flood someone's inbox. The page says the same either way
+    (it never tells whether an address has an account)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        key = f"password-reset-emails:{self.request.META.get('REMOTE_ADDR', '')}"
+        if _count(key, seconds=3600) > settings.PASSWORD_RESET_EMAILS_PER_HOUR:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)

@@ -142,6 +142,7 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "BHXH tự nguyện <no-reply@localhost>")
 PASSWORD_RESET_TIMEOUT = 2 * 60 * 60  # a reset link works for two hours
+PASSWORD_RESET_EMAILS_PER_HOUR = 5  # from one address: the form cannot flood an inbox
 
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

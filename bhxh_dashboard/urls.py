@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from bhxh_dashboard.logins import LoginView
+from bhxh_dashboard.logins import LoginView, PasswordResetView
 from bhxh_dashboard.views import healthz
 
 urlpatterns = [
@@ -26,7 +26,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("accounts/quen-mat-khau/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/quen-mat-khau/", PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/quen-mat-khau/da-gui/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -28,6 +28,9 @@ def test_a_wrong_password_says_so_in_vietnamese(page, demo):
 def test_a_forgotten_password_is_reset_from_the_emailed_link(page, demo, mailoutbox):
     import re
 
+    from tests.test_login_security import forget_reset_emails
+
+    forget_reset_emails()
     demo.clerk.email = "lucnam@bhxh.example.vn"
     demo.clerk.save()
     page.goto(page.live_server.url + "/accounts/login/")

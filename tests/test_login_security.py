@@ -181,15 +181,25 @@ def test_the_password_change_page_needs_a_signed_in_user(client, db):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+def forget_reset_emails(address: str = "127.0.0.1") -> None:
+    """The reset form's per-address counter lives in the cache, which outlives a test run."""
+    from django.core.cache import cache
+
+    cache.delete(f"password-reset-emails:{address}")
+
+
 def reset_link(outbox) -> str:
     import re
 
     (message,) = outbox
-    return re.search(r"https?://[^/\s]+(/accounts/dat-lai/\S+)", message.body).group(1)
+    link = re.search(r"https?://[^/\s]+(/accounts/dat-lai/\S+)", message.body)
+    assert link, message.body
+    return link.group(1)
 
 
 @pytest.mark.django_db
 def test_a_user_resets_a_forgotten_password_by_email(client, demo, mailoutbox):
+    forget_reset_emails()
     demo.clerk.email = "lucnam@bhxh.example.vn"
     demo.clerk.save()
     unknown = client.post("/accounts/quen-mat-khau/", {"email": "ai-do@example.vn"}, follow=True)
@@ -226,3 +236,42 @@ def test_reset_emails_go_to_the_console_unless_an_smtp_server_is_set():
         "'smtp.example.vn'",
         "True",
     )
+
+
+@pytest.mark.django_db
+def test_behind_nginx_failures_count_against_the_clients_address_not_a_claimed_one(
+    client, settings
+):
+    from ipaddress import ip_network
+
+    nginx = "172.30.10.2"
+    settings.TRUSTED_PROXIES = [ip_network(nginx)]
+    client.post(
+        "/accounts/login/",
+        {"username": "ai", "password": "sai"},
+        REMOTE_ADDR=nginx,
+        HTTP_X_FORWARDED_FOR=OFFICE_NAT,
+    )
+    # A client talking to gunicorn directly cannot pin its failures on someone else's address.
+    client.post(
+        "/accounts/login/",
+        {"username": "ai", "password": "sai"},
+        REMOTE_ADDR=ELSEWHERE,
+        HTTP_X_FORWARDED_FOR=OFFICE_NAT,
+    )
+    recorded = sorted(AccessAttempt.objects.values_list("ip_address", flat=True))
+    assert recorded == sorted([OFFICE_NAT, ELSEWHERE])
+
+
+@pytest.mark.django_db
+def test_the_reset_form_cannot_flood_an_inbox(client, demo, mailoutbox):
+    demo.clerk.email = "lucnam@bhxh.example.vn"
+    demo.clerk.save()
+    address = "198.51.100.77"
+    forget_reset_emails(address)
+    for _ in range(settings.PASSWORD_RESET_EMAILS_PER_HOUR + 3):
+        answer = client.post(
+            "/accounts/quen-mat-khau/", {"email": "lucnam@bhxh.example.vn"}, REMOTE_ADDR=address
+        )
+        assert answer.status_code == 302  # the same page every time
+    assert len(mailoutbox) == settings.PASSWORD_RESET_EMAILS_PER_HOUR

@@ -299,7 +299,8 @@ def _notes(summary: Summary) -> list[Definition]:
     or a new-participants target only when it has one."""
     row = summary.row
     shown = {"estimate": bool(row and row.communes_estimated), "new": bool(row and row.target_new)}
-    return [d for d in DEFINITIONS if shown.get(d.slug, True)]
+    # the coverage sentence says what it is; its four definitions would take a third page
+    return [d for d in DEFINITIONS if shown.get(d.slug, True) and not d.slug.startswith("coverage")]
 
 
 def summary_html(summary: Summary, *, generated_at: datetime, generated_by: str) -> str:

@@ -185,6 +185,8 @@ CHILD_FIELDS = (
     "participants_reported",
     "communes_total",
     "computed_at",
+    "labour_force",  # coverage: the table's column says when there is none
+    "coverage_pct",
 )
 
 

@@ -394,14 +394,15 @@ def _national_user():
 KEPT_PAGE_QUERIES = 10
 QUERY_PAGES = {
     # page -> (url for the synthetic tree, queries); each counts the data version, the unit and
-    # its PDF box's state read for the ETag (reports/conditional.py)
+    # its PDF box's state read for the ETag (reports/conditional.py); the coverage card reads the
+    # unit's coverage by year and its coverage targets, and who may enter them
     # and one lists the provinces without figures ("chưa báo cáo")
-    "nation": (lambda p, d, c: "/u/vn/" + MAY_2023, 17),
+    "nation": (lambda p, d, c: "/u/vn/" + MAY_2023, 19),
     # one of them reads the unit's predecessors or successors across the reform
-    "province": (lambda p, d, c: "/u/p99/" + MAY_2023, 17),
-    "district": (lambda p, d, c: f"/u/{d.url_code}/" + MAY_2023, 18),
+    "province": (lambda p, d, c: "/u/p99/" + MAY_2023, 19),
+    "district": (lambda p, d, c: f"/u/{d.url_code}/" + MAY_2023, 20),
     "province_csv": (lambda p, d, c: "/u/p99/?_export=csv&year=2023&month=5", 11),
-    "commune": (lambda p, d, c: f"/u/{c.url_code}/", 12),
+    "commune": (lambda p, d, c: f"/u/{c.url_code}/", 15),
     "reporting": (lambda p, d, c: "/u/p99/bao-cao/" + MAY_2023, 8),
 }
 

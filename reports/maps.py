@@ -169,8 +169,12 @@ def map_figure(
                 "x": [i.zone.lon for i in islands],
                 "y": [i.zone.lat for i in islands],
                 "marker": {"color": GREY, "symbol": "star", "size": 12},
-                "text": names,
-                "textposition": "bottom center",
+                # on two lines, to the left (they are at the map's right edge), Hoàng Sa's above
+                # it, clear of Huế's and Đà Nẵng's tiles
+                "text": [name.replace(" (", "<br>(") for name in names],
+                "textposition": [
+                    "top left" if (i.zone.lat or 0) > 12 else "bottom left" for i in islands
+                ],
                 "textfont": {"size": 11},
                 "customdata": [
                     [i.province.get_absolute_url() + query, name]

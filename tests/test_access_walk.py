@@ -183,6 +183,11 @@ VALUES = {
 FILE_QUERIES = {
     "targets:counts_template": ["?thang=2023-05&dinh_dang=xlsx", "?thang=2026-10"],
     "targets:counts_export": ["?loai=so-lieu&tu_nam=2023&den_nam=2026&dinh_dang=xlsx"],
+    # searches and maps: names typed loosely for units in and out of each scope, and the
+    # canaries' month (their figures are in the maps' hover texts and tables)
+    "reports:search": ["?q=lang son", "?q=langson", "?q=huyen luc nam", "?q=tp bac giang"],
+    "reports:search_suggest": ["?q=lang son", "?q=langson", "?q=luc nam", "?q=tp bac giang"],
+    "reports:map": ["?year=2023&month=5"],
 }
 
 

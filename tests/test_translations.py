@@ -192,6 +192,9 @@ ENGLISH_PAGES = [
     ("officer", "/nhap-lieu/mo-lai-thang/p24/"),
     ("officer", "/api/token/"),
     ("national", "/u/vn/?year=2023&month=5"),
+    ("national", "/u/vn/ban-do/?year=2023&month=5"),
+    ("today_officer", "/u/t24/ban-do/?year=2026&month=5"),
+    ("today_officer", "/tim-kiem/?q=huyen luc nam"),
 ]
 
 

@@ -21,6 +21,16 @@
     if (tiles.length) window.Plotly.restyle(el, update, tiles);
   }
 
+  // Equal aspect: on a narrow screen the map is only as tall as its width allows (no blank band).
+  var xs = [], ys = [];
+  fig.data.forEach(function (trace) { xs = xs.concat(trace.x); ys = ys.concat(trace.y); });
+  if (xs.length > 1) {
+    var spanX = Math.max.apply(null, xs) - Math.min.apply(null, xs) + 2 * (tile || 0.2);
+    var spanY = Math.max.apply(null, ys) - Math.min.apply(null, ys) + 2 * (tile || 0.2);
+    var fit = Math.round((el.clientWidth - 16) * spanY / spanX) + 80;
+    fig.layout.height = Math.max(240, Math.min(fig.layout.height, fit));
+  }
+
   window.Plotly.newPlot(el, fig.data, fig.layout, { displayModeBar: false, responsive: true })
     .then(function () {
       fitTiles();

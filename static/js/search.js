@@ -67,7 +67,7 @@
         });
         list.appendChild(li);
       });
-      status.textContent = form.dataset.msgCount.replace("%(n)s", results.length);
+      status.textContent = form.dataset.msgCount.replace("{n}", results.length);
     }
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");

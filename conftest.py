@@ -395,8 +395,9 @@ def screenshot(page, name):
 
 @pytest.fixture(autouse=True)
 def _no_kept_page_parts():
-    """Each test renders the dashboard's data parts afresh (reports/conditional.py keeps them by
-    data version, which tests that write progress rows directly do not move). Only those keys go:
+    """Each test renders the dashboard's data parts and charts afresh (reports/conditional.py and
+    the figure cache keep them by data version, which tests that write progress rows directly do
+    not move). Only those keys go:
     the same Redis database carries the Celery queue of the worker tests."""
     from django.core.cache import cache
 
@@ -405,6 +406,6 @@ def _no_kept_page_parts():
         cache.clear()  # local memory: nothing else is in it
         return
     redis = client.get_client(write=True)
-    keys = list(redis.scan_iter(match="*reports:part:*", count=1000))
+    keys = list(redis.scan_iter(match="*reports:*", count=1000))
     if keys:
         redis.delete(*keys)

@@ -20,6 +20,7 @@ def test_every_operation_conforms_to_the_schema_and_never_fails(live_server, dem
         "/api/v1/units/{code}/",
         "/api/v1/units/{code}/progress/",
         "/api/v1/units/{code}/children/",
+        "/api/v1/units/{code}/channels/",
     }
     statuses = []
     for operation in operations:
@@ -43,6 +44,7 @@ def test_every_operation_conforms_to_the_schema_and_never_fails(live_server, dem
         check()
     assert ("/api/v1/units/{code}/progress/", "p24", 200) in statuses
     assert ("/api/v1/units/{code}/children/", "d218", 200) in statuses
+    assert ("/api/v1/units/{code}/channels/", "p24", 200) in statuses
     assert ("/api/v1/units/{code}/", "p20", 404) in statuses  # Lạng Sơn: not the officer's
     assert not [s for s in statuses if s[2] >= 500]
     assert len(statuses) > 3 * EXAMPLES / 2

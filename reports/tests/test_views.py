@@ -452,7 +452,7 @@ def test_table_body_has_one_cell_per_header(client, filled):
     table = html[html.index('<table class="progress-table"') : html.index("</table>")]
     headers = len(re.findall(r"<th\b", table))
     first_row = table[table.index("<tbody>") :].split("</tr>")[0]
-    assert headers == 12
+    assert headers == 13  # the coverage column is the last
     assert len(re.findall(r"<td\b", first_row)) == headers
     # Over-target rows say so in the gap column; the traffic light is labelled.
     over = Progress.objects.filter(

@@ -387,17 +387,16 @@ class Command(BaseCommand):
 
     def measure_channels(self, year: int) -> None:
         """The channel figures' part of the recompute (outreach/figures.py), on one connection."""
-        from django.utils import timezone
-
+        from bhxh_dashboard import clock
         from outreach import figures
         from outreach.models import ChannelFigure
 
         def channels() -> None:
             with transaction.atomic():
                 figures.compute_units(
-                    province_ids=None, years=(year,), nation=self.nation_id, now=timezone.now()
+                    province_ids=None, years=(year,), nation=self.nation_id, now=clock.now()
                 )
-                figures.compute_nation(years=(year,), nation=self.nation_id, now=timezone.now())
+                figures.compute_nation(years=(year,), nation=self.nation_id, now=clock.now())
 
         runs = self.timed(channels)
         rows = ChannelFigure.objects.filter(year=year).count()

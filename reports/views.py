@@ -609,6 +609,8 @@ def unit_map(request: HttpRequest, code: str) -> HttpResponse:
             month,
             freshness.version,
             _stamp([p.row for p in places if p.row], freshness),
+            # units without figures are drawn too: a unit added to the map changes the figure
+            tuple(p.unit.pk for p in places),
         ),
         lambda: maps.map_figure(places, islands=islands, query=query),
     )

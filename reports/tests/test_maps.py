@@ -2,6 +2,7 @@
 centroids the project loads, coloured by completion against the expected pace; Hoàng Sa and
 Trường Sa drawn and named with Đà Nẵng and Khánh Hòa; a click leads to the unit's page."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -10,7 +11,7 @@ from conftest import load_tree
 from progress import readings
 from progress.models import Progress
 from provinces.loader import load_new_map
-from provinces.models import Level, Unit
+from provinces.models import DivisionType, Level, Unit
 from provinces.reform import read_new_map
 from provinces.reform.sources import read_vau_centroids
 from reports.maps import tile_positions
@@ -90,6 +91,22 @@ def test_the_country_map_draws_every_province_and_the_islands_as_vietnams(client
 
 
 def test_a_province_is_coloured_by_its_completion_against_the_expected_pace(client, demo):
+    # A province of today's map with no figures yet (the demo world has figures for both of its).
+    nation = Unit.objects.get(level=Level.NATION)
+    da_nang = Unit.objects.create(
+        level=Level.PROVINCE,
+        code="48",
+        name="Đà Nẵng",
+        full_name="Thành phố Đà Nẵng",
+        division_type=DivisionType.CENTRAL_CITY,
+        search_key="da nang",
+        parent=nation,
+        valid_from=dt.date(2025, 7, 1),
+        lat=16.05,
+        lon=108.2,
+    )
+    da_nang.province = da_nang
+    da_nang.save(update_fields=["province"])
     client.force_login(demo.national)
     response = client.get("/u/vn/ban-do/", {"year": 2026, "month": 5})
     row = Progress.objects.get(unit=demo.bac_ninh, year=2026, month=5)
@@ -106,7 +123,8 @@ def test_a_province_is_coloured_by_its_completion_against_the_expected_pace(clie
     assert '<tr data-unit="t24"><td><a href="/u/t24/?year=2026&amp;month=5">' in page
     # a province of the map without figures is drawn too, grey
     others = [p for u, p in points(figure(response)).items() if u not in ("/u/t24/", "/u/t20/")]
-    assert others and all("Chưa rõ" in p["trace"] for p in others)
+    assert len(others) == 1 and "Chưa rõ" in others[0]["trace"]
+    assert "Thành phố Đà Nẵng" in others[0]["hover"]
 
 
 def test_a_provinces_map_draws_its_communes_and_leads_to_them(client, demo):

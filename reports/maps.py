@@ -189,11 +189,27 @@ def map_figure(
         margin={"l": 8, "r": 8, "t": 40, "b": 8},
         hovermode="closest",
         dragmode=False,
-        xaxis={**AXIS, "visible": False, "constrain": "domain"},
-        yaxis={**AXIS, "visible": False, "scaleanchor": "x", "scaleratio": 1},
+        xaxis={**AXIS, "visible": False, "constrain": "domain", **_country_range(tiles, 0)},
+        yaxis={
+            **AXIS,
+            "visible": False,
+            "scaleanchor": "x",
+            "scaleratio": 1,
+            **_country_range(tiles, 1),
+        },
         meta={"tile": TILE if tiles else 0},
     )
     return go.Figure(data=traces, layout=layout)
+
+
+# The whole country, Hoàng Sa and Trường Sa included (longitude, latitude), in degrees.
+COUNTRY_EXTENT = ((101.8, 117.6), (8.0, 23.6))
+
+
+def _country_range(tiles: bool, axis: int) -> dict[str, Any]:
+    """The country map always frames the whole country: a tile's size follows the axes' scale
+    (static/js/map.js), so a map of a few provinces would otherwise draw them huge."""
+    return {"range": list(COUNTRY_EXTENT[axis]), "autorange": False} if tiles else {}
 
 
 def _island_label(island: Island) -> str:

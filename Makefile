@@ -12,8 +12,8 @@ MANAGE := $(BIN)/python manage.py
 # for the accessibility test.
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	fonts-noto-core poppler-utils chromium gettext postgresql-client npm
-# Only the test suite needs the servers.
-DEBIAN_TEST_PACKAGES := postgresql redis-server
+# Only the test suite needs the servers (nginx: the suite checks the production site configuration).
+DEBIAN_TEST_PACKAGES := postgresql redis-server nginx
 
 # The suite runs on PostgreSQL and Redis; pytest-django creates and drops test_<name> itself.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bhxh

@@ -13,6 +13,31 @@ import time_machine
 # around it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+
+def _own_redis_database_per_xdist_worker() -> None:
+    """`make test` runs the suite in pytest-xdist workers; pytest-django gives each its own test
+    database (test_bhxh_gw0, ...), and this gives each its own Redis database (15, 14, ...), so a
+    worker's Celery queue, purge, ping and cache never reach another's. Django's caches and the
+    Celery app read these settings lazily, after this module is imported; the environment is
+    what the subprocesses (the Celery worker, manage.py runs) inherit."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get("REDIS_URL")
+    if not worker or not url:
+        return
+    parts = urlsplit(url)
+    number = (int(parts.path.strip("/") or 0) - int(worker.removeprefix("gw"))) % 16
+    own = parts._replace(path=f"/{number}").geturl()
+    os.environ["REDIS_URL"] = own
+    settings.REDIS_URL = settings.REDIS_CACHE_URL = own
+    settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = own
+    settings.CACHES["default"]["LOCATION"] = own
+
+
+_own_redis_database_per_xdist_worker()
+
 BAC_GIANG, LANG_SON, OLD_BAC_NINH = 24, 20, 27
 # Today's provinces of the shared world: Bắc Ninh (old Bắc Giang + old Bắc Ninh) and Lạng Sơn.
 TODAY_BAC_NINH, TODAY_LANG_SON = "24", "20"

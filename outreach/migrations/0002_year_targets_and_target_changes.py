@@ -6,102 +6,173 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outreach', '0001_collection_network_channels_events'),
-        ('provinces', '0006_merge_reporter_role_and_centroids'),
+        ("outreach", "0001_collection_network_channels_events"),
+        ("provinces", "0006_merge_reporter_role_and_centroids"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TargetChange',
+            name="TargetChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='năm')),
-                ('field', models.CharField(choices=[('channel_target', 'Chỉ tiêu phát triển mới của tổ chức'), ('staff_target', 'Chỉ tiêu của nhân viên thu'), ('plan_events', 'Số hội nghị kế hoạch'), ('plan_prospects', 'Số người cần tiếp cận')], max_length=16, verbose_name='trường')),
-                ('old_value', models.IntegerField(blank=True, null=True, verbose_name='giá trị cũ')),
-                ('new_value', models.IntegerField(blank=True, null=True, verbose_name='giá trị mới')),
-                ('changed_at', models.DateTimeField(auto_now_add=True, verbose_name='thời điểm')),
-                ('source', models.CharField(default='form', max_length=16, verbose_name='nguồn')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="năm")),
+                (
+                    "field",
+                    models.CharField(
+                        choices=[
+                            ("channel_target", "Chỉ tiêu phát triển mới của tổ chức"),
+                            ("staff_target", "Chỉ tiêu của nhân viên thu"),
+                            ("plan_events", "Số hội nghị kế hoạch"),
+                            ("plan_prospects", "Số người cần tiếp cận"),
+                        ],
+                        max_length=16,
+                        verbose_name="trường",
+                    ),
+                ),
+                (
+                    "old_value",
+                    models.IntegerField(blank=True, null=True, verbose_name="giá trị cũ"),
+                ),
+                (
+                    "new_value",
+                    models.IntegerField(blank=True, null=True, verbose_name="giá trị mới"),
+                ),
+                ("changed_at", models.DateTimeField(auto_now_add=True, verbose_name="thời điểm")),
+                ("source", models.CharField(default="form", max_length=16, verbose_name="nguồn")),
             ],
             options={
-                'verbose_name': 'lịch sử chỉ tiêu kênh thu',
-                'verbose_name_plural': 'lịch sử chỉ tiêu kênh thu',
-                'ordering': ['-changed_at', '-id'],
+                "verbose_name": "lịch sử chỉ tiêu kênh thu",
+                "verbose_name_plural": "lịch sử chỉ tiêu kênh thu",
+                "ordering": ["-changed_at", "-id"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='eventplan',
-            name='event_plan_one_per_unit_year',
+            model_name="eventplan",
+            name="event_plan_one_per_unit_year",
         ),
         migrations.AddField(
-            model_name='channeltarget',
-            name='updated_at',
+            model_name="channeltarget",
+            name="updated_at",
             field=models.DateTimeField(auto_now=True),
         ),
         migrations.AddField(
-            model_name='channeltarget',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="channeltarget",
+            name="updated_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='eventplan',
-            name='org',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='event_plans', to='outreach.collectionorg', verbose_name='tổ chức'),
+            model_name="eventplan",
+            name="org",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="event_plans",
+                to="outreach.collectionorg",
+                verbose_name="tổ chức",
+            ),
         ),
         migrations.AddField(
-            model_name='eventplan',
-            name='updated_at',
+            model_name="eventplan",
+            name="updated_at",
             field=models.DateTimeField(auto_now=True),
         ),
         migrations.AddField(
-            model_name='eventplan',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="eventplan",
+            name="updated_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='stafftarget',
-            name='updated_at',
+            model_name="stafftarget",
+            name="updated_at",
             field=models.DateTimeField(auto_now=True),
         ),
         migrations.AddField(
-            model_name='stafftarget',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="stafftarget",
+            name="updated_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='channeltarget',
-            name='value',
-            field=models.PositiveIntegerField(verbose_name='chỉ tiêu'),
+            model_name="channeltarget",
+            name="value",
+            field=models.PositiveIntegerField(verbose_name="chỉ tiêu"),
         ),
         migrations.AlterField(
-            model_name='stafftarget',
-            name='value',
-            field=models.PositiveIntegerField(verbose_name='chỉ tiêu'),
+            model_name="stafftarget",
+            name="value",
+            field=models.PositiveIntegerField(verbose_name="chỉ tiêu"),
         ),
         migrations.AddConstraint(
-            model_name='eventplan',
-            constraint=models.UniqueConstraint(fields=('unit', 'year', 'org'), name='event_plan_one_per_unit_year_org', nulls_distinct=False, violation_error_message='Đơn vị đã có kế hoạch hội nghị cho năm này.'),
+            model_name="eventplan",
+            constraint=models.UniqueConstraint(
+                fields=("unit", "year", "org"),
+                name="event_plan_one_per_unit_year_org",
+                nulls_distinct=False,
+                violation_error_message="Đơn vị đã có kế hoạch hội nghị cho năm này.",
+            ),
         ),
         migrations.AddField(
-            model_name='targetchange',
-            name='changed_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="targetchange",
+            name="changed_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='targetchange',
-            name='org',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='outreach.collectionorg'),
+            model_name="targetchange",
+            name="org",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="outreach.collectionorg",
+            ),
         ),
         migrations.AddField(
-            model_name='targetchange',
-            name='staff',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='outreach.collectionstaff'),
+            model_name="targetchange",
+            name="staff",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="outreach.collectionstaff",
+            ),
         ),
         migrations.AddField(
-            model_name='targetchange',
-            name='unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='provinces.unit'),
+            model_name="targetchange",
+            name="unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="provinces.unit"
+            ),
         ),
     ]

@@ -99,8 +99,8 @@ class PointForm(forms.Form):
 
 
 class PointCloseForm(forms.Form):
-    point = forms.ModelChoiceField(label=_("Điểm thu"), queryset=CollectionPoint.objects.none())
-    active_until = _date_field(_("Ngừng hoạt động từ sau ngày"))
+    point = PointChoiceField(label=_("Điểm thu"), queryset=CollectionPoint.objects.none())
+    active_until = _date_field(_("Hoạt động đến hết ngày"))
 
     def __init__(self, data: QueryDict | None, *, points: QuerySet[CollectionPoint]) -> None:
         super().__init__(data, prefix="close")

@@ -21,6 +21,7 @@ from outreach.models import (
     TargetChange,
 )
 from outreach.tests.conftest import org_of
+from progress.models import RecomputeState
 from progress.services import recompute_province
 from provinces.models import Level, Unit
 
@@ -97,6 +98,7 @@ def test_a_target_set_on_the_page_gives_completion_gap_and_pace_on_the_channel_p
         client.get(response["Location"])
     )
     assert ChannelTarget.objects.get(org=post, unit=demo.bac_giang, year=2023).value == target
+    assert RecomputeState.objects.get(province=demo.bac_giang, year=2023).pending
     # The worker's recompute (queued by the save) writes the target into the channel figures.
     recompute_province(province_id=demo.bac_giang.pk, year=2023)
     html = html_of(client.get("/kenh-thu/p24/?thang=2023-05"))

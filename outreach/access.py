@@ -14,8 +14,8 @@ from django.db.models import Q
 from django.http import Http404
 
 from outreach.models import CollectionOrg, CollectionPoint, OrgReporter
-from provinces.access import can_view, role_of
-from provinces.models import Role, Unit
+from provinces.access import can_reopen_month, can_view, get_visible_unit_or_404, role_of
+from provinces.models import Level, Role, Unit
 
 
 def reporter_org_id(user: User | AnonymousUser) -> int | None:
@@ -68,3 +68,17 @@ def get_visible_org_or_404(user: User | AnonymousUser, url_code: str) -> Collect
     if org is None or not can_view(user, org.province):
         raise Http404("Unknown organisation")
     return org
+
+
+def can_manage_network(user: User | AnonymousUser, province: Unit) -> bool:
+    """A province's officers set up its collection network (points, staff) and the targets of
+    its organisations, staff and event plans; superusers may too. Managers only read them."""
+    return province.level == Level.PROVINCE and can_reopen_month(user, province)
+
+
+def get_visible_province_or_404(user: User | AnonymousUser, url_code: str) -> Unit:
+    """The province a URL names, in the user's scope; 404 for anything else."""
+    unit = get_visible_unit_or_404(user, url_code)
+    if unit.level != Level.PROVINCE:
+        raise Http404("Not a province")
+    return unit

@@ -12,6 +12,7 @@ from outreach.models import (
     CollectionStaff,
     EventPlan,
     OutreachEvent,
+    TargetChange,
 )
 
 
@@ -53,11 +54,18 @@ class OutreachEventAdmin(ReadOnlyAdmin):
 
 @admin.register(EventPlan)
 class EventPlanAdmin(ReadOnlyAdmin):
-    list_display = ["unit", "year", "events", "prospects"]
-    raw_id_fields = ["unit"]
+    list_display = ["unit", "org", "year", "events", "prospects"]
+    raw_id_fields = ["unit", "org", "updated_by"]
 
 
 @admin.register(ChannelTarget)
 class ChannelTargetAdmin(ReadOnlyAdmin):
     list_display = ["org", "unit", "year", "value"]
-    raw_id_fields = ["org", "unit"]
+    raw_id_fields = ["org", "unit", "updated_by"]
+
+
+@admin.register(TargetChange)
+class TargetChangeAdmin(ReadOnlyAdmin):
+    list_display = ["changed_at", "unit", "org", "staff", "year", "field", "old_value", "new_value"]
+    list_filter = ["field", "year"]
+    raw_id_fields = ["unit", "org", "staff", "changed_by"]

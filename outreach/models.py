@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from provinces.models import Unit
+from targets.models import YearRecord, YearValue
 
 MONTH_RANGE = Q(month__gte=1, month__lte=12)
 
@@ -268,11 +269,20 @@ class OutreachEvent(models.Model):
         return f"{self.get_kind_display()} {self.commune} {self.held_on:%d/%m/%Y}"
 
 
-class EventPlan(models.Model):
-    """A unit's yearly plan of outreach events: how many, and how many prospects to reach."""
+class EventPlan(YearRecord):
+    """A province's yearly plan of outreach events: how many, and how many prospects to reach;
+    an organisation's own share of it, or (no organisation) the part not given to any. The
+    unit's plan is all its rows added up."""
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="event_plans")
-    year = models.PositiveSmallIntegerField(_("năm"))
+    org = models.ForeignKey(
+        CollectionOrg,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="event_plans",
+        verbose_name=_("tổ chức"),
+    )
     events = models.PositiveIntegerField(_("số hội nghị kế hoạch"))
     prospects = models.PositiveIntegerField(_("số người cần tiếp cận"), default=0)
 
@@ -281,23 +291,22 @@ class EventPlan(models.Model):
         verbose_name_plural = _("kế hoạch hội nghị")
         constraints = [
             models.UniqueConstraint(
-                fields=["unit", "year"],
-                name="event_plan_one_per_unit_year",
+                fields=["unit", "year", "org"],
+                name="event_plan_one_per_unit_year_org",
+                nulls_distinct=False,
                 violation_error_message=_("Đơn vị đã có kế hoạch hội nghị cho năm này."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.year}: {self.events}"
+        return f"{self.unit} {self.year} {self.org or '-'}: {self.events}"
 
 
-class ChannelTarget(models.Model):
+class ChannelTarget(YearValue):
     """A yearly target of new participants for an organisation in a province or a commune."""
 
     org = models.ForeignKey(CollectionOrg, on_delete=models.PROTECT, related_name="targets")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="channel_targets")
-    year = models.PositiveSmallIntegerField(_("năm"))
-    value = models.PositiveIntegerField(_("chỉ tiêu phát triển mới"))
 
     class Meta:
         verbose_name = _("chỉ tiêu kênh thu")
@@ -314,12 +323,10 @@ class ChannelTarget(models.Model):
         return f"{self.org} {self.unit} {self.year}: {self.value}"
 
 
-class StaffTarget(models.Model):
+class StaffTarget(YearValue):
     """A yearly target of new participants for one collection staff member."""
 
     staff = models.ForeignKey(CollectionStaff, on_delete=models.CASCADE, related_name="targets")
-    year = models.PositiveSmallIntegerField(_("năm"))
-    value = models.PositiveIntegerField(_("chỉ tiêu phát triển mới"))
 
     class Meta:
         verbose_name = _("chỉ tiêu nhân viên thu")
@@ -330,6 +337,43 @@ class StaffTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} {self.year}: {self.value}"
+
+
+class TargetField(models.TextChoices):
+    CHANNEL_TARGET = "channel_target", _("Chỉ tiêu phát triển mới của tổ chức")
+    STAFF_TARGET = "staff_target", _("Chỉ tiêu của nhân viên thu")
+    PLAN_EVENTS = "plan_events", _("Số hội nghị kế hoạch")
+    PLAN_PROSPECTS = "plan_prospects", _("Số người cần tiếp cận")
+
+
+class TargetChange(models.Model):
+    """Audit history of the channel targets, staff targets and event plans, as targets.ChangeLog
+    is of the units' targets: every change, who made it and when."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey(
+        CollectionOrg, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    staff = models.ForeignKey(
+        CollectionStaff, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("năm"))
+    field = models.CharField(_("trường"), max_length=16, choices=TargetField.choices)
+    old_value = models.IntegerField(_("giá trị cũ"), null=True, blank=True)
+    new_value = models.IntegerField(_("giá trị mới"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    source = models.CharField(_("nguồn"), max_length=16, default="form")
+
+    class Meta:
+        verbose_name = _("lịch sử chỉ tiêu kênh thu")
+        verbose_name_plural = _("lịch sử chỉ tiêu kênh thu")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.field}: {self.old_value} -> {self.new_value}"
 
 
 class ChannelFigure(models.Model):

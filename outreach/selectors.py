@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -531,3 +531,22 @@ def communes_without_point(*, unit: Unit, day: dt.date, limit: int = 60) -> Poin
         without=without.count(),
         names=list(without.values_list("name", flat=True)[:limit]),
     )
+
+
+@dataclass
+class NetworkRow:
+    org: str
+    points: int
+    staff: int
+
+
+def network_summary(*, unit: Unit, day: dt.date) -> list[NetworkRow]:
+    """Each organisation's collection points open on the day in the unit's communes, and the
+    staff at them: one grouped query."""
+    rows = (
+        CollectionPoint.objects.filter(active_point_q(day, day), commune__in=_unit_communes(unit))
+        .values("org_id", "org__name", "org__kind")
+        .annotate(points=Count("id", distinct=True), staff_count=Count("staff", distinct=True))
+    )
+    ordered = sorted(rows, key=lambda r: (OrgKind.values.index(r["org__kind"]), r["org__name"]))
+    return [NetworkRow(r["org__name"], r["points"], r["staff_count"]) for r in ordered]

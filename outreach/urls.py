@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outreach import views
+from outreach import network_views, views
 
 app_name = "outreach"
 
@@ -9,4 +9,8 @@ urlpatterns = [
     # An entry grid's code ("d218", "o12", "t24"), or an organisation's ("g5") for its reporter.
     path("nhap/<str:code>/", views.channel_entry, name="entry"),
     path("hoi-nghi/<str:code>/", views.events, name="events"),
+    # A province's network: its organisations' targets and event plans, points, staff.
+    path("chi-tieu/<str:code>/", network_views.channel_targets, name="targets"),
+    path("diem-thu/<str:code>/", network_views.points, name="points"),
+    path("nhan-vien/<str:code>/", network_views.staff, name="staff"),
 ]

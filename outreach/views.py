@@ -25,7 +25,7 @@ from bhxh_dashboard.http import SignedInRequest
 from bhxh_dashboard.months import cutoff_date, latest_reportable_month
 from bhxh_dashboard.parsing import ParseError, parse_count
 from outreach import selectors, services
-from outreach.access import can_report_for, get_visible_org_or_404
+from outreach.access import can_manage_network, can_report_for, get_visible_org_or_404
 from outreach.forms import EventForm, cell_name, channel_grid_entries
 from outreach.models import CollectionOrg, OutreachEvent
 from provinces.access import (
@@ -271,5 +271,8 @@ def unit_channels(request: SignedInRequest, code: str) -> HttpResponse:
             "events": selectors.event_summary(unit=unit, year=year, month=month),
             "points": points,
             "entry_code": selectors.entry_code_for(request.user, unit),
+            "network": selectors.network_summary(unit=unit, day=min(cutoff, clock.today())),
+            "network_day": min(cutoff, clock.today()),
+            "can_manage": can_manage_network(request.user, unit),
         },
     )

@@ -19,20 +19,36 @@ class TargetKind(models.TextChoices):
 DEADLINE_RANGE = Q(deadline_month__isnull=True) | Q(deadline_month__gte=1, deadline_month__lte=12)
 
 
-class YearTarget(models.Model):
-    """What a target is, whoever it is given to: a year, its kind, the value, a deadline."""
+class YearRecord(models.Model):
+    """Anything set for a year (a target, a plan): the year, who set it last and when."""
 
     year = models.PositiveSmallIntegerField(_("năm"))
-    kind = models.CharField(_("loại chỉ tiêu"), max_length=16, choices=TargetKind.choices)
-    value = models.PositiveIntegerField(_("chỉ tiêu"))
-    # The month by which the province asks the unit to reach the target; drives the required pace.
-    # NULL: none of its own; it takes its nearest ancestor's (district, province, nation), else
-    # December, when the figures are computed (progress/figures.py).
-    deadline_month = models.PositiveSmallIntegerField(_("tháng hoàn thành"), null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class YearValue(YearRecord):
+    """A yearly target that is one count (an organisation's, a collection staff member's)."""
+
+    value = models.PositiveIntegerField(_("chỉ tiêu"))
+
+    class Meta:
+        abstract = True
+
+
+class YearTarget(YearValue):
+    """What a target is, whoever it is given to: a year, its kind, the value, a deadline."""
+
+    kind = models.CharField(_("loại chỉ tiêu"), max_length=16, choices=TargetKind.choices)
+    # The month by which the province asks the unit to reach the target; drives the required pace.
+    # NULL: none of its own; it takes its nearest ancestor's (district, province, nation), else
+    # December, when the figures are computed (progress/figures.py).
+    deadline_month = models.PositiveSmallIntegerField(_("tháng hoàn thành"), null=True, blank=True)
 
     class Meta:
         abstract = True

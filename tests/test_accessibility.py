@@ -79,8 +79,14 @@ def _pages(demo) -> dict[str, list[tuple[str, str]]]:
             ("office form (edit)", f"/nhap-lieu/bhxh-co-so/{office.url_code}/sua/"),
             ("office import", "/nhap-lieu/bhxh-co-so/t24/nhap-tep/"),
             ("targets grid (office)", f"/nhap-lieu/chi-tieu/{office.url_code}/"),
+            ("channel targets", "/kenh-thu/chi-tieu/t24/"),
+            ("collection points", "/kenh-thu/diem-thu/t24/"),
+            ("collection staff", "/kenh-thu/nhan-vien/t24/"),
         ],
-        "lanhdao-bacninh": [("province (today, manager)", "/u/t24/")],
+        "lanhdao-bacninh": [
+            ("province (today, manager)", "/u/t24/"),
+            ("channel targets (manager)", "/kenh-thu/chi-tieu/t24/?xa=1"),
+        ],
         "coso-lucnam": [
             ("entry grid (office)", f"/nhap-lieu/so-lieu/{office.url_code}/"),
             ("counts import (office)", f"/nhap-lieu/nhap-tep/so-lieu/{office.url_code}/"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outreach import views
+from outreach import io_views, views
 
 app_name = "outreach"
 
@@ -9,4 +9,7 @@ urlpatterns = [
     # An entry grid's code ("d218", "o12", "t24"), or an organisation's ("g5") for its reporter.
     path("nhap/<str:code>/", views.channel_entry, name="entry"),
     path("hoi-nghi/<str:code>/", views.events, name="events"),
+    # The grid's file (outreach/io_views.py): import with a preview, and the template to fill in.
+    path("nhap-tep/<str:code>/", io_views.import_channels, name="import_channels"),
+    path("mau/<str:code>/", io_views.channels_template, name="channels_template"),
 ]

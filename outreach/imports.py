@@ -26,7 +26,7 @@ from bhxh_dashboard.formatting import month_label
 from bhxh_dashboard.months import cutoff_date
 from outreach.access import org_works_in
 from outreach.models import ChannelCount, CollectionOrg, CollectionPoint
-from outreach.selectors import grid_orgs
+from outreach.selectors import org_order
 from outreach.services import (
     ROW_ERRORS,
     ChannelEntry,
@@ -122,7 +122,9 @@ def preview_channels(
     rows = _rows(table, CHANNEL_COLUMNS)
     unit = group.unit if group is not None else org.province  # type: ignore[union-attr]
     province = unit if unit.level == Level.PROVINCE else unit.province
-    province_orgs = grid_orgs(province_id=province.pk)
+    province_orgs = sorted(
+        CollectionOrg.objects.filter(province=province).select_related("province"), key=org_order
+    )
     orgs_by_key = _org_keys(province_orgs)
 
     codes: dict[int, str] = {}

@@ -69,7 +69,7 @@ def test_a_good_file_is_previewed_then_imported_and_the_figures_recomputed(clien
     assert statuses(html) == {2: "new", 3: "new", 4: "changed", 5: "unchanged", 6: "empty"}
     assert "4 → 6" in html
     assert re.search(r'id="count-new">2 dòng mới', html)
-    assert re.search(r'id="count-changed">1 dòng sửa', html)
+    assert re.search(r'id="count-changed">1 dòng thay đổi', html)
     assert "Nhập 3 dòng" in html
     assert not ChannelChange.objects.exists()  # a preview writes nothing
 
@@ -368,3 +368,37 @@ def test_another_provinces_users_get_404(client, demo, june):
 def test_who_may_use_which_page(client, demo, username, url, status):
     client.force_login(getattr(demo, username))
     assert client.get(url).status_code == status
+
+
+def test_the_import_reads_in_english(client, demo, june):
+    from django.conf import settings
+
+    client.force_login(demo.clerk)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(IMPORT.format("d218")).content.decode()
+    assert "Import the channel split from a file" in html
+    html = preview(client, "d218", (june.communes[0], 2023, 6, "Hội Cựu chiến binh", 2))
+    assert "There is no collection organisation “Hội Cựu chiến binh” in" in html
+    assert "Nhập phân bổ theo kênh từ tệp" not in html
+
+
+def test_the_preview_costs_the_same_queries_for_a_line_or_a_whole_district(client, demo, june):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from outreach.imports import preview_channels
+    from provinces.access import get_visible_entry_group_or_404
+
+    group = get_visible_entry_group_or_404(demo.clerk, "d218")
+    orgs = [june.post, june.bhxh, org_of(demo.bac_giang, "viettel")]
+    lines = [(c, 2023, 6, o.name, 2) for c in june.communes for o in orgs]
+
+    def queries(chosen) -> int:
+        data = channel_file(*chosen).read()
+        with CaptureQueriesContext(connection) as captured:
+            result = preview_channels(data, "kenh.csv", user=demo.clerk, group=group)
+        assert not result.has_errors, [r.errors for r in result.rows if r.errors]
+        return len(captured)
+
+    assert len(lines) > 60
+    assert queries(lines) == queries(lines[:1])

@@ -86,11 +86,15 @@ def test_district_staff_import_a_file_of_channels_and_see_it_on_the_grid(page, d
         path.write_text("\r\n".join(lines), encoding="utf-8-sig")
         return str(path)
 
+    from tests.test_accessibility import AXE_TAGS, RUN_AXE, _axe_path
+
+    page.context.add_init_script(path=str(_axe_path()))
     login(page, "lucnam", demo.password)
     page.goto(page.live_server.url + "/kenh-thu/nhap/d218/?thang=2023-06")
     page.click("#import-link")
     page.wait_for_load_state("networkidle")
     assert "Nhập phân bổ theo kênh từ tệp" in page.locator("h1").inner_text()
+    assert page.evaluate(RUN_AXE, AXE_TAGS) == []  # WCAG 2.1 AA, as every page
 
     page.set_input_files("#id_file", write(tmp_path / "kenh-t6.csv", b_post=20))
     page.click("#upload-form [type=submit]")
@@ -103,6 +107,7 @@ def test_district_staff_import_a_file_of_channels_and_see_it_on_the_grid(page, d
     assert page.locator("#commit-form").count() == 0
     assert not ChannelCount.objects.filter(year=2023, month=6).exists()
     screenshot(page, "outreach-4-import-refused")
+    assert page.evaluate(RUN_AXE, AXE_TAGS) == []
 
     page.set_input_files("#id_file", write(tmp_path / "kenh-t6.csv", b_post=10))
     page.click("#upload-form [type=submit]")

@@ -122,6 +122,7 @@ def preview_channels(
     rows = _rows(table, CHANNEL_COLUMNS)
     unit = group.unit if group is not None else org.province  # type: ignore[union-attr]
     province = unit if unit.level == Level.PROVINCE else unit.province
+    assert province is not None, "a district or a province has its province"
     province_orgs = sorted(
         CollectionOrg.objects.filter(province=province).select_related("province"), key=org_order
     )

@@ -404,3 +404,30 @@ def test_the_preview_costs_the_same_queries_for_a_line_or_a_whole_district(clien
     queries(lines[:1])  # what the first call keeps (the user's profile)
     one = queries(lines[:1])
     assert queries(lines) == one, "a query per line"
+
+
+def test_a_file_without_the_organisation_column_is_refused_as_a_whole(client, demo, june):
+    client.force_login(demo.clerk)
+    data = "Mã xã;Năm;Tháng;Phát triển mới\r\n07444;2023;6;3".encode()
+    response = client.post(
+        IMPORT.format("d218"), {"file": SimpleUploadedFile("k.csv", data), "preview": "1"}
+    )
+    assert "Tệp thiếu cột: Tổ chức. Hãy dùng tệp mẫu tải từ trang này." in (
+        response.content.decode()
+    )
+    assert not ChannelCount.objects.filter(year=2023, month=6).exists()
+
+
+def test_past_the_listed_problems_the_rest_are_in_a_file(client, demo, june):
+    from targets.io_views import MAX_LISTED_PROBLEMS
+
+    a = june.communes[0]
+    lines = [(a, 2023, 6, f"Tổ chức {i}", 1) for i in range(MAX_LISTED_PROBLEMS + 5)]
+    client.force_login(demo.clerk)
+    html = preview(client, "d218", *lines)
+    assert 'id="problems-download"' in html
+    assert len(statuses(html)) == len(lines)  # a file this short is listed whole
+    listing = client.get(IMPORT.format("d218") + "?loi=1")
+    text = listing.content.decode("utf-8-sig").splitlines()
+    assert len(text) == 1 + len(lines)
+    assert "Không có tổ chức dịch vụ thu “Tổ chức 204”" in text[-1]

@@ -70,6 +70,14 @@ def over_attribution_message(attributed: int, new_participants: int) -> str | No
     ) % {"attributed": number(attributed), "new": number(new_participants)}
 
 
+def no_count_message(year: int, month: int) -> str:
+    """The error for channels of a commune whose month has no new participants entered yet."""
+    return _(
+        "Xã chưa có số liệu tháng %(period)s: nhập số phát triển mới của xã trước khi phân bổ "
+        "theo kênh."
+    ) % {"period": month_label(year, month)}
+
+
 def month_days(year: int, month: int) -> tuple[dt.date, dt.date]:
     """The first day of a month and its cut-off (a point open between them served it)."""
     return dt.date(year, month, 1), cutoff_date(year, month)
@@ -146,15 +154,7 @@ def channels_save(
             total = totals.get(commune_id, 0)
             if commune_id not in new_participants:
                 if total:
-                    result.add_error(
-                        commune_id,
-                        ROW_ERRORS,
-                        _(
-                            "Xã chưa có số liệu tháng %(period)s: nhập số phát triển mới của "
-                            "xã trước khi phân bổ theo kênh."
-                        )
-                        % {"period": month_label(year, month)},
-                    )
+                    result.add_error(commune_id, ROW_ERRORS, no_count_message(year, month))
             elif message := over_attribution_message(total, new_participants[commune_id]):
                 result.add_error(commune_id, ROW_ERRORS, message)
         if result.errors:

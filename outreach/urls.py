@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outreach import network_views, views
+from outreach import io_views, network_views, views
 
 app_name = "outreach"
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("chi-tieu/<str:code>/", network_views.channel_targets, name="targets"),
     path("diem-thu/<str:code>/", network_views.points, name="points"),
     path("nhan-vien/<str:code>/", network_views.staff, name="staff"),
+    # The grid's file (outreach/io_views.py): import with a preview, and the template to fill in.
+    path("nhap-tep/<str:code>/", io_views.import_channels, name="import_channels"),
+    path("mau/<str:code>/", io_views.channels_template, name="channels_template"),
 ]

@@ -35,6 +35,7 @@ from provinces.access import (
     get_visible_unit_or_404,
 )
 from provinces.models import Unit
+from provinces.selectors import EntryGroup
 from targets.forms import parse_month_param
 from targets.selectors import MonthWindow, default_entry_month, entry_months, province_id_of
 
@@ -49,6 +50,7 @@ class EntryScope:
     unit: Unit  # the district or province whose months are offered
     org: CollectionOrg | None
     can_edit: bool
+    group: EntryGroup | None = None  # an entry grid's page
 
     def communes(self, year: int, month: int) -> QuerySet[Unit]:
         if self.org is not None:
@@ -74,6 +76,7 @@ def _entry_scope(request: SignedInRequest, code: str) -> EntryScope:
         group.unit,
         None,
         can_enter_group_counts(request.user, group),
+        group,
     )
     scope._group_communes = group.communes()
     return scope

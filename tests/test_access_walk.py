@@ -183,6 +183,8 @@ VALUES = {
 FILE_QUERIES = {
     "targets:counts_template": ["?thang=2023-05&dinh_dang=xlsx", "?thang=2026-10"],
     "targets:counts_export": ["?loai=so-lieu&tu_nam=2023&den_nam=2026&dinh_dang=xlsx"],
+    # the channel split's template of an entry grid or an organisation, in the canaries' month
+    "outreach:channels_template": ["?thang=2023-05&dinh_dang=xlsx", "?thang=2023-05"],
     # searches and maps: names typed loosely for units in and out of each scope, and the
     # canaries' month (their figures are in the maps' hover texts and tables)
     "reports:search": ["?q=lang son", "?q=langson", "?q=huyen luc nam", "?q=tp bac giang"],

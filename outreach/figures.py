@@ -137,14 +137,27 @@ SAME_KEY = (
     "AND coalesce(f.org_id, 0) = coalesce(t.org_id, 0)"
 )
 
-# PostgreSQL: one statement. The data-modifying CTEs see the table as it was: the upsert touches
-# only keys of the fresh rows, the delete only the others.
+# PostgreSQL: one statement. Which fresh rows are new or changed, and which stored rows are
+# gone, are set differences (EXCEPT: hashed or sorted, never a loop over the stored rows for
+# each fresh one, whatever the table's statistics say; NULLs compare equal), so an unchanged
+# row is neither written nor locked. The data-modifying CTEs see the table as it was: the upsert
+# touches only keys of the fresh rows, the delete only the others.
 _UPSERT_PG = (
     _FRESH
     + f""",
+stored AS (
+    SELECT {COLUMNS} FROM {TABLE} t WHERE t.year = %(year)s AND {{scope_t}}
+),
+changed AS (
+    SELECT {COLUMNS} FROM fresh EXCEPT SELECT {COLUMNS} FROM stored
+),
+gone AS (
+    SELECT unit_id, month, coalesce(org_id, 0) AS org FROM stored
+    EXCEPT SELECT unit_id, month, coalesce(org_id, 0) FROM fresh
+),
 upserted AS (
     INSERT INTO {TABLE} AS t ({COLUMNS}, computed_at)
-    SELECT {COLUMNS}, %(now)s FROM fresh
+    SELECT {COLUMNS}, %(now)s FROM changed
     ON CONFLICT ({", ".join(KEY)}) DO UPDATE SET
         {", ".join(f"{c} = excluded.{c}" for c in VALUES)}, computed_at = excluded.computed_at
     WHERE ({", ".join(f"t.{c}" for c in VALUES)})
@@ -152,9 +165,9 @@ upserted AS (
     RETURNING 1
 ),
 deleted AS (
-    DELETE FROM {TABLE} t
-    WHERE t.year = %(year)s AND {{scope_t}}
-      AND NOT EXISTS (SELECT 1 FROM fresh f WHERE {SAME_KEY})
+    DELETE FROM {TABLE} t USING gone g
+    WHERE t.year = %(year)s AND t.unit_id = g.unit_id AND t.month = g.month
+      AND coalesce(t.org_id, 0) = g.org
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM upserted) + (SELECT count(*) FROM deleted)

@@ -174,18 +174,24 @@ SELECT (SELECT count(*) FROM upserted) + (SELECT count(*) FROM deleted)
 """
 )
 
-# SQLite: the fresh rows in a temporary table, then an update, an insert and a delete.
+# SQLite (where the unique constraint with NULLS NOT DISTINCT is not created): the fresh rows in
+# a temporary table indexed by the key, then an update of the stored rows in scope that differ,
+# an insert of the keys not stored (a set difference) and a delete of the rows gone.
 _FRESH_TABLE = "outreach_channelfigure_fresh"
 _SQLITE_STEPS = (
     f"CREATE TEMP TABLE {_FRESH_TABLE} AS " + _FRESH + f" SELECT {COLUMNS} FROM fresh",
+    f"CREATE INDEX {_FRESH_TABLE}_key ON {_FRESH_TABLE} (unit_id, year, month, org_id)",
     f"""UPDATE {TABLE} AS t SET
         {", ".join(f"{c} = f.{c}" for c in VALUES)}, computed_at = %(now)s
     FROM {_FRESH_TABLE} f
-    WHERE {SAME_KEY}
+    WHERE t.year = %(year)s AND {{scope_t}} AND {SAME_KEY}
       AND ({", ".join(f"t.{c}" for c in VALUES)}) IS NOT ({", ".join(f"f.{c}" for c in VALUES)})""",
     f"""INSERT INTO {TABLE} ({COLUMNS}, computed_at)
     SELECT {COLUMNS}, %(now)s FROM {_FRESH_TABLE} f
-    WHERE NOT EXISTS (SELECT 1 FROM {TABLE} t WHERE {SAME_KEY})""",
+    WHERE (f.unit_id, f.month, coalesce(f.org_id, 0)) IN (
+        SELECT unit_id, month, coalesce(org_id, 0) FROM {_FRESH_TABLE}
+        EXCEPT
+        SELECT unit_id, month, coalesce(org_id, 0) FROM {TABLE} WHERE year = %(year)s)""",
     f"""DELETE FROM {TABLE} AS t
     WHERE t.year = %(year)s AND {{scope_t}}
       AND NOT EXISTS (SELECT 1 FROM {_FRESH_TABLE} f WHERE {SAME_KEY})""",

@@ -38,6 +38,7 @@ the fresh rows go to a temporary table, then UPDATE ... FROM, INSERT and DELETE 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import connection
 
@@ -199,7 +200,7 @@ _SQLITE_STEPS = (
 )
 
 
-def _upsert(grouped: str, scope_t: str, params: dict[str, object]) -> int:
+def _upsert(grouped: str, scope_t: str, params: dict[str, Any]) -> int:
     """Write the fresh rows of one year; the rows written (inserted, updated, deleted)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -541,8 +541,9 @@ class ChannelMeter:
             fn(**kwargs)
             wall = time.perf_counter() - started
             after = self.written()
+            ins, upd, dele = (a - b for a, b in zip(after, before, strict=True))
             with self.lock:
-                self.runs.append((wall, *(a - b for a, b in zip(after, before, strict=True))))
+                self.runs.append((wall, ins, upd, dele))
 
         return timed
 

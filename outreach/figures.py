@@ -23,13 +23,22 @@ compute_nation in the same transaction, under the same locks):
   ceil(gap / (12 - month)) (0 when the gap is 0, NULL in December with a gap left), as the
   progress figures of a unit's new-participants target.
 
-One statement per province group and year (plus one for the nation), on PostgreSQL and SQLite
-alike: plain GROUP BY and window functions.
+Written set-wise, as an upsert: the fresh rows of exactly the provinces and years asked (one
+grouped query, plain GROUP BY and window functions) are inserted where new, update a stored row
+only where a figure differs (the natural key: unit, year, month, organisation, NULL for the part
+not attributed, one unique index with NULLS NOT DISTINCT), and the stored rows of those
+provinces and years that the fresh ones no longer have are deleted. So recomputing twice writes
+nothing, and a grid save rewrites only the rows it moved: the province's (its units' months from
+the one saved on, since the year-to-date sums follow) and the nation's. On PostgreSQL that is
+one statement per year (INSERT ... ON CONFLICT DO UPDATE ... WHERE and a DELETE ... NOT EXISTS
+as data-modifying CTEs over the same fresh rows); on SQLite (the embedded default of `make run`)
+the fresh rows go to a temporary table, then UPDATE ... FROM, INSERT and DELETE ... NOT EXISTS.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import connection
 
@@ -48,7 +57,7 @@ base AS (
     FROM targets_monthlycount mc
     LEFT JOIN (
         SELECT commune_id, month, sum(new_participants) AS s FROM outreach_channelcount
-        WHERE year = %(year)s GROUP BY commune_id, month
+        WHERE year = %(year)s AND {scope_a} GROUP BY commune_id, month
     ) a ON a.commune_id = mc.commune_id AND a.month = mc.month
     WHERE mc.year = %(year)s AND mc.new_participants - coalesce(a.s, 0) <> 0 AND {scope_mc}
 ),
@@ -91,7 +100,9 @@ grouped AS (
     GROUP BY month, org_id
 )"""
 
-_DERIVE_AND_INSERT = """
+# The fresh rows, from `grouped` (unit_id, level, parent_id, province_id, month, org_id, carried,
+# n): the year-to-date sums and the organisation's target figures.
+_FRESH = """
 WITH {grouped},
 w AS (
     SELECT g.*, CAST(sum(g.n) OVER (
@@ -104,20 +115,104 @@ f AS (
         CASE WHEN t.value > w.ytd THEN t.value - w.ytd ELSE 0 END AS gap0
     FROM w LEFT JOIN outreach_channeltarget t
         ON t.org_id = w.org_id AND t.unit_id = w.unit_id AND t.year = %(year)s
+),
+fresh AS (
+    SELECT unit_id, level, parent_id, province_id, %(year)s AS year, month, org_id,
+        carried = 1 AS carried, n AS new_in_month, ytd AS new_ytd, target,
+        CASE WHEN target > 0 THEN round(100.0 * ytd / target, 2) END AS completion_pct,
+        CASE WHEN target IS NOT NULL THEN gap0 END AS gap,
+        CASE WHEN target IS NULL THEN NULL
+             WHEN gap0 = 0 THEN 0
+             WHEN month < 12 THEN (gap0 + 12 - month - 1) / (12 - month)
+        END AS required_pace
+    FROM f
+)"""
+
+KEY = ("unit_id", "year", "month", "org_id")
+VALUES = ("level", "parent_id", "province_id", "carried", "new_in_month", "new_ytd", "target",
+          "completion_pct", "gap", "required_pace")  # fmt: skip
+COLUMNS = ", ".join((*KEY, *VALUES))
+# A stored row `t` and a fresh row `f` of the same key (org_id NULL: the part not attributed).
+SAME_KEY = (
+    "f.unit_id = t.unit_id AND f.year = t.year AND f.month = t.month "
+    "AND coalesce(f.org_id, 0) = coalesce(t.org_id, 0)"
 )
-INSERT INTO outreach_channelfigure (unit_id, level, parent_id, province_id, year, month, org_id,
-    carried, new_in_month, new_ytd, target, completion_pct, gap, required_pace, computed_at)
-SELECT unit_id, level, parent_id, province_id, %(year)s, month, org_id, carried = 1, n, ytd,
-    target,
-    CASE WHEN target > 0 THEN round(100.0 * ytd / target, 2) END,
-    CASE WHEN target IS NOT NULL THEN gap0 END,
-    CASE WHEN target IS NULL THEN NULL
-         WHEN gap0 = 0 THEN 0
-         WHEN month < 12 THEN (gap0 + 12 - month - 1) / (12 - month)
-    END,
-    %(now)s
-FROM f
+
+# PostgreSQL: one statement. Which fresh rows are new or changed, and which stored rows are
+# gone, are set differences (EXCEPT: hashed or sorted, never a loop over the stored rows for
+# each fresh one, whatever the table's statistics say; NULLs compare equal), so an unchanged
+# row is neither written nor locked. The data-modifying CTEs see the table as it was: the upsert
+# touches only keys of the fresh rows, the delete only the others.
+_UPSERT_PG = (
+    _FRESH
+    + f""",
+stored AS (
+    SELECT {COLUMNS} FROM {TABLE} t WHERE t.year = %(year)s AND {{scope_t}}
+),
+changed AS (
+    SELECT {COLUMNS} FROM fresh EXCEPT SELECT {COLUMNS} FROM stored
+),
+gone AS (
+    SELECT unit_id, month, coalesce(org_id, 0) AS org FROM stored
+    EXCEPT SELECT unit_id, month, coalesce(org_id, 0) FROM fresh
+),
+upserted AS (
+    INSERT INTO {TABLE} AS t ({COLUMNS}, computed_at)
+    SELECT {COLUMNS}, %(now)s FROM changed
+    ON CONFLICT ({", ".join(KEY)}) DO UPDATE SET
+        {", ".join(f"{c} = excluded.{c}" for c in VALUES)}, computed_at = excluded.computed_at
+    WHERE ({", ".join(f"t.{c}" for c in VALUES)})
+        IS DISTINCT FROM ({", ".join(f"excluded.{c}" for c in VALUES)})
+    RETURNING 1
+),
+deleted AS (
+    DELETE FROM {TABLE} t USING gone g
+    WHERE t.year = %(year)s AND t.unit_id = g.unit_id AND t.month = g.month
+      AND coalesce(t.org_id, 0) = g.org
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM upserted) + (SELECT count(*) FROM deleted)
 """
+)
+
+# SQLite (where the unique constraint with NULLS NOT DISTINCT is not created): the fresh rows in
+# a temporary table indexed by the key, then an update of the stored rows in scope that differ,
+# an insert of the keys not stored (a set difference) and a delete of the rows gone.
+_FRESH_TABLE = "outreach_channelfigure_fresh"
+_SQLITE_STEPS = (
+    f"CREATE TEMP TABLE {_FRESH_TABLE} AS " + _FRESH + f" SELECT {COLUMNS} FROM fresh",
+    f"CREATE INDEX {_FRESH_TABLE}_key ON {_FRESH_TABLE} (unit_id, year, month, org_id)",
+    f"""UPDATE {TABLE} AS t SET
+        {", ".join(f"{c} = f.{c}" for c in VALUES)}, computed_at = %(now)s
+    FROM {_FRESH_TABLE} f
+    WHERE t.year = %(year)s AND {{scope_t}} AND {SAME_KEY}
+      AND ({", ".join(f"t.{c}" for c in VALUES)}) IS NOT ({", ".join(f"f.{c}" for c in VALUES)})""",
+    f"""INSERT INTO {TABLE} ({COLUMNS}, computed_at)
+    SELECT {COLUMNS}, %(now)s FROM {_FRESH_TABLE} f
+    WHERE (f.unit_id, f.month, coalesce(f.org_id, 0)) IN (
+        SELECT unit_id, month, coalesce(org_id, 0) FROM {_FRESH_TABLE}
+        EXCEPT
+        SELECT unit_id, month, coalesce(org_id, 0) FROM {TABLE} WHERE year = %(year)s)""",
+    f"""DELETE FROM {TABLE} AS t
+    WHERE t.year = %(year)s AND {{scope_t}}
+      AND NOT EXISTS (SELECT 1 FROM {_FRESH_TABLE} f WHERE {SAME_KEY})""",
+    f"DROP TABLE {_FRESH_TABLE}",
+)
+
+
+def _upsert(grouped: str, scope_t: str, params: dict[str, Any]) -> int:
+    """Write the fresh rows of one year; the rows written (inserted, updated, deleted)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_UPSERT_PG.format(grouped=grouped, scope_t=scope_t), params)
+            return int(cursor.fetchone()[0])
+        written = 0
+        for step in _SQLITE_STEPS:
+            cursor.execute(step.format(grouped=grouped, scope_t=scope_t), params)
+            written += (
+                max(cursor.rowcount, 0) if step.startswith(("UPDATE", "INSERT", "DELETE")) else 0
+            )
+        return written
 
 
 def _ids(ids: list[int]) -> str:
@@ -126,17 +221,19 @@ def _ids(ids: list[int]) -> str:
 
 def compute_units(
     *, province_ids: list[int] | None, years: tuple[int, ...], nation: int, now: dt.datetime
-) -> None:
-    """Replace the channel rows of the provinces' units (every province when None) for the
-    years: their own communes' figures and those carried onto them from old communes."""
+) -> int:
+    """Bring the channel rows of the provinces' units (every province when None) for the years
+    up to date: their own communes' figures and those carried onto them from old communes. The
+    rows written (inserted, updated, deleted)."""
     if province_ids is None:
         scope = {
             "scope_base": "true",
             "scope_mc": "true",
+            "scope_a": "true",
             "scope_own": "true",
             "scope_carry": "true",
         }
-        delete_scope = "province_id IS NOT NULL"
+        scope_t = "t.province_id IS NOT NULL"
     else:
         ids = _ids(province_ids)
         # The communes of the provinces, and the old communes carried onto them.
@@ -149,24 +246,30 @@ def compute_units(
         scope = {
             "scope_base": f"cc.commune_id IN {communes}",
             "scope_mc": f"mc.commune_id IN {communes}",
+            "scope_a": f"commune_id IN {communes}",
             "scope_own": f"c.province_id IN ({ids})",
             "scope_carry": f"s.province_id IN ({ids})",
         }
-        delete_scope = f"province_id IN ({ids})"
-    sql = _DERIVE_AND_INSERT.format(grouped=_BASE.format(**scope).strip())
-    with connection.cursor() as cursor:
-        for year in years:
-            cursor.execute(f"DELETE FROM {TABLE} WHERE year = %s AND {delete_scope}", [year])
-            cursor.execute(
-                sql,
-                {"year": year, "year_end": dt.date(year, 12, 31), "nation": nation, "now": now},
-            )
+        scope_t = f"t.province_id IN ({ids})"
+    grouped = _BASE.format(**scope).strip()
+    return sum(
+        _upsert(
+            grouped,
+            scope_t,
+            {"year": year, "year_end": dt.date(year, 12, 31), "nation": nation, "now": now},
+        )
+        for year in years
+    )
 
 
-def compute_nation(*, years: tuple[int, ...], nation: int, now: dt.datetime) -> None:
-    """The nation's rows: its provinces' own rows summed (after the provinces were computed)."""
-    sql = _DERIVE_AND_INSERT.format(grouped=_NATION.strip())
-    with connection.cursor() as cursor:
-        for year in years:
-            cursor.execute(f"DELETE FROM {TABLE} WHERE year = %s AND level = 0", [year])
-            cursor.execute(sql, {"year": year, "nation": nation, "now": now, "no": False})
+def compute_nation(*, years: tuple[int, ...], nation: int, now: dt.datetime) -> int:
+    """The nation's rows: its provinces' own rows summed (after the provinces were computed).
+    The rows written."""
+    return sum(
+        _upsert(
+            _NATION.strip(),
+            "t.level = 0",
+            {"year": year, "nation": nation, "now": now, "no": False},
+        )
+        for year in years
+    )

@@ -550,3 +550,37 @@ def network_summary(*, unit: Unit, day: dt.date) -> list[NetworkRow]:
     )
     ordered = sorted(rows, key=lambda r: (OrgKind.values.index(r["org__kind"]), r["org__name"]))
     return [NetworkRow(r["org__name"], r["points"], r["staff_count"]) for r in ordered]
+
+
+# ---------------------------------------------------------------------------------------------
+# The channels' section of a unit's PDF summary
+# ---------------------------------------------------------------------------------------------
+
+POINT_NAMES_SHOWN = 10  # the PDF names the communes without a point when there are this few
+
+
+@dataclass
+class OutreachSummary:
+    page: ChannelPage
+    orgs: list[OrgProgress]
+    events: EventSummary
+    points: PointCoverage | None  # None: the unit is not in force at the month's cut-off
+
+
+def outreach_summary(*, unit: Unit, year: int, month: int) -> OutreachSummary | None:
+    """What the channel page shows, for the unit's PDF summary: new participants by channel
+    for the year to the month, each organisation against its target, events against plan,
+    communes without a collection point. None when the unit has none of it (no channel figure,
+    no event, no plan, no organisation)."""
+    page = channel_page(unit=unit, year=year, month=month)
+    orgs = org_progress(unit=unit, year=year, month=month)
+    events = event_summary(unit=unit, year=year, month=month, latest=0)
+    cutoff = cutoff_date(year, month)
+    points = (
+        communes_without_point(unit=unit, day=cutoff, limit=POINT_NAMES_SHOWN)
+        if unit.in_force_on(cutoff)
+        else None
+    )
+    if not (page.total_ytd or orgs or events.held or events.planned):
+        return None
+    return OutreachSummary(page=page, orgs=orgs, events=events, points=points)

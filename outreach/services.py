@@ -317,12 +317,17 @@ def event_save(
         errors["sign_ups"].append(message)
     if errors:
         raise ValidationError(dict(errors))
-    return OutreachEvent.objects.create(
-        commune=commune,
-        organiser=organiser,
-        kind=kind,
-        held_on=held_on,
-        attendees=attendees,
-        sign_ups=sign_ups,
-        created_by=user,
-    )
+    with transaction.atomic():
+        event = OutreachEvent.objects.create(
+            commune=commune,
+            organiser=organiser,
+            kind=kind,
+            held_on=held_on,
+            attendees=attendees,
+            sign_ups=sign_ups,
+            created_by=user,
+        )
+        # The province's figures move on (its data version): a stored PDF summary, which shows
+        # the events against plan, is made again.
+        request_recompute(province_id=province_id_of(commune), year=held_on.year)
+    return event

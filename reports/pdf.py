@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import month_label, user_label
 from bhxh_dashboard.months import cutoff_date
+from outreach import selectors as outreach_selectors
 from progress import readings
 from progress.definitions import DEFINITIONS, Definition
 from progress.models import Progress
@@ -304,7 +305,21 @@ def _notes(summary: Summary) -> list[Definition]:
 
 
 def summary_html(summary: Summary, *, generated_at: datetime, generated_by: str) -> str:
+    # New participants by collection channel (outreach, issue 17): its own section when the
+    # unit has any of it, numbered after the laggards, before the charts.
+    outreach = (
+        outreach_selectors.outreach_summary(
+            unit=summary.unit, year=summary.year, month=summary.month
+        )
+        if summary.has_data
+        else None
+    )
+    numbers = iter(range(4 if summary.children else 2, 10))
     context = {
+        "outreach": outreach,
+        "outreach_no": next(numbers) if outreach else None,
+        "charts_no": next(numbers),
+        "point_names_shown": outreach_selectors.POINT_NAMES_SHOWN,
         "s": summary,
         "unit": summary.unit,
         "row": summary.row,

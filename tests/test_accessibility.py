@@ -37,9 +37,11 @@ def _axe_path() -> Path:
 
 def _pages(demo) -> dict[str, list[tuple[str, str]]]:
     """Each demo user and the (page kind, path) they read or work on."""
+    from outreach.models import CollectionOrg, OrgKind
     from provinces.models import GrassrootsOffice
 
     commune = demo.luc_nam.children.order_by("code").first()
+    post_office = CollectionOrg.objects.get(province=demo.bac_ninh, kind=OrgKind.POST_OFFICE)
     office = GrassrootsOffice.objects.get(code="LN")  # the demo's office, of coso-lucnam
     today_commune = office.memberships.order_by("commune__code")[0].commune
     return {
@@ -61,6 +63,8 @@ def _pages(demo) -> dict[str, list[tuple[str, str]]]:
             ("change history", f"/nhap-lieu/lich-su/{commune.url_code}/"),
             ("targets import", "/nhap-lieu/nhap-tep/chi-tieu/p24/"),
             ("export", "/nhap-lieu/xuat/p24/"),
+            ("channels (province)", "/kenh-thu/p24/?thang=2023-05"),
+            ("channels (commune)", f"/kenh-thu/{commune.url_code}/?thang=2023-05"),
         ],
         "lanhdao": [("province (manager)", "/u/p24/")],
         "lucnam": [
@@ -68,6 +72,8 @@ def _pages(demo) -> dict[str, list[tuple[str, str]]]:
             ("entry grid (district)", "/nhap-lieu/so-lieu/d218/"),
             ("entry grid (closed month)", "/nhap-lieu/so-lieu/d218/?thang=2023-05"),
             ("counts import", "/nhap-lieu/nhap-tep/so-lieu/d218/"),
+            ("channels grid (district)", "/kenh-thu/nhap/d218/"),
+            ("events (district)", "/kenh-thu/hoi-nghi/d218/"),
         ],
         "bacninh": [
             ("province (today)", "/u/t24/"),
@@ -82,10 +88,17 @@ def _pages(demo) -> dict[str, list[tuple[str, str]]]:
             ("channel targets", "/kenh-thu/chi-tieu/t24/"),
             ("collection points", "/kenh-thu/diem-thu/t24/"),
             ("collection staff", "/kenh-thu/nhan-vien/t24/"),
+            ("channels (today)", "/kenh-thu/t24/"),
+            ("channels grid (province)", "/kenh-thu/nhap/t24/"),
+            ("events (province)", "/kenh-thu/hoi-nghi/t24/"),
         ],
         "lanhdao-bacninh": [
             ("province (today, manager)", "/u/t24/"),
             ("channel targets (manager)", "/kenh-thu/chi-tieu/t24/?xa=1"),
+        ],
+        "buudien-bacninh": [
+            ("channels grid (organisation)", f"/kenh-thu/nhap/{post_office.url_code}/"),
+            ("events (organisation)", f"/kenh-thu/hoi-nghi/{post_office.url_code}/"),
         ],
         "coso-lucnam": [
             ("entry grid (office)", f"/nhap-lieu/so-lieu/{office.url_code}/"),
@@ -176,6 +189,16 @@ def test_every_page_kind_meets_wcag_21_aa_for_every_role_language_and_width(page
     page.goto(base + "/nhap-lieu/bhxh-co-so/t24/")
     page.locator("#offices input[name^=t_]").first.fill("12,5")
     _check(page, "office list, a wrong value typed [vi] bacninh", found)
+
+    # An event refused: sign-ups above the attendees, said by the form.
+    page.context.clear_cookies()
+    login(page, "lucnam", demo.password)
+    page.goto(base + "/kenh-thu/hoi-nghi/d218/")
+    page.fill("#id_attendees", "5")
+    page.fill("#id_sign_ups", "9")
+    page.locator("form [type=submit]").last.click()
+    page.wait_for_load_state("load")
+    _check(page, "events, form refused [vi] lucnam", found)
 
     assert checked >= 60
     if found:

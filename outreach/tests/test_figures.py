@@ -127,3 +127,68 @@ def test_an_organisations_target_gives_completion_gap_and_pace(demo, june):
         Decimal("0.01")
     )
     assert district.required_pace == -(-(5000 - district.new_ytd) // 6)
+
+
+def test_a_grid_save_rewrites_only_its_provinces_rows_it_moved_and_nothing_twice(demo, june):
+    """The recompute is an upsert: after one commune's June split is saved, only Bắc Giang's
+    rows (its units' June and later) and the nation's change; recomputing again writes
+    nothing; a split set back to nothing deletes the rows it alone made."""
+    from bhxh_dashboard import clock
+    from outreach import figures
+    from provinces.models import Unit
+
+    nation = Unit.objects.get(level=Level.NATION).pk
+    recompute_province(province_id=demo.bac_giang.pk, year=2023)  # the June counts settled
+    before = {r.pk: r.computed_at for r in ChannelFigure.objects.all()}
+    commune = june.communes[0]
+    assert channels_save(
+        user=demo.clerk,
+        year=2023,
+        month=6,
+        entries=[ChannelEntry(commune.pk, june.bhxh.pk, 4)],
+    ).saved
+    assert not ChannelFigure.objects.filter(unit=demo.luc_nam, year=2023, month=6, org=june.bhxh)
+    recompute_province(province_id=demo.bac_giang.pk, year=2023)
+
+    after = {r.pk: r for r in ChannelFigure.objects.all()}
+    written = [r for pk, r in after.items() if before.get(pk) != r.computed_at]
+    assert written
+    assert {r.province_id for r in written} <= {demo.bac_giang.pk, None}
+    assert {(r.year, r.month >= 6) for r in written} == {(2023, True)}
+    assert {r.level for r in written} == {Level.NATION, Level.PROVINCE, Level.DISTRICT}
+    # Lạng Sơn's rows, today's Bắc Ninh's, the other years: the same rows, not rewritten.
+    untouched = ChannelFigure.objects.exclude(province_id=demo.bac_giang.pk).exclude(
+        province_id__isnull=True
+    )
+    assert untouched.exists()
+    assert all(before[r.pk] == r.computed_at for r in untouched)
+    new_row = ChannelFigure.objects.get(unit=demo.luc_nam, year=2023, month=6, org=june.bhxh)
+    assert new_row.new_in_month == 4
+    # The not-attributed part of the district's June went down by as much.
+    total = ChannelFigure.objects.filter(unit=demo.luc_nam, year=2023, month=6).aggregate(
+        n=Sum("new_in_month")
+    )["n"]
+    assert total == Progress.objects.get(unit=demo.luc_nam, year=2023, month=6).new_in_month
+
+    # Nothing changed: nothing written.
+    now = clock.now()
+    assert (
+        figures.compute_units(
+            province_ids=[demo.bac_giang.pk], years=(2023,), nation=nation, now=now
+        )
+        == 0
+    )
+    assert figures.compute_nation(years=(2023,), nation=nation, now=now) == 0
+
+    # The split taken back: the district's BHXH June row goes, the rest stays.
+    assert channels_save(
+        user=demo.clerk, year=2023, month=6, entries=[ChannelEntry(commune.pk, june.bhxh.pk, None)]
+    ).saved
+    recompute_province(province_id=demo.bac_giang.pk, year=2023)
+    assert not ChannelFigure.objects.filter(unit=demo.luc_nam, year=2023, month=6, org=june.bhxh)
+    assert (
+        ChannelFigure.objects.filter(unit=demo.luc_nam, year=2023, month=6).aggregate(
+            n=Sum("new_in_month")
+        )["n"]
+        == total
+    )

@@ -15,6 +15,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from argparse import ArgumentParser
 from collections.abc import Callable, Iterator, Sequence
@@ -247,12 +248,15 @@ class Command(BaseCommand):
         """(wall, database CPU) seconds of each run: on a busy machine the CPU the database
         server spent is the steadier figure (wall time includes waiting for a core)."""
         times = []
+        self.channel_runs: list[tuple[float, int, int, int]] = []
         for _ in range(self.repeat):
             if setup:
                 setup()
-            cpu, started = self.server_cpu(), time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - started, self.server_cpu() - cpu))
+            with ChannelMeter() as meter:
+                cpu, started = self.server_cpu(), time.perf_counter()
+                fn()
+                times.append((time.perf_counter() - started, self.server_cpu() - cpu))
+            self.channel_runs.append(meter.totals())
         return times
 
     def server_cpu(self) -> float:
@@ -303,8 +307,24 @@ class Command(BaseCommand):
                 f" x{cpu / statistics.median(r[1] for r in plain):.1f} by CPU"
             )
         self.stdout.write(line)
+        self.report_channels()
+
+    def report_channels(self) -> None:
+        """The channel figures' part of the runs just timed (outreach/figures.py's
+        compute_units + compute_nation inside the recompute), apart from the rest."""
+        runs = getattr(self, "channel_runs", [])
+        if not runs or not any(r[0] for r in runs):
+            return
+        wall = statistics.median(r[0] for r in runs)
+        ins, upd, dele = (int(statistics.median(r[i] for r in runs)) for i in (1, 2, 3))
+        self.stdout.write(
+            f"    of which channel figures: wall median {wall * 1000:.0f} ms "
+            f"(best {min(r[0] for r in runs) * 1000:.0f}), rows written median "
+            f"{ins + upd + dele} ({ins} inserted, {upd} updated, {dele} deleted)"
+        )
 
     def measure(self) -> None:
+        from outreach.models import ChannelCount
         from progress import requests, services
         from provinces.models import Unit
         from targets.models import MonthlyCount
@@ -325,10 +345,16 @@ class Command(BaseCommand):
         )
 
         def district_saves() -> None:
+            # The district's communes save May (the channels grid too: one organisation's
+            # new participants there, and the commune's new participants with them).
             with transaction.atomic():
                 MonthlyCount.objects.filter(commune_id__in=communes, year=year, month=5).update(
-                    participants=models_f("participants") + 3
+                    participants=models_f("participants") + 3,
+                    new_participants=models_f("new_participants") + 1,
                 )
+                ChannelCount.objects.filter(
+                    commune_id__in=communes, year=year, month=5, org__kind="post_office"
+                ).update(new_participants=models_f("new_participants") + 1)
                 requests.request_recompute(province_id=district.province_id, year=year)
 
         # Time the recompute itself: the queueing the save does on commit is held back here.
@@ -353,6 +379,7 @@ class Command(BaseCommand):
     def measure_year(self, year: int, what: str) -> None:
         """A full recompute of the year (nothing changed, one month changed everywhere, into an
         empty year) beside the plain ROLLUP of the count rows it reads (the year and the last)."""
+        from outreach.models import ChannelFigure
         from progress import services
         from progress.models import Progress
         from targets.models import MonthlyCount
@@ -364,8 +391,10 @@ class Command(BaseCommand):
 
         def clear() -> None:
             Progress.objects.filter(year=year).delete()
+            ChannelFigure.objects.filter(year=year).delete()
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE progress_progress")
+                cursor.execute("VACUUM ANALYZE outreach_channelfigure")
 
         def change_one_month_everywhere() -> None:
             MonthlyCount.objects.filter(year=year, month=6).update(
@@ -400,7 +429,7 @@ class Command(BaseCommand):
 
         runs = self.timed(channels)
         rows = ChannelFigure.objects.filter(year=year).count()
-        self.report(f"channel part of the recompute of {year}, {rows} rows", runs)
+        self.report(f"channel part alone, full recompute of {year}, {rows} rows", runs)
 
     @staticmethod
     def eager(on: bool) -> None:
@@ -469,6 +498,63 @@ class Command(BaseCommand):
                 worker.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 worker.kill()
+
+
+class ChannelMeter:
+    """Times outreach/figures.py's compute_units and compute_nation wherever the recompute
+    calls them (its worker threads included) and counts the channel rows they wrote: the
+    transaction's own insert, update and delete counters of the table, read before and after
+    on the same connection, so any way of writing the rows is counted alike."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.runs: list[tuple[float, int, int, int]] = []
+
+    def __enter__(self) -> "ChannelMeter":
+        from outreach import figures
+
+        self.patches = [
+            mock.patch.object(figures, name, self.wrap(getattr(figures, name)))
+            for name in ("compute_units", "compute_nation")
+        ]
+        for patch in self.patches:
+            patch.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for patch in self.patches:
+            patch.stop()
+
+    @staticmethod
+    def written() -> tuple[int, int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables "
+                "WHERE relname = 'outreach_channelfigure'"
+            )
+            return cursor.fetchone() or (0, 0, 0)
+
+    def wrap(self, fn: Callable[..., None]) -> Callable[..., None]:
+        def timed(**kwargs: Any) -> None:
+            before = self.written()
+            started = time.perf_counter()
+            fn(**kwargs)
+            wall = time.perf_counter() - started
+            after = self.written()
+            ins, upd, dele = (a - b for a, b in zip(after, before, strict=True))
+            with self.lock:
+                self.runs.append((wall, ins, upd, dele))
+
+        return timed
+
+    def totals(self) -> tuple[float, int, int, int]:
+        """Wall time summed (the threads' parts overlap), rows inserted, updated, deleted."""
+        return (
+            sum(r[0] for r in self.runs),
+            sum(r[1] for r in self.runs),
+            sum(r[2] for r in self.runs),
+            sum(r[3] for r in self.runs),
+        )
 
 
 CHANNEL_ORGS = """

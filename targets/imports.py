@@ -10,6 +10,7 @@ are read by bhxh_dashboard.parsing, the grammar the entry grid uses too.
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import functools
 import io
@@ -74,6 +75,14 @@ MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
 MAX_XLSX_ENTRIES = 500
 # Text the export would otherwise leave for a spreadsheet to read as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# Reading reports how many rows it has read, every PROGRESS_EVERY rows and when it has finished,
+# to whoever set this (the worker's import job, targets.import_jobs): the page shows it.
+reading_progress: contextvars.ContextVar[Callable[[int, bool], None] | None] = (
+    contextvars.ContextVar("reading_progress", default=None)
+)
+PROGRESS_EVERY = 5_000
 
 
 class ImportFileError(Exception):
@@ -168,7 +177,10 @@ def read_table(data: bytes, filename: str = "") -> list[list[str]]:
     is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == XLSX_MAGIC
     raw_rows = _read_xlsx(data) if is_xlsx else _read_csv(data)
     rows = []
+    progress = reading_progress.get()
     for number, row in enumerate(raw_rows, start=1):
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number, False)
         cells = [unquote(cell).strip() for cell in row]
         if any(len(cell) > MAX_CELL_CHARS for cell in cells):
             raise ImportFileError(
@@ -181,7 +193,35 @@ def read_table(data: bytes, filename: str = "") -> list[list[str]]:
                 raise ImportFileError(_too_many_rows())
     if not rows:
         raise ImportFileError(_("Tệp không có dữ liệu."))
+    if progress is not None:
+        progress(len(rows), True)
     return rows
+
+
+_SHEET_PATH = re.compile(r"xl/worksheets/[^/]+\.xml")
+
+
+def estimated_rows(data: bytes, filename: str = "") -> int:
+    """About how many lines a file has, without parsing it: a CSV's line breaks; a workbook's
+    first sheet's declared dimension, else its unpacked size at about 100 bytes a row. 0 when
+    it cannot tell (a damaged file: read_table says why, quickly)."""
+    if not (filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == XLSX_MAGIC):
+        return data.count(b"\n") + 1
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sheets = sorted(
+                (e for e in archive.infolist() if _SHEET_PATH.fullmatch(e.filename)),
+                key=lambda e: (e.filename != "xl/worksheets/sheet1.xml", e.filename),
+            )
+            if not sheets:
+                return 0
+            with archive.open(sheets[0]) as part:
+                declared = _DIMENSION.search(part.read(4096))
+            if declared is not None:
+                return int(declared[2])
+            return sheets[0].file_size // 100
+    except Exception:  # noqa: BLE001 - any damage: read_table gives the message
+        return 0
 
 
 def _too_many_rows() -> str:

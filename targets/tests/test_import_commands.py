@@ -102,7 +102,9 @@ def test_the_commands_export_has_the_title_block_of_the_pages_export(tmp_path, d
         return [[str(c.value or "") for c in row[:2]] for row in sheet.iter_rows(max_row=6)]
 
     client.force_login(demo.clerk)
-    page = client.get(f"/nhap-lieu/xuat/d218/?loai=so-lieu&tu_nam=2022&den_nam=2023&dinh_dang={fmt}")
+    page = client.get(
+        f"/nhap-lieu/xuat/d218/?loai=so-lieu&tu_nam=2022&den_nam=2023&dinh_dang={fmt}"
+    )
     out = tmp_path / f"d218.{fmt}"
     call_command(
         "export_counts", "d218", from_year=2022, to_year=2023, format=fmt, output=out, user="lucnam"

@@ -32,6 +32,7 @@ the same message on the page it returns to.
 from __future__ import annotations
 
 import contextlib
+import logging
 import resource
 import secrets
 import time
@@ -65,6 +66,8 @@ from targets.imports import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+logger = logging.getLogger(__name__)
 
 PREVIEW_TTL = 60 * 60  # an hour to look at the preview and press "Import"
 PROBLEMS_TTL = 15 * 60  # the full list of a file's problems, to download from its preview
@@ -238,6 +241,7 @@ def start_job(
             "rows": 0,
             "queued_at": now,
             "started_at": None,
+            "soft_limit": soft,
             "hard_limit": hard,
         },
     )
@@ -267,7 +271,7 @@ def job_state(user_id: int, kind: str, scope: str, token: str) -> dict[str, Any]
         and started is not None
         and time.time() > started + state["hard_limit"] + 5
     ):
-        state = {**state, "state": "failed", "error": too_slow_message()}
+        state = {**state, "state": "failed", "error": too_slow_message(state["soft_limit"])}
     return state
 
 
@@ -275,11 +279,11 @@ def _set_state(user_id: int, state: dict[str, Any]) -> None:
     cache.set(job_state_key(user_id), state, JOB_TTL)
 
 
-def too_slow_message() -> str:
+def too_slow_message(seconds: int) -> str:
     return _(
         "Tệp cần hơn %(n)s giây để đọc và kiểm tra nên đã dừng; chưa ghi gì. "
         "Hãy chia tệp thành nhiều tệp nhỏ hơn rồi tải lên lại."
-    ) % {"n": number_text(settings.IMPORT_WORKER_SECONDS)}
+    ) % {"n": number_text(seconds)}
 
 
 def too_large_message() -> str:
@@ -348,9 +352,15 @@ def run_job(user_id: int, token: str, *, memory_mb: int | None) -> None:
         except ImportFileError as exc:
             outcome = {"state": "failed", "error": str(exc)}
         except SoftTimeLimitExceeded:
-            outcome = {"state": "failed", "error": too_slow_message()}
+            outcome = {"state": "failed", "error": too_slow_message(state["soft_limit"])}
         except MemoryError:
             outcome = {"state": "failed", "error": too_large_message()}
+        except Exception:
+            logger.exception("import job of user %s failed", user_id)
+            outcome = {
+                "state": "failed",
+                "error": _("Máy chủ không đọc được tệp do một lỗi; chưa ghi gì. Hãy thử lại sau."),
+            }
         finally:
             reading_progress.reset(reset)
     current = cache.get(job_state_key(user_id))

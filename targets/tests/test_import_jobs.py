@@ -183,3 +183,29 @@ def test_a_file_past_the_memory_limit_stops_with_a_message_and_writes_nothing(
         "Tệp cần quá nhiều bộ nhớ để đọc và kiểm tra nên đã dừng; chưa ghi gì."
     )
     assert written() == before
+
+
+@pytest.mark.browser
+@pytest.mark.worker
+def test_the_page_follows_the_workers_job_then_shows_the_preview(
+    celery_worker_process, page, demo, settings, tmp_path
+):
+    from conftest import login, screenshot
+
+    settings.IMPORT_WORKER_ROWS = 1000
+    path = tmp_path / "ca-nam.csv"
+    path.write_bytes(june_file(demo, 60_000).read())
+    login(page, "lucnam", demo.password)
+    page.goto(page.live_server.url + import_url())
+    page.set_input_files("#id_file", str(path))
+    page.click("#upload-form [type=submit]")
+    page.wait_for_selector("#import-job")
+    assert "Đang xử lý tệp ca-nam.csv" in page.locator("#import-job h2").inner_text()
+    status = page.locator("#import-job .import-status")
+    status.filter(has_text="đang kiểm tra").wait_for(timeout=60_000)  # the script's poll
+    assert "Đã đọc 60.001 dòng" in status.inner_text()
+    screenshot(page, "import-job-progress")
+    page.wait_for_selector("#preview", timeout=120_000)  # reloaded when the job is done
+    assert "59.976 dòng lỗi" in page.locator("#preview-summary").inner_text()
+    assert page.locator("#problems-download").count() == 1
+    screenshot(page, "import-job-preview")

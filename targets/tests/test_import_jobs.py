@@ -191,7 +191,9 @@ def test_the_page_follows_the_workers_job_then_shows_the_preview(
     celery_worker_process, page, demo, settings, tmp_path
 ):
     from conftest import login, screenshot
+    from tests.test_accessibility import _axe_path, _check, _report
 
+    page.context.add_init_script(path=str(_axe_path()))
     settings.IMPORT_WORKER_ROWS = 1000
     path = tmp_path / "ca-nam.csv"
     path.write_bytes(june_file(demo, 60_000).read())
@@ -205,6 +207,9 @@ def test_the_page_follows_the_workers_job_then_shows_the_preview(
     status.filter(has_text="đang kiểm tra").wait_for(timeout=60_000)  # the script's poll
     assert "Đã đọc 60.001 dòng" in status.inner_text()
     screenshot(page, "import-job-progress")
+    found: dict = {}
+    _check(page, "import job in progress [vi] lucnam", found)  # WCAG 2.1 AA, both widths
+    assert not found, _report(found)
     page.wait_for_selector("#preview", timeout=120_000)  # reloaded when the job is done
     assert "59.976 dòng lỗi" in page.locator("#preview-summary").inner_text()
     assert page.locator("#problems-download").count() == 1

@@ -23,6 +23,7 @@ import base64
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,7 +51,7 @@ LIMIT = MAX_UPLOAD_BYTES - 64 * 1024  # the largest allowed, with room for the f
 
 
 def redis():
-    return cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    return cache._cache.get_client(write=True)
 
 
 def used_mb() -> float:
@@ -111,7 +112,7 @@ def committable_file() -> bytes:
     return ("\ufeff" + "\r\n".join(lines)).encode()
 
 
-def preview(client: Client, user, name: str, data: bytes) -> str:
+def preview(client: Client, user: Any, name: str, data: bytes) -> str:
     response = client.post(
         URL, {"file": SimpleUploadedFile(name, data, "text/csv"), "preview": "1"}
     )
@@ -134,7 +135,7 @@ def preview(client: Client, user, name: str, data: bytes) -> str:
     return f"in the request: {summary}, kept: {bool(context.get('token'))}"
 
 
-def case(title: str, uploads: list[tuple[Client, object]], name: str, data: bytes) -> None:
+def case(title: str, uploads: list[tuple[Client, Any]], name: str, data: bytes) -> None:
     before, keys_before = used_mb(), import_keys_mb()
     answers = {preview(client, user, name, data) for client, user in uploads}
     after, keys_after = used_mb(), import_keys_mb()

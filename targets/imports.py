@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -381,13 +382,14 @@ def _read_xlsx(data: bytes) -> Iterator[list[str]]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             check_xlsx_metadata(archive)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ImportFileError:
+    except (ImportFileError, MemoryError, SoftTimeLimitExceeded):
         raise
     except Exception as exc:
         # A damaged upload fails in many ways inside zipfile and openpyxl (BadZipFile, zlib.error,
         # EOFError on a cut stream, NotImplementedError on an odd zip version, RuntimeError on
         # an "encrypted" entry, KeyError, XML errors, ... the fuzz test found each); to the
-        # person uploading they all mean the same thing.
+        # person uploading they all mean the same thing. Not the worker's limits (memory,
+        # time): its import job says those (targets.import_jobs).
         raise ImportFileError(damaged) from exc
     try:
         sheet = workbook.worksheets[0]
@@ -400,7 +402,7 @@ def _read_xlsx(data: bytes) -> Iterator[list[str]]:
             if number > MAX_SHEET_ROWS:
                 raise ImportFileError(_too_many_rows())
             yield [_cell_text(value) for value in row]
-    except ImportFileError:
+    except (ImportFileError, MemoryError, SoftTimeLimitExceeded):
         raise
     except Exception as exc:  # a zip that opens but whose sheet XML is damaged
         raise ImportFileError(damaged) from exc

@@ -166,17 +166,33 @@ def test_a_file_past_the_time_limit_stops_with_a_message_and_writes_nothing(
     assert written() == before
 
 
+def as_xlsx(upload: SimpleUploadedFile) -> SimpleUploadedFile:
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    for line in upload.read().decode("utf-8-sig").splitlines():
+        sheet.append(line.split(";"))
+    out = io.BytesIO()
+    workbook.save(out)
+    return SimpleUploadedFile("so-lieu.xlsx", out.getvalue())
+
+
 @pytest.mark.worker(pool="prefork")
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_a_file_past_the_memory_limit_stops_with_a_message_and_writes_nothing(
-    celery_worker_process, demo, client, settings
+    celery_worker_process, demo, client, settings, fmt
 ):
     settings.IMPORT_WORKER_ROWS = 1000
     settings.IMPORT_WORKER_MEMORY_MB = 16  # the 60,000 lines need some tens of megabytes
     client.force_login(demo.clerk)
     before = written()
-    job_url = client.post(import_url(), {"file": june_file(demo, 60_000), "preview": "1"})[
-        "Location"
-    ]
+    upload = june_file(demo, 60_000)
+    if fmt == "xlsx":  # not mistaken for a damaged workbook
+        upload = as_xlsx(upload)
+    job_url = client.post(import_url(), {"file": upload, "preview": "1"})["Location"]
     follow_job(client, job_url)
     response = client.get(job_url)
     assert response.context["file_error"].startswith(

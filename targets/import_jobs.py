@@ -72,6 +72,7 @@ logger = logging.getLogger(__name__)
 PREVIEW_TTL = 60 * 60  # an hour to look at the preview and press "Import"
 PROBLEMS_TTL = 15 * 60  # the full list of a file's problems, to download from its preview
 JOB_TTL = 60 * 60  # a job's file and state
+QUEUE_PATIENCE = 5 * 60  # a job no worker has taken by then is reported as not started
 # Beyond this many rows the preview lists only the rows with something to say, and of those
 # only the first MAX_LISTED_PROBLEMS (the rest are in a file to download).
 FULL_LISTING_ROWS = 300
@@ -266,6 +267,9 @@ def job_state(user_id: int, kind: str, scope: str, token: str) -> dict[str, Any]
     ):
         return None
     started = state.get("started_at")
+    if state["state"] == "queued" and time.time() > state["queued_at"] + QUEUE_PATIENCE:
+        error = _("Máy chủ xử lý nền chưa nhận tệp sau %(n)s phút; chưa ghi gì. Hãy thử lại sau.")
+        state = {**state, "state": "failed", "error": error % {"n": QUEUE_PATIENCE // 60}}
     if (
         state["state"] not in ("done", "failed")
         and started is not None

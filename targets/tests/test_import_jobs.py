@@ -87,6 +87,19 @@ def test_a_large_file_shows_its_progress_then_its_preview_then_imports(
 
 
 @pytest.mark.django_db
+def test_a_job_no_worker_takes_is_reported_after_five_minutes(client, demo, settings, travel):
+    settings.IMPORT_WORKER_ROWS = 10
+    client.force_login(demo.clerk)
+    job_url = client.post(import_url(), {"file": june_file(demo, 24), "preview": "1"})["Location"]
+    assert client.get(job_url + "&trang-thai=1").json()["state"] == "queued"
+    travel.shift(301)  # the worker is down: the job was never taken
+    response = client.get(job_url)
+    assert response.context["file_error"] == (
+        "Máy chủ xử lý nền chưa nhận tệp sau 5 phút; chưa ghi gì. Hãy thử lại sau."
+    )
+
+
+@pytest.mark.django_db
 def test_a_job_is_only_its_owners_and_its_pages(client, demo, settings, django_user_model):
     settings.IMPORT_WORKER_ROWS = 10
     client.force_login(demo.clerk)

@@ -294,10 +294,12 @@ def _empty_world_unless_demo(request):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, settings):
+def celery_worker_process(transactional_db, settings, request):
     """A real `celery worker` process on the test database and the test Redis.
 
     Yields the Celery app with eager mode off, so `.delay()` goes through Redis to the worker.
+    The solo pool unless the test says `@pytest.mark.worker(pool="prefork")` (production's pool,
+    one process: the one that enforces tasks' time limits).
     """
     import subprocess
     import sys
@@ -319,6 +321,9 @@ def celery_worker_process(transactional_db, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.control.purge()
     hostname = f"test-{os.getpid()}@%h"
+    marker = request.node.get_closest_marker("worker")
+    pool = (marker.kwargs.get("pool") if marker else None) or "solo"
+    pool_args = ["-P", pool] + (["-c", "1"] if pool == "prefork" else [])
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -327,8 +332,7 @@ def celery_worker_process(transactional_db, settings):
             "-A",
             "bhxh_dashboard",
             "worker",
-            "-P",
-            "solo",
+            *pool_args,
             "-l",
             "warning",
             "-n",

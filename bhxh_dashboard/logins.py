@@ -19,20 +19,31 @@ locked address waits out the hour (or an administrator unlocks it: `manage.py ax
 
 A successful sign-in clears only that user's own failures, never the address's failures on other
 names, so an attacker with an account of their own cannot wipe the spraying count by signing in.
+
+The password-change form asks for the old password: a wrong one counts as a failed sign-in of that
+user from that address and browser, under the same limits, so a session left open on a shared
+computer cannot be used to guess the password at leisure. When the limits lock out, the session
+is signed out and the page is the sign-in lockout's.
 """
 
 import secrets
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_failure_limit, get_lockout_parameters
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.signals import user_login_failed
 from django.core import signing
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext as _
 
 TRUSTED_BROWSER_COOKIE = "bhxh_trinh_duyet"
 _SALT = "bhxh_dashboard.logins.trusted-browser"
@@ -168,3 +179,44 @@ class PasswordResetView(auth_views.PasswordResetView):
         if _count(key, seconds=3600) > settings.PASSWORD_RESET_EMAILS_PER_HOUR:
             return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form; the old password is checked under the sign-in limits (module docstring)."""
+
+    def __init__(self, user: Any, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        credentials = {"username": self.user.get_username()}
+        if not AxesProxyHandler.is_allowed(self.request, credentials):
+            self._lock_out(credentials)
+        try:
+            return str(super().clean_old_password())
+        except ValidationError:
+            # Axes counts it (and sets request.axes_locked_out at the limit), as a sign-in's.
+            user_login_failed.send(sender=type(self), credentials=credentials, request=self.request)
+            if getattr(self.request, "axes_locked_out", False):
+                self._lock_out(credentials)
+            raise
+
+    def _lock_out(self, credentials: dict[str, Any]) -> None:
+        self.request.axes_locked_out = True  # type: ignore[attr-defined]
+        self.request.axes_credentials = credentials  # type: ignore[attr-defined]
+        raise ValidationError(_("Nhập sai mật khẩu cũ quá nhiều lần."), code="locked_out")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view with PasswordChangeForm: locked out, the session ends and AxesMiddleware
+    answers with the lockout page (429), as for a sign-in."""
+
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        if getattr(self.request, "axes_locked_out", False):
+            logout(self.request)
+        return super().form_invalid(form)

@@ -214,6 +214,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Import files of more lines than this are read and checked by the worker (targets/import_jobs.py),
+# within a time limit (soft; the hard one is 30 s later) and an address-space limit above what the
+# worker process had (the largest legal file, 200,000 lines, takes about 20 s and 300 MB here).
+IMPORT_WORKER_ROWS = env_int("IMPORT_WORKER_ROWS", default=20_000, minimum=1)
+IMPORT_WORKER_SECONDS = env_int("IMPORT_WORKER_SECONDS", default=120, minimum=1)
+IMPORT_WORKER_MEMORY_MB = env_int("IMPORT_WORKER_MEMORY_MB", default=1024, minimum=64)
 # A broker that is down must not hang a web request: fail fast, the caller records the pending work.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # visibility_timeout: a task whose worker host died is delivered again after 10 minutes (Redis's

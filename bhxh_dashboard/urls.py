@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from bhxh_dashboard.logins import LoginView, PasswordResetView
+from bhxh_dashboard.logins import LoginView, PasswordChangeView, PasswordResetView
 from bhxh_dashboard.views import healthz
 
 urlpatterns = [
@@ -18,7 +18,7 @@ urlpatterns = [
     # Password change and reset: Django's views, the site's templates (templates/registration).
     path(
         "accounts/doi-mat-khau/",
-        auth_views.PasswordChangeView.as_view(),
+        PasswordChangeView.as_view(),  # old password under the sign-in limits
         name="password_change",
     ),
     path(

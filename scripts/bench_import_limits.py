@@ -8,6 +8,13 @@ size, the child's peak memory (max RSS), the wall time and the answer (rows read
 With `--before REV` it also reads each file with `targets/imports.py` as it was at REV (e.g. the
 branch's base), loaded as a separate module, for a before/after table. Nothing touches the
 database. Figures depend on the machine: they go in the closing note, not in tests.
+
+`--legal` then uploads the largest legal file (200,000 lines of Lục Nam's June 2023, all
+repeated: the issue's 75 MB page) to the counts import page as `lucnam`, through Django's test
+client in a fresh child process, on DATABASE_URL (the demo loaded) and REDIS_URL: once checked in
+the web process as before (IMPORT_WORKER_ROWS above the file), once as now (the web process keeps
+the file and queues the job; the job is then run as the worker runs it, in another child). Each
+prints the time and the peak memory of the process that did it.
 """
 
 from __future__ import annotations
@@ -188,11 +195,98 @@ def run(module: str, path: Path, limit_seconds: int) -> dict:
     return json.loads(lines[-1])
 
 
+LEGAL_CHILD = r"""
+import json, os, resource, sys, time
+sys.path.insert(0, os.environ["BENCH_ROOT"])
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bhxh_dashboard.settings")
+import django
+django.setup()
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from provinces.models import Level, Unit
+import openpyxl, targets.import_jobs  # loaded before measuring, as in a running server
+
+mode = sys.argv[1]
+user = get_user_model().objects.get(username="lucnam")
+if mode == "worker":
+    from bhxh_dashboard.celery import app
+    app.control.purge()  # the job queued by the "web" child: run here instead
+    token = sys.argv[2]
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    targets.import_jobs.run_job(user.pk, token, memory_mb=settings.IMPORT_WORKER_MEMORY_MB)
+    state = targets.import_jobs.job_state(user.pk, "counts", "d218", token) or {}
+    digest = state.get("digest")
+    answer = state.get("error") or (digest and f"preview: {digest.summary}")
+else:
+    settings.IMPORT_WORKER_ROWS = 10**9 if mode == "sync" else settings.IMPORT_WORKER_ROWS
+    communes = list(Unit.objects.get(level=Level.DISTRICT, code="218").children.order_by("code"))
+    lines = ["Mã xã;Tên xã;Năm;Tháng;Số người tham gia;Phát triển mới"]
+    for i in range(200_000):
+        c = communes[i % len(communes)]
+        lines.append(f"{c.code};{c.full_name};2023;6;{1000 + i};1")
+    data = ("\ufeff" + "\r\n".join(lines)).encode()
+    client = Client()
+    client.force_login(user)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    response = client.post(
+        "/nhap-lieu/nhap-tep/so-lieu/d218/",
+        {"file": SimpleUploadedFile("ca-nam.csv", data, "text/csv"), "preview": "1"},
+    )
+    token = response.get("Location", "").partition("?cho=")[2]
+    answer = f"HTTP {response.status_code}, {len(response.content) / 1e6:.1f} MB page" + (
+        f", job {token}" if token else ""
+    )
+elapsed = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": elapsed, "peak_mb": peak / 1024, "grew_mb": (peak - base) / 1024,
+                  "answer": answer, "token": token if mode == "job" else ""}))
+"""
+
+
+def run_legal(mode: str, *extra: str) -> dict:
+    env = {**os.environ, "BENCH_ROOT": str(ROOT), "HTTPS": "0"}
+    done = subprocess.run(
+        [sys.executable, "-c", LEGAL_CHILD, mode, *extra],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise SystemExit(f"{mode} child died (rc={done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def legal() -> None:
+    print("The largest legal file (200,000 lines, 7.8 MB), uploaded to the counts import page:")
+    rows = [("before: checked in the web process", run_legal("sync"))]
+    job = run_legal("job")
+    rows.append(("now: the web process queues it", job))
+    rows.append(("now: the worker's job", run_legal("worker", job["token"])))
+    for label, r in rows:
+        print(
+            f"  {label:<36} {r['seconds']:6.2f} s  peak {r['peak_mb']:5.0f} MB "
+            f"(+{r['grew_mb']:.0f} MB)  -> {r['answer']}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", help="a git revision whose targets/imports.py to compare")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per case and version")
+    parser.add_argument(
+        "--legal", action="store_true", help="only the largest legal file's upload (needs the demo)"
+    )
     args = parser.parse_args()
+    if args.legal:
+        legal()
+        return
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         versions = [("after", "-")]

@@ -10,6 +10,7 @@ are read by bhxh_dashboard.parsing, the grammar the entry grid uses too.
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import functools
 import io
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -74,6 +76,14 @@ MAX_XLSX_UNPACKED_BYTES = 256 * 1024 * 1024
 MAX_XLSX_ENTRIES = 500
 # Text the export would otherwise leave for a spreadsheet to read as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# Reading reports how many rows it has read, every PROGRESS_EVERY rows and when it has finished,
+# to whoever set this (the worker's import job, targets.import_jobs): the page shows it.
+reading_progress: contextvars.ContextVar[Callable[[int, bool], None] | None] = (
+    contextvars.ContextVar("reading_progress", default=None)
+)
+PROGRESS_EVERY = 5_000
 
 
 class ImportFileError(Exception):
@@ -168,7 +178,10 @@ def read_table(data: bytes, filename: str = "") -> list[list[str]]:
     is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == XLSX_MAGIC
     raw_rows = _read_xlsx(data) if is_xlsx else _read_csv(data)
     rows = []
+    progress = reading_progress.get()
     for number, row in enumerate(raw_rows, start=1):
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number, False)
         cells = [unquote(cell).strip() for cell in row]
         if any(len(cell) > MAX_CELL_CHARS for cell in cells):
             raise ImportFileError(
@@ -181,7 +194,35 @@ def read_table(data: bytes, filename: str = "") -> list[list[str]]:
                 raise ImportFileError(_too_many_rows())
     if not rows:
         raise ImportFileError(_("Tệp không có dữ liệu."))
+    if progress is not None:
+        progress(len(rows), True)
     return rows
+
+
+_SHEET_PATH = re.compile(r"xl/worksheets/[^/]+\.xml")
+
+
+def estimated_rows(data: bytes, filename: str = "") -> int:
+    """About how many lines a file has, without parsing it: a CSV's line breaks; a workbook's
+    first sheet's declared dimension, else its unpacked size at about 100 bytes a row. 0 when
+    it cannot tell (a damaged file: read_table says why, quickly)."""
+    if not (filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == XLSX_MAGIC):
+        return data.count(b"\n") + 1
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sheets = sorted(
+                (e for e in archive.infolist() if _SHEET_PATH.fullmatch(e.filename)),
+                key=lambda e: (e.filename != "xl/worksheets/sheet1.xml", e.filename),
+            )
+            if not sheets:
+                return 0
+            with archive.open(sheets[0]) as part:
+                declared = _DIMENSION.search(part.read(4096))
+            if declared is not None:
+                return int(declared[2])
+            return sheets[0].file_size // 100
+    except Exception:  # noqa: BLE001 - any damage: read_table gives the message
+        return 0
 
 
 def _too_many_rows() -> str:
@@ -341,13 +382,14 @@ def _read_xlsx(data: bytes) -> Iterator[list[str]]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             check_xlsx_metadata(archive)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ImportFileError:
+    except (ImportFileError, MemoryError, SoftTimeLimitExceeded):
         raise
     except Exception as exc:
         # A damaged upload fails in many ways inside zipfile and openpyxl (BadZipFile, zlib.error,
         # EOFError on a cut stream, NotImplementedError on an odd zip version, RuntimeError on
         # an "encrypted" entry, KeyError, XML errors, ... the fuzz test found each); to the
-        # person uploading they all mean the same thing.
+        # person uploading they all mean the same thing. Not the worker's limits (memory,
+        # time): its import job says those (targets.import_jobs).
         raise ImportFileError(damaged) from exc
     try:
         sheet = workbook.worksheets[0]
@@ -360,7 +402,7 @@ def _read_xlsx(data: bytes) -> Iterator[list[str]]:
             if number > MAX_SHEET_ROWS:
                 raise ImportFileError(_too_many_rows())
             yield [_cell_text(value) for value in row]
-    except ImportFileError:
+    except (ImportFileError, MemoryError, SoftTimeLimitExceeded):
         raise
     except Exception as exc:  # a zip that opens but whose sheet XML is damaged
         raise ImportFileError(damaged) from exc

@@ -12,16 +12,16 @@ page, all in a file to download).
 
 from __future__ import annotations
 
-import secrets
 import zlib
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods
 
 from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import month_label, user_label
+from bhxh_dashboard.formatting import number as number_text
 from bhxh_dashboard.http import SignedInRequest
 from bhxh_dashboard.uploads import MAX_UPLOAD_BYTES, upload_too_large
 from provinces.access import (
@@ -42,26 +43,26 @@ from provinces.models import Level, Unit
 from provinces.selectors import EntryGroup, map_label
 from targets import exports, selectors
 from targets.forms import parse_month_param, parse_year_param
-from targets.imports import (
-    ImportFileError,
-    ImportRefused,
-    Preview,
-    commit_counts,
-    commit_targets,
-    preview_counts,
-    preview_targets,
+from targets.import_jobs import (
+    FULL_LISTING_ROWS,
+    IMPORTERS,
+    MAX_LISTED_PROBLEMS,
+    PREVIEW_TTL,  # noqa: F401 - coverage.views keeps its previews as long
+    PreviewDigest,
+    job_state,
+    job_state_key,
+    keep_problems,
+    preview_key,
+    problems_key,
+    start_job,
+    stash,
+    unstash,
 )
+from targets.imports import ImportFileError, ImportRefused, Preview, estimated_rows
 from targets.selectors import entry_months, province_id_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-
-PREVIEW_TTL = 60 * 60  # an hour to look at the preview and press "Import"
-PROBLEMS_TTL = 15 * 60  # the full list of a file's problems, to download from its preview
-# Beyond this many rows the preview lists only the rows with something to say, and of those
-# only the first MAX_LISTED_PROBLEMS (the rest are in a file to download).
-FULL_LISTING_ROWS = 300
-MAX_LISTED_PROBLEMS = 200
 
 
 def _counts_group(request: SignedInRequest, code: str, *, to_write: bool) -> EntryGroup:
@@ -124,62 +125,8 @@ def _file_response(data: bytes, content_type: str, filename: str) -> HttpRespons
 # Import
 
 
-def _preview_key(request: SignedInRequest) -> str:
-    # One stored preview per user: a new upload replaces the last one.
-    return f"import:{request.user.pk}"
-
-
-def _problems_key(request: SignedInRequest) -> str:
-    return f"import-problems:{request.user.pk}"
-
-
-def _stash(request: SignedInRequest, kind: str, scope: str, name: str, data: bytes) -> str:
-    """Keep a committable file until "Import" is pressed, under a token for this user's page."""
-    token = secrets.token_urlsafe(16)
-    cache.set(
-        _preview_key(request),
-        {
-            "token": token,
-            "user": request.user.pk,
-            "kind": kind,
-            "scope": scope,
-            "name": name,
-            "data": data,
-        },
-        PREVIEW_TTL,
-    )
-    return token
-
-
-def _unstash(request: SignedInRequest, kind: str, scope: str, token: str) -> dict[str, Any] | None:
-    stored = cache.get(_preview_key(request)) if token else None
-    if (
-        not stored
-        or not secrets.compare_digest(stored.get("token", ""), token)
-        or stored["user"] != request.user.pk
-        or stored["kind"] != kind
-        or stored.get("scope") != scope
-    ):
-        return None
-    return stored
-
-
-def _keep_problems(request: SignedInRequest, kind: str, scope: str, preview: Preview) -> int:
-    """The file's lines with an error or a warning, kept a short while as a CSV to download
-    when the page lists only the first ones; their number."""
-    problems = [row for row in preview.rows if row.status in ("error", "warning")]
-    if len(problems) > MAX_LISTED_PROBLEMS:
-        data = exports.write_problems(preview.columns, problems)
-        cache.set(
-            _problems_key(request),
-            {"kind": kind, "scope": scope, "data": zlib.compress(data)},
-            PROBLEMS_TTL,
-        )
-    return len(problems)
-
-
 def _problems_file(request: SignedInRequest, kind: str, scope: str) -> HttpResponse:
-    stored = cache.get(_problems_key(request))
+    stored = cache.get(problems_key(request.user.pk))
     if not stored or stored["kind"] != kind or stored["scope"] != scope:
         raise Http404("No list of problems kept for this page")
     return _file_response(zlib.decompress(stored["data"]), exports.CSV_CONTENT_TYPE, "dong-loi.csv")
@@ -194,22 +141,20 @@ def _import_page(
     template_url: str,
     group: EntryGroup | None = None,
 ) -> HttpResponse:
-    """Upload -> preview (nothing written) -> import (all or nothing), for both kinds of file:
-    counts for an entry grid's communes (`group`), targets below `unit`.
+    """Upload -> preview (nothing written) -> import (all or nothing), for every kind of file
+    in targets.import_jobs.IMPORTERS: counts for an entry grid's communes (`group`), targets
+    below `unit`, ...
 
     Only a preview that can be imported is kept (one per user, replaced by the next upload);
-    the page lists at most MAX_LISTED_PROBLEMS problem lines, the rest are in `?loi=1`."""
-    commit = commit_counts if kind == "counts" else commit_targets
+    the page lists at most MAX_LISTED_PROBLEMS problem lines, the rest are in `?loi=1`. A file
+    of more than settings.IMPORT_WORKER_ROWS lines is read, checked and written by the worker:
+    the page follows its job at `?cho=<token>` (import_jobs says how it is bounded)."""
+    importer = IMPORTERS[kind]
     scope = group.url_code if group is not None else unit.url_code
     if request.method == "GET" and request.GET.get("loi"):
         return _problems_file(request, kind, scope)
 
-    def preview_file(data: bytes, name: str) -> Preview:
-        if kind == "counts":
-            return preview_counts(data, name, user=request.user, group=group)
-        return preview_targets(data, name, user=request.user)
-
-    context = {
+    context: dict[str, Any] = {
         "kind": kind,
         "unit": unit,
         "group": group,
@@ -223,71 +168,160 @@ def _import_page(
     else:
         context["years"] = _template_years()
 
-    if request.method == "POST":
-        token = request.POST.get("token", "")
-        upload = request.FILES.get("file")
-        if upload_too_large(request) or (
-            upload is not None and (upload.size or 0) > MAX_UPLOAD_BYTES
-        ):
-            context["file_error"] = _("Tệp lớn hơn 10 MB.")
-            return render(request, "targets/import.html", context, status=413)
-        if upload is not None:
-            cache.delete(_preview_key(request))
-            name, data = upload.name or "", upload.read()
-        else:
-            stored = _unstash(request, kind, scope, token)
-            if stored is None:
-                context["file_error"] = (
-                    _("Hãy chọn một tệp CSV hoặc Excel (.xlsx).")
-                    if "preview" in request.POST
-                    else _("Bản xem trước đã hết hạn; hãy tải tệp lên lại.")
-                )
-                return render(request, "targets/import.html", context, status=400)
-            name, data = stored["name"], stored["data"]
-        try:
-            preview = preview_file(data, name)
-        except ImportFileError as exc:
-            cache.delete(_preview_key(request))
-            context["file_error"] = str(exc)
-            return render(request, "targets/import.html", context)
-        if preview.has_errors or not preview.rows_to_write:
-            # Nothing to import from it: nothing is kept.
-            cache.delete(_preview_key(request))
-            token = ""
-        elif upload is not None:
-            token = _stash(request, kind, scope, name, data)
-        context.update(preview=preview, token=token, filename=name)
-        if "commit" in request.POST and token and not preview.has_errors:
-            try:
-                result = commit(preview, user=request.user)
-            except ImportRefused as exc:
-                context["commit_errors"] = exc.messages
-                return render(request, "targets/import.html", context)
-            cache.delete(_preview_key(request))
-            messages.success(
-                request,
-                _("Đã nhập tệp %(name)s: %(n)s dòng được ghi, %(same)s dòng không đổi.")
-                % {
-                    "name": name,
-                    "n": result.created + result.updated,
-                    "same": result.unchanged,
-                },
+    if request.method == "GET" and "cho" in request.GET:
+        return _job_page(request, kind, scope, request.GET["cho"], context, back_url)
+    if request.method != "POST":
+        return render(request, "targets/import.html", context)
+
+    token = request.POST.get("token", "")
+    upload = request.FILES.get("file")
+    if upload_too_large(request) or (upload is not None and (upload.size or 0) > MAX_UPLOAD_BYTES):
+        context["file_error"] = _("Tệp lớn hơn 10 MB.")
+        return render(request, "targets/import.html", context, status=413)
+    if upload is not None:
+        cache.delete(preview_key(request.user.pk))
+        name, data = upload.name or "", upload.read()
+    else:
+        stored = unstash(request.user.pk, kind, scope, token)
+        if stored is None:
+            context["file_error"] = (
+                _("Hãy chọn một tệp CSV hoặc Excel (.xlsx).")
+                if "preview" in request.POST
+                else _("Bản xem trước đã hết hạn; hãy tải tệp lên lại.")
             )
-            months = {(r.year, r.month) for r in preview.rows_to_write if r.month}
-            if len(months) == 1:  # land on the month just imported
-                (year, month), *_rest = months
-                back_url += f"?thang={year}-{month:02d}"
-            return redirect(back_url)
-        problems = _keep_problems(request, kind, scope, preview)
-        context["problem_count"] = problems
-        context["problems_url"] = "?loi=1" if problems > MAX_LISTED_PROBLEMS else ""
-        if len(preview.rows) <= FULL_LISTING_ROWS:
-            context["rows_listed"] = preview.rows
-        else:
-            context["rows_listed"] = [
-                row for row in preview.rows if row.status in ("error", "warning")
-            ][:MAX_LISTED_PROBLEMS]
-    return render(request, "targets/import.html", context)
+            return render(request, "targets/import.html", context, status=400)
+        name, data = stored
+    committing = upload is None and "commit" in request.POST
+    if estimated_rows(data, name) > settings.IMPORT_WORKER_ROWS:
+        # Large: the worker reads it (and writes it, when asked); the page follows the job.
+        job = start_job(
+            request.user, kind=kind, scope=scope, name=name, data=data, commit=committing
+        )
+        return redirect(f"{request.path}?cho={job}")
+    try:
+        preview = importer.preview(data, name, request.user, scope)
+    except ImportFileError as exc:
+        cache.delete(preview_key(request.user.pk))
+        context["file_error"] = str(exc)
+        return render(request, "targets/import.html", context)
+    if preview.has_errors or not preview.rows_to_write:
+        # Nothing to import from it: nothing is kept.
+        cache.delete(preview_key(request.user.pk))
+        token = ""
+    elif upload is not None:
+        token = stash(request.user.pk, kind, scope, name, data)
+    context.update(preview=preview, token=token, filename=name)
+    if committing and token and not preview.has_errors:
+        try:
+            result = importer.commit(preview, request.user)
+        except ImportRefused as exc:
+            context["commit_errors"] = exc.messages
+            return render(
+                request, "targets/import.html", _listing(request, context, scope, preview)
+            )
+        cache.delete(preview_key(request.user.pk))
+        months = sorted(
+            {(r.checked_year, r.checked_month) for r in preview.rows_to_write if r.month}
+        )
+        return _imported(
+            request, name, result.created + result.updated, result.unchanged, months, back_url
+        )
+    return render(request, "targets/import.html", _listing(request, context, scope, preview))
+
+
+def _listing(
+    request: SignedInRequest, context: dict[str, Any], scope: str, preview: Preview
+) -> dict[str, Any]:
+    """The preview's listing, its counts and the link to its full list of problems."""
+    problems = keep_problems(request.user.pk, context["kind"], scope, preview)
+    return _digest_context(context, PreviewDigest.of(preview, problems))
+
+
+def _digest_context(context: dict[str, Any], digest: PreviewDigest) -> dict[str, Any]:
+    context.setdefault("preview", digest)
+    context.update(
+        row_count=digest.row_count,
+        to_write=digest.to_write,
+        rows_listed=digest.rows_listed,
+        problem_count=digest.problem_count,
+        problems_url="?loi=1" if digest.problem_count > MAX_LISTED_PROBLEMS else "",
+    )
+    return context
+
+
+def _imported(
+    request: SignedInRequest,
+    name: str,
+    written: int,
+    unchanged: int,
+    months: list[tuple[int, int]],
+    back_url: str,
+) -> HttpResponse:
+    messages.success(
+        request,
+        _("Đã nhập tệp %(name)s: %(n)s dòng được ghi, %(same)s dòng không đổi.")
+        % {"name": name, "n": written, "same": unchanged},
+    )
+    if len(months) == 1:  # land on the month just imported
+        (year, month), *_rest = months
+        back_url += f"?thang={year}-{month:02d}"
+    return redirect(back_url)
+
+
+def _job_page(
+    request: SignedInRequest,
+    kind: str,
+    scope: str,
+    token: str,
+    context: dict[str, Any],
+    back_url: str,
+) -> HttpResponse:
+    """A large file's job: its progress (JSON for the page's script when asked), then the
+    preview, the import's message, or why it stopped."""
+    state = job_state(request.user.pk, kind, scope, token)
+    wants_json = "trang-thai" in request.GET  # static/js/import_status.js
+    if state is None:
+        context["file_error"] = _("Bản xem trước đã hết hạn; hãy tải tệp lên lại.")
+        if wants_json:
+            return JsonResponse({"state": "failed", "label": context["file_error"]})
+        return render(request, "targets/import.html", context, status=404)
+    label = _job_label(state)
+    if wants_json:
+        response = JsonResponse({"state": state["state"], "label": label, "rows": state["rows"]})
+        response["Cache-Control"] = "no-store"
+        return response
+    if state["state"] == "failed":
+        context["file_error"] = state["error"]
+        return render(request, "targets/import.html", context)
+    if state["state"] != "done":
+        context.update(job=state, job_label=label, filename=state["name"])
+        return render(request, "targets/import.html", context)
+    if committed := state.get("committed"):
+        cache.delete(job_state_key(request.user.pk))  # the message is shown once
+        months = [tuple(m) for m in committed["months"]]
+        return _imported(
+            request, state["name"], committed["written"], committed["unchanged"], months, back_url
+        )
+    context.update(
+        token=state.get("preview_token", ""),
+        filename=state["name"],
+        commit_errors=state.get("commit_errors"),
+    )
+    return render(request, "targets/import.html", _digest_context(context, state["digest"]))
+
+
+def _job_label(state: dict[str, Any]) -> str:
+    if state["state"] == "queued":
+        return _("Đang chờ đọc tệp…")
+    if state["state"] == "reading":
+        return _("Đang đọc tệp: đã đọc %(n)s dòng…") % {"n": number_text(state["rows"])}
+    if state["state"] == "checking":
+        if state.get("commit"):
+            return _("Đã đọc %(n)s dòng; đang kiểm tra và ghi…") % {"n": number_text(state["rows"])}
+        return _("Đã đọc %(n)s dòng; đang kiểm tra…") % {"n": number_text(state["rows"])}
+    if state["state"] == "failed":
+        return str(state.get("error", ""))
+    return _("Đã xong.")
 
 
 def _template_years() -> list[int]:

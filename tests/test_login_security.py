@@ -176,6 +176,71 @@ def test_a_user_changes_their_password(client, demo):
     assert post_login(client, "lucnam", NEW_PASSWORD).status_code == 302
 
 
+def change_password(client, old, address=OFFICE_NAT):
+    return client.post(
+        "/accounts/doi-mat-khau/",
+        {"old_password": old, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        REMOTE_ADDR=address,
+    )
+
+
+def tries_until_locked(attempt) -> int:
+    """How many wrong tries a form takes before it answers 429 (each before that says wrong)."""
+    for tries in range(1, 41):
+        response = attempt()
+        if response.status_code == 429:
+            assert "Đăng nhập sai quá nhiều lần" in response.content.decode()
+            return tries
+        assert response.status_code == 200
+    pytest.fail("never locked in 40 tries")
+
+
+@pytest.mark.django_db
+def test_wrong_old_passwords_on_the_change_form_are_limited_like_sign_ins(client, demo):
+    """A session left open cannot be used to guess the password: the form's wrong old passwords
+    count as failed sign-ins of that user from that browser and address, then the session ends
+    with the lockout page, and this browser cannot sign in for the hour."""
+    from django.test import Client
+
+    # The sign-in form, from a browser the officer signed in with before, elsewhere.
+    officer = trusted_browser_of(demo.officer, demo.password)
+    by_sign_in = tries_until_locked(lambda: post_login(officer, "bacgiang", "sai", ELSEWHERE))
+    # The change form, signed in the same way (so from a trusted browser too).
+    assert post_login(client, "lucnam", demo.password).status_code == 302
+    by_change = tries_until_locked(lambda: change_password(client, "doan-mo"))
+    assert by_change == by_sign_in > settings.TRUSTED_BROWSER_FAILURE_LIMIT
+    assert AccessAttempt.objects.get(username="lucnam").failures_since_start >= 1
+    # Signed out; the right password is refused here too, and the password did not change.
+    page = client.get("/accounts/doi-mat-khau/")
+    assert page.status_code == 302 and "/accounts/login/" in page["Location"]
+    assert post_login(client, "lucnam", demo.password).status_code == 429
+    demo.clerk.refresh_from_db()
+    assert demo.clerk.check_password(demo.password)
+    # As for sign-ins, the lock is the address's: the owner elsewhere signs in.
+    assert post_login(Client(), "lucnam", demo.password, address=ELSEWHERE).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_session_without_a_trusted_browser_gets_the_unknown_browsers_limit(client, demo):
+    client.force_login(demo.clerk)  # e.g. a session cookie carried to another browser
+    tries = tries_until_locked(lambda: change_password(client, "doan-mo"))
+    assert tries == settings.LOGIN_LIMITS["username,ip_address"]
+    assert post_login(client, "lucnam", demo.password).status_code == 429
+    demo.clerk.refresh_from_db()
+    assert demo.clerk.check_password(demo.password)
+
+
+@pytest.mark.django_db
+def test_a_wrong_old_password_or_two_do_not_stop_the_change(client, demo):
+    client.force_login(demo.clerk)
+    for _ in range(2):
+        assert change_password(client, "doan-mo").status_code == 200
+    done = change_password(client, demo.password)
+    assert done.status_code == 302
+    demo.clerk.refresh_from_db()
+    assert demo.clerk.check_password(NEW_PASSWORD)
+
+
 def test_the_password_change_page_needs_a_signed_in_user(client, db):
     response = client.get("/accounts/doi-mat-khau/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -84,3 +84,44 @@ def test_targets_round_trip_and_import_with_the_commands(tmp_path, demo, capsys)
     assert {k: v for k, v in targets_of(2024).items() if k not in targets_of(2024, **below)} == {
         k: v for k, v in before_2024.items() if k not in targets_of(2024, **below)
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_commands_export_has_the_title_block_of_the_pages_export(tmp_path, demo, client, fmt):
+    """The same block above the header as the page's file: unit, period, map, when, by whom."""
+    import io
+
+    from openpyxl import load_workbook
+
+    def title_block(data: bytes) -> list[list[str]]:
+        if fmt == "csv":
+            lines = data.decode("utf-8-sig").splitlines()[:6]
+            return [line.split(";")[:2] for line in lines]
+        sheet = load_workbook(io.BytesIO(data)).active
+        return [[str(c.value or "") for c in row[:2]] for row in sheet.iter_rows(max_row=6)]
+
+    client.force_login(demo.clerk)
+    page = client.get(
+        f"/nhap-lieu/xuat/d218/?loai=so-lieu&tu_nam=2022&den_nam=2023&dinh_dang={fmt}"
+    )
+    out = tmp_path / f"d218.{fmt}"
+    call_command(
+        "export_counts", "d218", from_year=2022, to_year=2023, format=fmt, output=out, user="lucnam"
+    )
+    from_page, from_command = title_block(page.content), title_block(out.read_bytes())
+    assert from_command[0] == ["Đơn vị", demo.luc_nam.full_name]
+    assert from_command[1] == ["Kỳ", "2022–2023"]
+    assert from_command[:3] == from_page[:3]  # unit, period, map as the page writes them
+    assert from_command[3][0] == from_page[3][0] == "Xuất lúc"
+    assert from_command[4] == from_page[4] == ["Người xuất", demo.clerk.get_full_name() or "lucnam"]
+    assert from_command[5] == from_page[5]  # then the same header
+
+    # Without --user the block names the command; the file still imports back unchanged.
+    call_command("export_counts", "d218", from_year=2023, format=fmt, output=out)
+    block = title_block(out.read_bytes())
+    assert block[1] == ["Kỳ", "2023"]
+    assert block[4][0] == "Người xuất" and block[4][1].startswith("Lệnh export_counts (")
+    before = sorted(MonthlyCount.objects.values_list("id", "version"))
+    call_command("import_counts", str(out), user="lucnam")
+    assert sorted(MonthlyCount.objects.values_list("id", "version")) == before

@@ -30,19 +30,17 @@ from outreach.imports import CHANNEL_COLUMNS, commit_channels, preview_channels
 from outreach.views import EntryScope, _entry_scope, _month
 from provinces.access import can_download_group_files
 from targets import exports
-from targets.imports import ImportFileError, ImportRefused
-from targets.io_views import (
+from targets.import_jobs import (
     FULL_LISTING_ROWS,
     MAX_LISTED_PROBLEMS,
-    _file_options,
-    _file_response,
-    _file_title,
-    _keep_problems,
-    _preview_key,
-    _problems_file,
-    _stash,
-    _unstash,
+    keep_problems,
+    preview_key,
+    rows_listed,
+    stash,
+    unstash,
 )
+from targets.imports import ImportFileError, ImportRefused
+from targets.io_views import file_options, file_response, file_title, problems_file
 
 KIND = "channels"
 TEMPLATE = "outreach/import.html"
@@ -56,7 +54,7 @@ def import_channels(request: SignedInRequest, code: str) -> HttpResponse:
     if not scope.can_edit:
         raise PermissionDenied
     if request.method == "GET" and request.GET.get("loi"):
-        return _problems_file(request, KIND, scope.url_code)
+        return problems_file(request, KIND, scope.url_code)
     back_url = reverse("outreach:entry", kwargs={"code": scope.url_code})
     _year, _month_number, _window, windows = _month(request, scope.unit)
     context = {
@@ -76,10 +74,10 @@ def import_channels(request: SignedInRequest, code: str) -> HttpResponse:
         return render(request, TEMPLATE, context, status=413)
     token = request.POST.get("token", "")
     if upload is not None:
-        cache.delete(_preview_key(request))
+        cache.delete(preview_key(request.user.id))
         name, data = upload.name or "", upload.read()
     else:
-        stored = _unstash(request, KIND, scope.url_code, token)
+        stored = unstash(request.user.id, KIND, scope.url_code, token)
         if stored is None:
             context["file_error"] = (
                 _("Hãy chọn một tệp CSV hoặc Excel (.xlsx).")
@@ -87,18 +85,18 @@ def import_channels(request: SignedInRequest, code: str) -> HttpResponse:
                 else _("Bản xem trước đã hết hạn; hãy tải tệp lên lại.")
             )
             return render(request, TEMPLATE, context, status=400)
-        name, data = stored["name"], stored["data"]
+        name, data = stored
     try:
         preview = preview_channels(data, name, user=request.user, group=scope.group, org=scope.org)
     except ImportFileError as exc:
-        cache.delete(_preview_key(request))
+        cache.delete(preview_key(request.user.id))
         context["file_error"] = str(exc)
         return render(request, TEMPLATE, context)
     if preview.has_errors or not preview.rows_to_write:
-        cache.delete(_preview_key(request))  # nothing to import from it: nothing is kept
+        cache.delete(preview_key(request.user.id))  # nothing to import from it: nothing is kept
         token = ""
     elif upload is not None:
-        token = _stash(request, KIND, scope.url_code, name, data)
+        token = stash(request.user.id, KIND, scope.url_code, name, data)
     new_count = sum(1 for r in preview.rows_to_write if r.values["old"] is None)
     context.update(
         preview=preview,
@@ -113,7 +111,7 @@ def import_channels(request: SignedInRequest, code: str) -> HttpResponse:
         except ImportRefused as exc:
             context["commit_errors"] = exc.messages
             return render(request, TEMPLATE, context)
-        cache.delete(_preview_key(request))
+        cache.delete(preview_key(request.user.id))
         messages.success(
             request,
             _("Đã nhập tệp %(name)s: %(n)s dòng được ghi, %(same)s dòng không đổi.")
@@ -124,15 +122,10 @@ def import_channels(request: SignedInRequest, code: str) -> HttpResponse:
             ((year, month),) = months
             back_url += f"?thang={year}-{month:02d}"
         return redirect(back_url)
-    problems = _keep_problems(request, KIND, scope.url_code, preview)
+    problems = keep_problems(request.user.id, KIND, scope.url_code, preview)
     context["problem_count"] = problems
     context["problems_url"] = "?loi=1" if problems > MAX_LISTED_PROBLEMS else ""
-    if len(preview.rows) <= FULL_LISTING_ROWS:
-        context["rows_listed"] = preview.rows
-    else:
-        context["rows_listed"] = [r for r in preview.rows if r.status in ("error", "warning")][
-            :MAX_LISTED_PROBLEMS
-        ]
+    context["rows_listed"] = rows_listed(preview)
     return render(request, TEMPLATE, context)
 
 
@@ -144,9 +137,9 @@ def channels_template(request: SignedInRequest, code: str) -> HttpResponse:
     if scope.group is not None and not can_download_group_files(request.user, scope.group):
         raise PermissionDenied
     year, month, _window, _windows = _month(request, scope.unit)
-    fmt, separator = _file_options(request)
+    fmt, separator = file_options(request)
     lines = template_lines(scope, year, month)
-    title = _file_title(request, scope.unit, scope.name, month_label(year, month))
+    title = file_title(request, scope.unit, scope.name, month_label(year, month))
     if fmt == "xlsx":
         data = exports.table_xlsx(
             [c.label for c in CHANNEL_COLUMNS],
@@ -167,7 +160,7 @@ def channels_template(request: SignedInRequest, code: str) -> HttpResponse:
     else:
         data = exports.write_csv(CHANNEL_COLUMNS, lines, title=title, separator=separator)
         content_type = exports.CSV_CONTENT_TYPE
-    return _file_response(
+    return file_response(
         data, content_type, f"mau-kenh-thu-{scope.url_code}-{year}-{month:02d}.{fmt}"
     )
 

@@ -97,7 +97,7 @@ def _target_units(user: User, unit: Unit) -> QuerySet[Unit]:
     return selectors.units_by_ids(allowed)
 
 
-def _file_title(request: SignedInRequest, unit: Unit, name: str, period: str) -> exports.FileTitle:
+def file_title(request: SignedInRequest, unit: Unit, name: str, period: str) -> exports.FileTitle:
     """The title block of a file downloaded now by this user."""
     return exports.FileTitle(
         unit=name,
@@ -108,14 +108,14 @@ def _file_title(request: SignedInRequest, unit: Unit, name: str, period: str) ->
     )
 
 
-def _file_options(request: SignedInRequest) -> tuple[str, str]:
+def file_options(request: SignedInRequest) -> tuple[str, str]:
     """The format (`?dinh_dang=xlsx|csv`) and, for CSV, the separator (`?tach=cham-phay|phay`)."""
     fmt = "xlsx" if request.GET.get("dinh_dang") == "xlsx" else "csv"
     separator = exports.SEPARATORS.get(request.GET.get("tach", ""), ";")
     return fmt, separator
 
 
-def _file_response(data: bytes, content_type: str, filename: str) -> HttpResponse:
+def file_response(data: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -125,11 +125,11 @@ def _file_response(data: bytes, content_type: str, filename: str) -> HttpRespons
 # Import
 
 
-def _problems_file(request: SignedInRequest, kind: str, scope: str) -> HttpResponse:
+def problems_file(request: SignedInRequest, kind: str, scope: str) -> HttpResponse:
     stored = cache.get(problems_key(request.user.pk))
     if not stored or stored["kind"] != kind or stored["scope"] != scope:
         raise Http404("No list of problems kept for this page")
-    return _file_response(zlib.decompress(stored["data"]), exports.CSV_CONTENT_TYPE, "dong-loi.csv")
+    return file_response(zlib.decompress(stored["data"]), exports.CSV_CONTENT_TYPE, "dong-loi.csv")
 
 
 def _import_page(
@@ -152,7 +152,7 @@ def _import_page(
     importer = IMPORTERS[kind]
     scope = group.url_code if group is not None else unit.url_code
     if request.method == "GET" and request.GET.get("loi"):
-        return _problems_file(request, kind, scope)
+        return problems_file(request, kind, scope)
 
     context: dict[str, Any] = {
         "kind": kind,
@@ -369,10 +369,10 @@ def counts_template(request: SignedInRequest, code: str) -> HttpResponse:
     group = _counts_group(request, code, to_write=False)
     year, month = _group_month(request, group)
     rows = exports.count_template_rows(communes=group.communes(), year=year, month=month)
-    fmt, separator = _file_options(request)
-    title = _file_title(request, group.unit, group.full_name, month_label(year, month))
+    fmt, separator = file_options(request)
+    title = file_title(request, group.unit, group.full_name, month_label(year, month))
     data, content_type = exports.render("counts", fmt, rows, title=title, separator=separator)
-    return _file_response(
+    return file_response(
         data, content_type, f"mau-so-lieu-{group.url_code}-{year}-{month:02d}.{fmt}"
     )
 
@@ -382,15 +382,15 @@ def targets_template(request: SignedInRequest, code: str) -> HttpResponse:
     unit = get_visible_unit_or_404(request.user, code)
     units = _target_units(request.user, unit)
     year = parse_year_param(request.GET.get("nam"), clock.today().year)
-    fmt, separator = _file_options(request)
+    fmt, separator = file_options(request)
     data, content_type = exports.render(
         "targets",
         fmt,
         exports.target_template_rows(units=units, year=year),
-        title=_file_title(request, unit, unit.full_name, str(year)),
+        title=file_title(request, unit, unit.full_name, str(year)),
         separator=separator,
     )
-    return _file_response(data, content_type, f"mau-chi-tieu-{unit.url_code}-{year}.{fmt}")
+    return file_response(data, content_type, f"mau-chi-tieu-{unit.url_code}-{year}.{fmt}")
 
 
 @login_required
@@ -426,7 +426,7 @@ def _export(
         )
     year_from = parse_year_param(request.GET.get("tu_nam"), this_year)
     year_to = max(parse_year_param(request.GET.get("den_nam"), year_from), year_from)
-    fmt, separator = _file_options(request)
+    fmt, separator = file_options(request)
     if request.GET.get("loai") == "chi-tieu" and isinstance(scope, Unit):
         kind, rows = (
             "targets",
@@ -436,7 +436,7 @@ def _export(
         kind, rows = "counts", exports.count_rows(scope=scope, year_from=year_from, year_to=year_to)
     years = f"{year_from}" if year_from == year_to else f"{year_from}-{year_to}"
     unit = scope.unit if isinstance(scope, EntryGroup) else scope
-    title = _file_title(request, unit, name, years.replace("-", "–"))
+    title = file_title(request, unit, name, years.replace("-", "–"))
     data, content_type = exports.render(kind, fmt, rows, title=title, separator=separator)
     file_kind = "chi-tieu" if kind == "targets" else "so-lieu"
-    return _file_response(data, content_type, f"{file_kind}-{url_code}-{years}.{fmt}")
+    return file_response(data, content_type, f"{file_kind}-{url_code}-{years}.{fmt}")

@@ -19,6 +19,8 @@ DEBIAN_TEST_PACKAGES := postgresql redis-server nginx
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bhxh
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
+# One pytest-xdist worker per core, at most 8 (each takes a Redis database: 15, 14, ...).
+PYTEST_WORKERS ?= auto
 
 # Today's map (July 2025) is read from data files, never from these packages' code (provinces/reform):
 # requirements-data.txt goes in without its dependencies, and vietnam-provinces 2026 cannot sit beside
@@ -62,7 +64,7 @@ test: system-deps system-test-deps venv axe plotly services
 	$(BIN)/mypy .
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(MANAGE) makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-		AXE_CORE_JS=$(abspath $(AXE_JS)) $(BIN)/pytest $(PYTEST_ARGS)
+		AXE_CORE_JS=$(abspath $(AXE_JS)) $(BIN)/pytest -n $(PYTEST_WORKERS) --maxprocesses 8 $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -3,7 +3,6 @@ year, typed on a grid or imported from a file (preview, then all or nothing)."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from bhxh_dashboard import clock
 from bhxh_dashboard.formatting import number
 from bhxh_dashboard.http import SignedInRequest
+from bhxh_dashboard.uploads import MAX_UPLOAD_BYTES, upload_too_large
 from coverage import selectors, services
 from coverage.forms import coverage_grid_entries
 from coverage.imports import commit_coverage, preview_coverage
@@ -26,8 +26,17 @@ from coverage.models import LabourForceSource
 from provinces.access import can_enter_labour_force, get_visible_unit_or_404
 from provinces.models import Level, Unit
 from targets.forms import parse_year_param
+from targets.import_jobs import (
+    FULL_LISTING_ROWS,
+    MAX_LISTED_PROBLEMS,
+    keep_problems,
+    preview_key,
+    rows_listed,
+    stash,
+    unstash,
+)
 from targets.imports import ImportFileError, ImportRefused
-from targets.io_views import MAX_UPLOAD_BYTES, PREVIEW_TTL
+from targets.io_views import problems_file
 
 
 def _grid_unit(request: SignedInRequest, code: str) -> Unit:
@@ -95,57 +104,76 @@ def coverage_grid(request: SignedInRequest, code: str) -> HttpResponse:
     return render(request, "coverage/grid.html", context)
 
 
+TEMPLATE = "coverage/import.html"
+KIND = "coverage"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def coverage_import(request: SignedInRequest, code: str) -> HttpResponse:
-    """A file of labour forces and coverage targets: upload, preview (nothing written), import."""
+    """A file of labour forces and coverage targets: upload, preview (nothing written), import.
+
+    As the counts import (targets/import_jobs.py): only a file that can be imported is kept, one
+    per user (a new upload replaces it), compressed, until "Import"; the page lists at most the
+    first problem lines, the rest in a file to download (`?loi=1`)."""
     unit = _grid_unit(request, code)
     if not can_enter_labour_force(request.user, unit) and not any(
         can_enter_labour_force(request.user, u)
         for u in selectors.units_of_year(unit, clock.today().year)
     ):
         raise PermissionDenied
+    if request.method == "GET" and request.GET.get("loi"):
+        return problems_file(request, KIND, unit.url_code)
     back_url = reverse("coverage:grid", kwargs={"code": unit.url_code})
     context: dict[str, Any] = {"unit": unit, "back_url": back_url}
-    if request.method == "POST":
-        token = request.POST.get("token", "")
-        upload = request.FILES.get("file")
-        if upload is not None:
-            if (upload.size or 0) > MAX_UPLOAD_BYTES:
-                context["file_error"] = _("Tệp lớn hơn 10 MB.")
-                return render(request, "coverage/import.html", context)
-            token = secrets.token_urlsafe(16)
-            cache.set(
-                f"coverage-import:{token}",
-                {
-                    "user": request.user.pk,
-                    "scope": unit.url_code,
-                    "name": upload.name,
-                    "data": upload.read(),
-                },
-                PREVIEW_TTL,
-            )
-        stored = cache.get(f"coverage-import:{token}") if token else None
-        if not stored or stored["user"] != request.user.pk or stored["scope"] != unit.url_code:
+    if request.method != "POST":
+        return render(request, TEMPLATE, context)
+    user_id = request.user.pk
+    upload = request.FILES.get("file")
+    if upload_too_large(request) or (upload is not None and (upload.size or 0) > MAX_UPLOAD_BYTES):
+        context["file_error"] = _("Tệp lớn hơn 10 MB.")
+        return render(request, TEMPLATE, context, status=413)
+    token = request.POST.get("token", "")
+    if upload is not None:
+        cache.delete(preview_key(user_id))
+        name, data = upload.name or "", upload.read()
+    else:
+        stored = unstash(user_id, KIND, unit.url_code, token)
+        if stored is None:
             context["file_error"] = _("Bản xem trước đã hết hạn; hãy tải tệp lên lại.")
-            return render(request, "coverage/import.html", context, status=400)
+            return render(request, TEMPLATE, context, status=400)
+        name, data = stored
+    try:
+        preview = preview_coverage(data, name, user=request.user)
+    except ImportFileError as exc:
+        cache.delete(preview_key(user_id))
+        context["file_error"] = str(exc)
+        return render(request, TEMPLATE, context)
+    if preview.has_errors or not preview.rows_to_write:
+        cache.delete(preview_key(user_id))  # nothing to import from it: nothing is kept
+        token = ""
+    elif upload is not None:
+        token = stash(user_id, KIND, unit.url_code, name, data)
+    context.update(preview=preview, token=token, filename=name)
+    if "commit" in request.POST and token and not preview.has_errors:
         try:
-            preview = preview_coverage(stored["data"], stored["name"], user=request.user)
-        except ImportFileError as exc:
-            context["file_error"] = str(exc)
-            return render(request, "coverage/import.html", context)
-        context.update(preview=preview, token=token, filename=stored["name"])
-        if "commit" in request.POST and not preview.has_errors:
-            try:
-                result = commit_coverage(preview, user=request.user)
-            except ImportRefused as exc:
-                context["commit_errors"] = exc.messages
-                return render(request, "coverage/import.html", context)
-            cache.delete(f"coverage-import:{token}")
-            messages.success(
-                request,
-                _("Đã nhập tệp %(name)s: %(n)s dòng được ghi, %(same)s dòng không đổi.")
-                % {"name": stored["name"], "n": result.updated, "same": result.unchanged},
-            )
-            return HttpResponseRedirect(back_url)
-    return render(request, "coverage/import.html", context)
+            result = commit_coverage(preview, user=request.user)
+        except ImportRefused as exc:
+            context["commit_errors"] = exc.messages
+            return render(request, TEMPLATE, context)
+        cache.delete(preview_key(user_id))
+        messages.success(
+            request,
+            _("Đã nhập tệp %(name)s: %(n)s dòng được ghi, %(same)s dòng không đổi.")
+            % {"name": name, "n": result.updated, "same": result.unchanged},
+        )
+        return HttpResponseRedirect(back_url)
+    problems = keep_problems(user_id, KIND, unit.url_code, preview)
+    context.update(
+        rows_listed=rows_listed(preview),
+        problem_count=problems,
+        problems_url="?loi=1" if problems > MAX_LISTED_PROBLEMS else "",
+        full_listing_rows=FULL_LISTING_ROWS,
+        max_listed_problems=MAX_LISTED_PROBLEMS,
+    )
+    return render(request, TEMPLATE, context)

@@ -47,7 +47,6 @@ from targets.import_jobs import (
     FULL_LISTING_ROWS,
     IMPORTERS,
     MAX_LISTED_PROBLEMS,
-    PREVIEW_TTL,  # noqa: F401 - coverage.views keeps its previews as long
     PreviewDigest,
     job_state,
     job_state_key,

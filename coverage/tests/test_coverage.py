@@ -184,6 +184,55 @@ def test_import_refuses_a_bad_line_and_writes_nothing(demo):
     assert not LabourForce.objects.filter(year=2023, unit__level=Level.DISTRICT).exists()
 
 
+def _upload(client, unit: Unit, text: str, name: str = "lao-dong.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("coverage:import", kwargs={"code": unit.url_code})
+    return client.post(url, {"preview": "1", "file": SimpleUploadedFile(name, text.encode())})
+
+
+def test_the_page_keeps_one_committable_file_per_user_and_imports_it(client, demo):
+    """A file with an error is not kept (nothing to import from it); a good one is, until
+    "Import"; a second upload replaces the first, whose page can no longer import it."""
+    from django.core.cache import cache
+
+    from targets.import_jobs import preview_key
+
+    client.force_login(demo.officer)
+    header = "Cấp,Mã đơn vị,Năm,Lực lượng lao động trong độ tuổi\n"
+    bad = _upload(client, demo.bac_giang, header + f"Huyện,{demo.luc_nam.code},2023,abc\n")
+    assert bad.status_code == 200 and "preview-errors" in bad.content.decode()
+    assert cache.get(preview_key(demo.officer.pk)) is None
+    first = _upload(client, demo.bac_giang, header + f"Huyện,{demo.luc_nam.code},2023,130000\n")
+    second = _upload(client, demo.bac_giang, header + f"Huyện,{demo.luc_nam.code},2023,140000\n")
+    url = reverse("coverage:import", kwargs={"code": demo.bac_giang.url_code})
+    stale = client.post(url, {"commit": "1", "token": first.context["token"]})
+    assert stale.status_code == 400 and "hết hạn" in stale.content.decode()
+    assert not LabourForce.objects.filter(unit=demo.luc_nam, year=2023).exists()
+    done = client.post(url, {"commit": "1", "token": second.context["token"]})
+    assert done.status_code == 302
+    assert LabourForce.objects.get(unit=demo.luc_nam, year=2023).value == 140_000
+    assert cache.get(preview_key(demo.officer.pk)) is None
+
+
+def test_a_long_file_lists_its_first_problems_and_offers_the_rest_as_a_file(client, demo):
+    from targets.import_jobs import MAX_LISTED_PROBLEMS
+
+    client.force_login(demo.officer)
+    lines = "".join(f"Huyện,{demo.luc_nam.code},{2000 + n % 20},abc\n" for n in range(400))
+    response = _upload(
+        client, demo.bac_giang, "Cấp,Mã đơn vị,Năm,Lực lượng lao động trong độ tuổi\n" + lines
+    )
+    page = response.content.decode()
+    assert page.count('data-status="error"') == MAX_LISTED_PROBLEMS
+    assert "Tải danh sách đầy đủ (CSV)" in page
+    problems = client.get(
+        reverse("coverage:import", kwargs={"code": demo.bac_giang.url_code}) + "?loi=1"
+    )
+    assert problems.status_code == 200
+    assert problems.content.decode("utf-8-sig").count("\n") > 400
+
+
 # --- Pages and access ---------------------------------------------------------------------------
 
 

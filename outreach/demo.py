@@ -255,10 +255,12 @@ def _targets(
         ),
         batch_size=2000,
     )
+    # The plan is for the province's whole year (half of 2025 on each map), so by May about
+    # five twelfths of it are held, as a manager would see it.
     EventPlan.objects.bulk_create(
         EventPlan(unit=province, year=year, events=events, prospects=events * 40)
         for year in sorted(months)
-        if (events := len(months[year]) * rng.randint(9, 13))
+        if (events := (6 if year == REFORM_YEAR else 12) * rng.randint(9, 13))
     )
 
 

@@ -27,7 +27,7 @@ from bhxh_dashboard.http import SignedInRequest
 from bhxh_dashboard.uploads import MAX_UPLOAD_BYTES, upload_too_large
 from outreach import selectors
 from outreach.imports import CHANNEL_COLUMNS, commit_channels, preview_channels
-from outreach.views import EntryScope, _entry_scope, _month
+from outreach.views import EntryScope, entry_month, entry_scope
 from provinces.access import can_download_group_files
 from targets import exports
 from targets.import_jobs import (
@@ -50,13 +50,13 @@ TEMPLATE = "outreach/import.html"
 @require_http_methods(["GET", "POST"])
 def import_channels(request: SignedInRequest, code: str) -> HttpResponse:
     """A file of the channel split for the grid's communes (or the organisation's column)."""
-    scope = _entry_scope(request, code)
+    scope = entry_scope(request, code)
     if not scope.can_edit:
         raise PermissionDenied
     if request.method == "GET" and request.GET.get("loi"):
         return problems_file(request, KIND, scope.url_code)
     back_url = reverse("outreach:entry", kwargs={"code": scope.url_code})
-    _year, _month_number, _window, windows = _month(request, scope.unit)
+    _year, _month_number, _window, windows = entry_month(request, scope.unit)
     context = {
         "scope": scope,
         "back_url": back_url,
@@ -133,10 +133,10 @@ def import_channels(request: SignedInRequest, code: str) -> HttpResponse:
 def channels_template(request: SignedInRequest, code: str) -> HttpResponse:
     """The grid's communes and organisations for a month (`?thang=`), one line each, the stored
     figures filled in: the file the import reads back unchanged."""
-    scope = _entry_scope(request, code)
+    scope = entry_scope(request, code)
     if scope.group is not None and not can_download_group_files(request.user, scope.group):
         raise PermissionDenied
-    year, month, _window, _windows = _month(request, scope.unit)
+    year, month, _window, _windows = entry_month(request, scope.unit)
     fmt, separator = file_options(request)
     lines = template_lines(scope, year, month)
     title = file_title(request, scope.unit, scope.name, month_label(year, month))

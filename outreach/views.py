@@ -63,7 +63,7 @@ class EntryScope:
     _group_communes: Any = None
 
 
-def _entry_scope(request: SignedInRequest, code: str) -> EntryScope:
+def entry_scope(request: SignedInRequest, code: str) -> EntryScope:
     if code.startswith("g"):
         org = get_visible_org_or_404(request.user, code)
         return EntryScope(
@@ -82,7 +82,9 @@ def _entry_scope(request: SignedInRequest, code: str) -> EntryScope:
     return scope
 
 
-def _month(request: HttpRequest, unit: Unit) -> tuple[int, int, MonthWindow, list[MonthWindow]]:
+def entry_month(
+    request: HttpRequest, unit: Unit
+) -> tuple[int, int, MonthWindow, list[MonthWindow]]:
     """The month asked for in ?thang= among those offered, else the default (as the counts)."""
     windows = entry_months(province_id=province_id_of(unit), unit=unit)
     picked = parse_month_param(request.GET.get("thang") or request.POST.get("thang"))
@@ -94,10 +96,10 @@ def _month(request: HttpRequest, unit: Unit) -> tuple[int, int, MonthWindow, lis
 @login_required
 def channel_entry(request: SignedInRequest, code: str) -> HttpResponse:
     """A month's new participants of each commune split by the organisation that brought them."""
-    scope = _entry_scope(request, code)
+    scope = entry_scope(request, code)
     if request.method == "POST" and not scope.can_edit:
         raise PermissionDenied
-    year, month, window, windows = _month(request, scope.unit)
+    year, month, window, windows = entry_month(request, scope.unit)
     communes = list(scope.communes(year, month))
     orgs = scope.orgs()
     rows = selectors.channel_rows(communes=communes, orgs=orgs, year=year, month=month)
@@ -191,7 +193,7 @@ def _editable_cells(
 def events(request: SignedInRequest, code: str) -> HttpResponse:
     """The events held in an entry grid's communes (or by an organisation), and a form to record
     one."""
-    scope = _entry_scope(request, code)
+    scope = entry_scope(request, code)
     if request.method == "POST" and not scope.can_edit:
         raise PermissionDenied
     today = clock.today()

@@ -33,6 +33,11 @@ the one saved on, since the year-to-date sums follow) and the nation's. On Postg
 one statement per year (INSERT ... ON CONFLICT DO UPDATE ... WHERE and a DELETE ... NOT EXISTS
 as data-modifying CTEs over the same fresh rows); on SQLite (the embedded default of `make run`)
 the fresh rows go to a temporary table, then UPDATE ... FROM, INSERT and DELETE ... NOT EXISTS.
+
+Cost: a year's channel counts are read once for the rows and once for each commune's sum, in
+commune order from an index holding what is read (channel_count_year_commune), each scan joined
+at once to the communes recomputed; the succession join (carried) is only made in a year where
+some default successor is valid already (none before the reform).
 """
 
 from __future__ import annotations

@@ -419,9 +419,11 @@ class Command(BaseCommand):
         from bhxh_dashboard import clock
         from outreach import figures
         from outreach.models import ChannelFigure
+        from progress import sql_engine
 
         def channels() -> None:
             with transaction.atomic():
+                sql_engine.prepare()  # the recompute's transaction settings (no JIT, work_mem)
                 figures.compute_units(
                     province_ids=None, years=(year,), nation=self.nation_id, now=clock.now()
                 )

@@ -33,6 +33,11 @@ the one saved on, since the year-to-date sums follow) and the nation's. On Postg
 one statement per year (INSERT ... ON CONFLICT DO UPDATE ... WHERE and a DELETE ... NOT EXISTS
 as data-modifying CTEs over the same fresh rows); on SQLite (the embedded default of `make run`)
 the fresh rows go to a temporary table, then UPDATE ... FROM, INSERT and DELETE ... NOT EXISTS.
+
+Cost: a year's channel counts are read once for the rows and once for each commune's sum, in
+commune order from an index holding what is read (channel_count_year_commune), each scan joined
+at once to the communes recomputed; the succession join (carried) is only made in a year where
+some default successor is valid already (none before the reform).
 """
 
 from __future__ import annotations
@@ -46,49 +51,59 @@ from outreach.models import ChannelFigure
 
 TABLE = ChannelFigure._meta.db_table
 
-# Each commune's channel rows and its remainder, in scope: (commune_id, month, org_id, n).
+# The communes read, each with its district, province and (in a year where old communes carry
+# onto today's provinces) the province of its default successor: (id, district_id, province_id,
+# carry_id).
+_COMMUNES = """
+communes AS (
+    SELECT c.id, c.district_id, c.province_id, {carry_id} AS carry_id
+    FROM provinces_unit c {carry_join}
+    WHERE {scope_communes}
+)"""
+_CARRY_JOIN = """
+    LEFT JOIN provinces_succession su ON su.predecessor_id = c.id AND su.is_default
+    LEFT JOIN provinces_unit s ON s.id = su.successor_id AND s.valid_from <= %(year_end)s"""
+
+# Each commune's channel rows and its remainder (its new participants less what its channels
+# add up to, where it reported them), summed by district, province and carry province in one
+# aggregation; each branch keeps only the communes read (a hash join) before any work is done.
 _BASE = """
-base AS (
-    SELECT cc.commune_id, cc.month, cc.org_id, cc.new_participants AS n
-    FROM outreach_channelcount cc
-    WHERE cc.year = %(year)s AND {scope_base}
-    UNION ALL
-    SELECT mc.commune_id, mc.month, CAST(NULL AS integer), mc.new_participants - coalesce(a.s, 0)
-    FROM targets_monthlycount mc
-    LEFT JOIN (
-        SELECT commune_id, month, sum(new_participants) AS s FROM outreach_channelcount
-        WHERE year = %(year)s AND {scope_a} GROUP BY commune_id, month
-    ) a ON a.commune_id = mc.commune_id AND a.month = mc.month
-    WHERE mc.year = %(year)s AND mc.new_participants - coalesce(a.s, 0) <> 0 AND {scope_mc}
-),
 by_commune AS (
-    SELECT c.district_id, c.province_id, b.month, b.org_id, sum(b.n) AS n
-    FROM base b JOIN provinces_unit c ON c.id = b.commune_id
-    WHERE {scope_own}
-    GROUP BY c.district_id, c.province_id, b.month, b.org_id
-),
-carry AS (
-    SELECT s.province_id, b.month, b.org_id, sum(b.n) AS n
-    FROM base b
-    JOIN provinces_succession su ON su.predecessor_id = b.commune_id AND su.is_default
-    JOIN provinces_unit s ON s.id = su.successor_id
-    WHERE s.valid_from <= %(year_end)s AND {scope_carry}
-    GROUP BY s.province_id, b.month, b.org_id
+    SELECT district_id, province_id, carry_id, month, org_id, sum(n) AS n FROM (
+        SELECT c.district_id, c.province_id, c.carry_id, cc.month, cc.org_id,
+            cc.new_participants AS n
+        FROM outreach_channelcount cc JOIN communes c ON c.id = cc.commune_id
+        WHERE cc.year = %(year)s
+        UNION ALL
+        SELECT c.district_id, c.province_id, c.carry_id, mc.month, CAST(NULL AS integer),
+            mc.new_participants - coalesce(a.s, 0)
+        FROM targets_monthlycount mc JOIN communes c ON c.id = mc.commune_id
+        LEFT JOIN (
+            SELECT cc.commune_id, cc.month, sum(cc.new_participants) AS s
+            FROM outreach_channelcount cc{scope_a}
+            WHERE cc.year = %(year)s GROUP BY cc.commune_id, cc.month
+        ) a ON a.commune_id = mc.commune_id AND a.month = mc.month
+        WHERE mc.year = %(year)s AND mc.new_participants - coalesce(a.s, 0) <> 0
+    ) b
+    GROUP BY district_id, province_id, carry_id, month, org_id
 ),
 placed AS (
     SELECT district_id AS unit_id, 2 AS level, province_id AS parent_id, province_id, month,
         org_id, 0 AS carried, n
-    FROM by_commune WHERE district_id IS NOT NULL
+    FROM by_commune WHERE district_id IS NOT NULL AND {scope_own}
     UNION ALL
-    SELECT province_id, 1, %(nation)s, province_id, month, org_id, 0, n FROM by_commune
-    UNION ALL
-    SELECT province_id, 1, %(nation)s, province_id, month, org_id, 1, n FROM carry
+    SELECT province_id, 1, %(nation)s, province_id, month, org_id, 0, n
+    FROM by_commune WHERE {scope_own}{carry_placed}
 ),
 grouped AS (
     SELECT unit_id, level, parent_id, province_id, month, org_id, max(carried) AS carried,
         sum(n) AS n
     FROM placed GROUP BY unit_id, level, parent_id, province_id, month, org_id
 )"""
+_CARRY_PLACED = """
+    UNION ALL
+    SELECT carry_id, 1, %(nation)s, carry_id, month, org_id, 1, n
+    FROM by_commune WHERE carry_id IS NOT NULL AND {scope_carry}"""
 
 _NATION = """
 grouped AS (
@@ -225,41 +240,45 @@ def compute_units(
     """Bring the channel rows of the provinces' units (every province when None) for the years
     up to date: their own communes' figures and those carried onto them from old communes. The
     rows written (inserted, updated, deleted)."""
-    if province_ids is None:
-        scope = {
-            "scope_base": "true",
-            "scope_mc": "true",
-            "scope_a": "true",
-            "scope_own": "true",
-            "scope_carry": "true",
-        }
-        scope_t = "t.province_id IS NOT NULL"
-    else:
-        ids = _ids(province_ids)
-        # The communes of the provinces, and the old communes carried onto them.
-        communes = (
-            f"(SELECT id FROM provinces_unit WHERE province_id IN ({ids}) AND level = 3 "
-            "UNION ALL SELECT su.predecessor_id FROM provinces_succession su "
-            "JOIN provinces_unit s ON s.id = su.successor_id "
-            f"WHERE su.is_default AND s.level = 3 AND s.province_id IN ({ids}))"
+    total = 0
+    for year in years:
+        year_end = dt.date(year, 12, 31)
+        carry = _carries(year_end)
+        if province_ids is None:
+            scope_communes = scope_own = scope_carry = "true"
+            scope_t = "t.province_id IS NOT NULL"
+        else:
+            ids = _ids(province_ids)
+            scope_own = f"province_id IN ({ids})"
+            scope_carry = f"carry_id IN ({ids})"
+            scope_communes = f"c.province_id IN ({ids})" + (
+                f" OR s.province_id IN ({ids})" if carry else ""
+            )
+            scope_t = f"t.province_id IN ({ids})"
+        communes = _COMMUNES.format(
+            carry_id="s.province_id" if carry else "CAST(NULL AS bigint)",
+            carry_join=_CARRY_JOIN if carry else "",
+            scope_communes=scope_communes,
         )
-        scope = {
-            "scope_base": f"cc.commune_id IN {communes}",
-            "scope_mc": f"mc.commune_id IN {communes}",
-            "scope_a": f"commune_id IN {communes}",
-            "scope_own": f"c.province_id IN ({ids})",
-            "scope_carry": f"s.province_id IN ({ids})",
-        }
-        scope_t = f"t.province_id IN ({ids})"
-    grouped = _BASE.format(**scope).strip()
-    return sum(
-        _upsert(
-            grouped,
+        base = _BASE.format(
+            scope_a="" if province_ids is None else " JOIN communes c ON c.id = cc.commune_id",
+            scope_own=scope_own,
+            carry_placed=_CARRY_PLACED.format(scope_carry=scope_carry) if carry else "",
+        )
+        total += _upsert(
+            f"{communes.strip()},\n{base.strip()}",
             scope_t,
-            {"year": year, "year_end": dt.date(year, 12, 31), "nation": nation, "now": now},
+            {"year": year, "year_end": year_end, "nation": nation, "now": now},
         )
-        for year in years
-    )
+    return total
+
+
+def _carries(year_end: dt.date) -> bool:
+    """Whether old communes can carry onto today's provinces in a year ending on `year_end`:
+    some commune's default successor is valid by then (before the reform none is)."""
+    from provinces.models import Succession
+
+    return Succession.objects.filter(is_default=True, successor__valid_from__lte=year_end).exists()
 
 
 def compute_nation(*, years: tuple[int, ...], nation: int, now: dt.datetime) -> int:

@@ -173,7 +173,17 @@ class ChannelCount(models.Model):
                 violation_error_message=_("Tháng phải từ 1 đến 12."),
             ),
         ]
-        indexes = [models.Index(fields=["year", "month"], name="channel_count_period")]
+        indexes = [
+            models.Index(fields=["year", "month"], name="channel_count_period"),
+            # The channel figures' recompute (outreach/figures.py) reads a year's rows in
+            # commune order from the index alone: joined to the communes and summed per commune
+            # and month without hashing or sorting them.
+            models.Index(
+                fields=["year", "commune", "month"],
+                include=["org", "new_participants"],
+                name="channel_count_year_commune",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.commune} {self.month:02d}/{self.year} {self.org}: {self.new_participants}"

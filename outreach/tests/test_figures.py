@@ -129,6 +129,36 @@ def test_an_organisations_target_gives_completion_gap_and_pace(demo, june):
     assert district.required_pace == -(-(5000 - district.new_ytd) // 6)
 
 
+@pytest.mark.parametrize("year", [2023, 2025])
+def test_province_by_province_or_all_at_once_the_same_rows_before_and_across_the_reform(demo, year):
+    """A recompute split by province (as the full recompute's connections and a grid save do)
+    gives the rows the recompute of every province at once gives: before the reform no province
+    has carried rows, in 2025 today's provinces carry their old communes' months."""
+    from bhxh_dashboard import clock
+    from outreach import figures
+    from provinces.models import Unit
+
+    def rows() -> list[tuple]:
+        fields = [f.attname for f in ChannelFigure._meta.concrete_fields]
+        fields = [f for f in fields if f not in ("id", "computed_at")]
+        return sorted(
+            ChannelFigure.objects.filter(year=year).values_list(*fields),
+            key=lambda r: tuple((v is None, v) for v in r),
+        )
+
+    nation = Unit.objects.get(level=Level.NATION).pk
+    now = clock.now()
+    assert figures.compute_units(province_ids=None, years=(year,), nation=nation, now=now) == 0
+    stored = rows()
+    carried = ChannelFigure.objects.filter(year=year, carried=True)
+    assert stored and carried.exists() == (year == 2025)
+    ChannelFigure.objects.filter(year=year).delete()
+    for province in Unit.objects.provinces().values_list("pk", flat=True):
+        figures.compute_units(province_ids=[province], years=(year,), nation=nation, now=now)
+    figures.compute_nation(years=(year,), nation=nation, now=now)
+    assert rows() == stored
+
+
 def test_a_grid_save_rewrites_only_its_provinces_rows_it_moved_and_nothing_twice(demo, june):
     """The recompute is an upsert: after one commune's June split is saved, only Bắc Giang's
     rows (its units' June and later) and the nation's change; recomputing again writes

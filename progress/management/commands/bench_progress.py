@@ -332,6 +332,9 @@ class Command(BaseCommand):
         services.recompute_all()  # every year with counts, oldest first
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE progress_progress")  # as autovacuum would
+            # and after the channel rows' bulk insert: the recompute reads them from an index
+            # alone (outreach/figures.py), which needs the pages marked all-visible.
+            cursor.execute("VACUUM ANALYZE outreach_channelcount")
         year = YEARS[-1]
         self.measure_year(year, "old map")
         self.measure_year(REFORM_YEAR, "both maps, comparisons carried across the reform")
@@ -419,9 +422,11 @@ class Command(BaseCommand):
         from bhxh_dashboard import clock
         from outreach import figures
         from outreach.models import ChannelFigure
+        from progress import sql_engine
 
         def channels() -> None:
             with transaction.atomic():
+                sql_engine.prepare()  # the recompute's transaction settings (no JIT, work_mem)
                 figures.compute_units(
                     province_ids=None, years=(year,), nation=self.nation_id, now=clock.now()
                 )

@@ -8,6 +8,7 @@ kind of URL cannot silently escape the walk.
 """
 
 import contextlib
+import datetime as dt
 import io
 import json
 import re
@@ -110,7 +111,11 @@ def plant_canaries(demo) -> World:
     LabourForce.objects.update_or_create(
         unit=demo.lang_son,
         year=2023,
-        defaults={"value": LANG_SON_LABOUR_CANARY, "source": "survey", "entered_at": "2023-01-02"},
+        defaults={
+            "value": LANG_SON_LABOUR_CANARY,
+            "source": "survey",
+            "entered_at": dt.datetime(2023, 1, 2, tzinfo=dt.UTC),
+        },
     )
     try:
         from progress.services import recompute_all

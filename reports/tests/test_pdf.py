@@ -361,6 +361,10 @@ def test_province_summary_is_asked_for_from_the_page_and_its_progress_followed(
 def test_a_pool_process_starts_its_chart_browser_when_forked(monkeypatch):
     from celery.signals import worker_process_init
 
+    # A worker imports the tasks modules (autodiscovery), which connects the handler; a test
+    # process may not have imported this one yet (pytest-xdist runs tests in any order).
+    import reports.tasks  # noqa: F401
+
     started = []
     monkeypatch.setattr(pdf, "warm_up_charts", lambda **kwargs: started.append(kwargs))
     worker_process_init.send(sender=None)

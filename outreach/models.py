@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from provinces.models import Unit
-from targets.models import YearRecord, YearValue
+from targets.models import ChangeRecord, YearRecord, YearValue
 
 MONTH_RANGE = Q(month__gte=1, month__lte=12)
 
@@ -211,25 +211,17 @@ class StaffCount(models.Model):
         return f"{self.staff} {self.month:02d}/{self.year}: {self.new_participants}"
 
 
-class ChannelChange(models.Model):
+class ChannelChange(ChangeRecord):
     """Audit history of the channel split: every change, who made it and when."""
 
     commune = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="channel_changes")
     org = models.ForeignKey(CollectionOrg, on_delete=models.PROTECT, related_name="changes")
     year = models.PositiveSmallIntegerField(_("năm"))
     month = models.PositiveSmallIntegerField(_("tháng"))
-    old_value = models.IntegerField(_("giá trị cũ"), null=True, blank=True)
-    new_value = models.IntegerField(_("giá trị mới"), null=True, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    changed_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
-    source = models.CharField(_("nguồn"), max_length=16, default="form")
 
-    class Meta:
+    class Meta(ChangeRecord.Meta):
         verbose_name = _("lịch sử phân bổ kênh")
         verbose_name_plural = _("lịch sử phân bổ kênh")
-        ordering = ["-changed_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.commune} {self.org}: {self.old_value} -> {self.new_value}"
@@ -356,7 +348,7 @@ class TargetField(models.TextChoices):
     PLAN_PROSPECTS = "plan_prospects", _("Số người cần tiếp cận")
 
 
-class TargetChange(models.Model):
+class TargetChange(ChangeRecord):
     """Audit history of the channel targets, staff targets and event plans, as targets.ChangeLog
     is of the units' targets: every change, who made it and when."""
 
@@ -369,18 +361,10 @@ class TargetChange(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("năm"))
     field = models.CharField(_("trường"), max_length=16, choices=TargetField.choices)
-    old_value = models.IntegerField(_("giá trị cũ"), null=True, blank=True)
-    new_value = models.IntegerField(_("giá trị mới"), null=True, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    changed_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
-    source = models.CharField(_("nguồn"), max_length=16, default="form")
 
-    class Meta:
+    class Meta(ChangeRecord.Meta):
         verbose_name = _("lịch sử chỉ tiêu kênh thu")
         verbose_name_plural = _("lịch sử chỉ tiêu kênh thu")
-        ordering = ["-changed_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.unit} {self.field}: {self.old_value} -> {self.new_value}"

@@ -168,6 +168,23 @@ class MonthReopening(models.Model):
         return f"{self.province} {self.month:02d}/{self.year}"
 
 
+class ChangeRecord(models.Model):
+    """One audited change of a figure: the value before and after, who made it, when, and from
+    where ("form", "import"). The outreach app's audit tables build on it."""
+
+    old_value = models.IntegerField(_("giá trị cũ"), null=True, blank=True)
+    new_value = models.IntegerField(_("giá trị mới"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    source = models.CharField(_("nguồn"), max_length=16, default="form")
+
+    class Meta:
+        abstract = True
+        ordering = ["-changed_at", "-id"]
+
+
 class ChangeField(models.TextChoices):
     PARTICIPANTS = "participants", _("Số người tham gia")
     NEW_PARTICIPANTS = "new_participants", _("Phát triển mới")
